@@ -1,0 +1,62 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng.js';
+
+/** Named parameters of an optimizee, flat: every entry is one tensor. */
+export type TensorMap = Readonly<Record<string, tf.Tensor>>;
+
+/**
+ * A task: a loss that is a pure function of its parameters and a batch of data.
+ * `Batch` may hold tensors; whoever calls `sampleBatch` owns them and disposes them with `tf.dispose`.
+ */
+export interface Optimizee<Batch extends tf.TensorContainer = tf.TensorContainer> {
+  readonly name: string;
+  /** Fresh starting parameters θ₀. The caller owns the returned tensors. */
+  init(rng: Rng): TensorMap;
+  /** The data for one loss evaluation (a minibatch; `null` for deterministic tasks). */
+  sampleBatch(rng: Rng): Batch;
+  /** f(θ; batch). Must be differentiable in `params` and must not dispose its inputs. */
+  loss(params: TensorMap, batch: Batch): tf.Scalar;
+  /** Frees the tensors this problem holds (its data, its fixed matrices). Optional. */
+  dispose?(): void;
+}
+
+/** A distribution over optimizees: every `sample` draws a fresh problem. */
+export interface OptimizeeFamily<Batch extends tf.TensorContainer = tf.TensorContainer> {
+  readonly name: string;
+  sample(rng: Rng): Optimizee<Batch>;
+}
+
+/** Result of one optimizer step: the additive updates (θ ← θ + updates) and the next state. */
+export interface OptimizerStep<State> {
+  readonly updates: TensorMap;
+  readonly state: State;
+}
+
+/**
+ * A hand-designed or learned optimizer. Its state is explicit and returned, never mutated in place, so
+ * meta-gradients can flow through it. `update` must not dispose its inputs; the caller owns the outputs.
+ */
+export interface Optimizer<State extends tf.TensorContainer = tf.TensorContainer> {
+  readonly name: string;
+  init(params: TensorMap): State;
+  update(grads: TensorMap, state: State, params: TensorMap): OptimizerStep<State>;
+}
+
+/** A learned optimizer: meta-parameters φ turn it into an ordinary {@link Optimizer}. */
+export interface LearnedOptimizer<
+  State extends tf.TensorContainer = tf.TensorContainer,
+  Config extends JsonObject = JsonObject,
+> {
+  readonly name: string;
+  /** A stable identifier of the architecture, written into saved files (e.g. `"lstm"`). */
+  readonly kind: string;
+  /** Everything needed to rebuild this architecture, JSON-serialisable. */
+  readonly config: Config;
+  /** Fresh meta-parameters. The caller owns the returned tensors. */
+  initMetaParams(rng: Rng): TensorMap;
+  /** An optimizer using φ. Differentiable in φ. Does not take ownership of `phi`. */
+  withMetaParams(phi: TensorMap): Optimizer<State>;
+}
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
