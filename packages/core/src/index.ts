@@ -1,5 +1,6 @@
 export type {
   TensorMap,
+  BatchData,
   Optimizee,
   OptimizeeFamily,
   Optimizer,
@@ -18,6 +19,7 @@ export {
   unflattenLike,
   disposeMap,
   cloneMap,
+  disposeBatch,
   assertSameKeys,
 } from './tensor-map.js';
 export { lossAndGrad } from './loss-and-grad.js';

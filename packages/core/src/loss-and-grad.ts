@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { orderedKeys } from './tensor-map.js';
-import type { Optimizee, TensorMap } from './types.js';
+import type { BatchData, Optimizee, TensorMap } from './types.js';
 
 /** f(θ; batch) and ∇f(θ; batch) for every parameter. The caller owns the returned tensors. */
-export function lossAndGrad<Batch extends tf.TensorContainer>(
+export function lossAndGrad<Batch extends BatchData>(
   task: Optimizee<Batch>,
   params: TensorMap,
   batch: Batch,

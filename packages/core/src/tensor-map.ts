@@ -79,3 +79,8 @@ export function assertSameKeys(a: TensorMap, b: TensorMap, where: string): void 
     }
   }
 }
+
+/** Disposes the tensors of a batch (any nesting); `null` and plain values are ignored. */
+export function disposeBatch(batch: tf.TensorContainer | null): void {
+  if (batch !== null) tf.dispose(batch);
+}

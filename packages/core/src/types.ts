@@ -1,6 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 
+/** The data of one loss evaluation: tensors (any nesting), or `null` for deterministic tasks. */
+export type BatchData = tf.TensorContainer | null;
+
 /** Named parameters of an optimizee, flat: every entry is one tensor. */
 export type TensorMap = Readonly<Record<string, tf.Tensor>>;
 
@@ -8,7 +11,7 @@ export type TensorMap = Readonly<Record<string, tf.Tensor>>;
  * A task: a loss that is a pure function of its parameters and a batch of data.
  * `Batch` may hold tensors; whoever calls `sampleBatch` owns them and disposes them with `tf.dispose`.
  */
-export interface Optimizee<Batch extends tf.TensorContainer = tf.TensorContainer> {
+export interface Optimizee<Batch extends BatchData = BatchData> {
   readonly name: string;
   /** Fresh starting parameters θ₀. The caller owns the returned tensors. */
   init(rng: Rng): TensorMap;
@@ -21,7 +24,7 @@ export interface Optimizee<Batch extends tf.TensorContainer = tf.TensorContainer
 }
 
 /** A distribution over optimizees: every `sample` draws a fresh problem. */
-export interface OptimizeeFamily<Batch extends tf.TensorContainer = tf.TensorContainer> {
+export interface OptimizeeFamily<Batch extends BatchData = BatchData> {
   readonly name: string;
   sample(rng: Rng): Optimizee<Batch>;
 }

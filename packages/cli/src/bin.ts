@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { initEngine, parseBackend } from '@l2o/core';
+import { UsageError, helpText, parseFlags, str, type FlagSpecs, type FlagValue } from './args.js';
+import { COMPARE_FLAGS, runCompare } from './commands/compare.js';
+import { EVAL_FLAGS, runEvaluate } from './commands/evaluate.js';
+import { runInfo } from './commands/info.js';
+import { QUICKSTART_FLAGS, runQuickstart } from './commands/quickstart.js';
+import { TRAIN_FLAGS, runTrain } from './commands/train.js';
+import { COMMON_FLAGS } from './registry.js';
+
+interface Command {
+  readonly summary: string;
+  readonly flags: FlagSpecs;
+  readonly run: (flags: Record<string, FlagValue>) => Promise<unknown>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  quickstart: {
+    summary: 'Meta-train an LSTM optimizer on quadratics and compare it with tuned baselines (the main job, a few minutes).',
+    flags: QUICKSTART_FLAGS,
+    run: runQuickstart,
+  },
+  train: { summary: 'Meta-train a learned optimizer; checkpoints as it goes (--resume continues a killed run).', flags: TRAIN_FLAGS, run: runTrain },
+  eval: { summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.', flags: EVAL_FLAGS, run: runEvaluate },
+  compare: { summary: 'Tune the baselines\' learning rates, run learned optimizers beside them; table + JSON + SVG.', flags: COMPARE_FLAGS, run: runCompare },
+  info: { summary: 'Print the tensor backend in use, versions and cores.', flags: {}, run: async () => undefined },
+};
+
+function mainHelp(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
+  return `l2o — learned optimizers for TensorFlow.js\n\nUsage: l2o <command> [flags]   (l2o <command> --help for its flags)\n\nCommands:\n${Object.entries(COMMANDS)
+    .map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`)
+    .join('\n')}\n\nEnvironment: L2O_BACKEND=node|wasm|cpu forces a backend (default: the fastest available).\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command "${name}"; allowed commands: ${Object.keys(COMMANDS).join(', ')}`);
+  const specs = { ...cmd.flags, ...COMMON_FLAGS };
+  const flags = parseFlags(rest, specs);
+  if (flags['help']) {
+    process.stdout.write(helpText(name, cmd.summary, specs));
+    return 0;
+  }
+  const backend = parseBackend(str(flags['backend']), '--backend');
+  if (name === 'info') {
+    await runInfo(backend === 'auto' && process.env['L2O_BACKEND'] ? parseBackend(process.env['L2O_BACKEND'], 'L2O_BACKEND') : backend);
+    return 0;
+  }
+  const info = await initEngine(backend === 'auto' ? undefined : backend);
+  process.stderr.write(`backend: ${info.backend} (tfjs ${info.tfjsVersion}, ${info.cores} cores)\n`);
+  await cmd.run(flags);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`l2o: error: ${msg}\n`);
+    if (!(err instanceof UsageError) && process.env['L2O_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

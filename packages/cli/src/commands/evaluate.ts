@@ -1,0 +1,49 @@
+import { disposeMap, evaluate, type EvaluateEntry } from '@l2o/core';
+import { BASELINE_NAMES, makeBaseline, parseBaselineName } from '@l2o/baselines';
+import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { Progress } from '../progress.js';
+import { TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
+import { writeEvaluationReport } from '../report.js';
+
+export const EVAL_FLAGS: FlagSpecs = {
+  ...TASK_FLAGS,
+  learned: { type: 'list', help: 'folders of trained optimizers (from l2o train)', default: [] },
+  baselines: { type: 'list', help: `baselines as name:learning-rate (names: ${BASELINE_NAMES.join(', ')})`, default: [] },
+  problems: { type: 'integer', help: 'fresh problems to average over', default: 100, min: 1 },
+  steps: { type: 'integer', help: 'optimizer steps per problem', default: 100, min: 1 },
+  seed: { type: 'integer', help: 'seed of the test problems', default: 2_000_003 },
+  out: { type: 'string', help: 'folder for result.json, loss-curves.svg, report.md', default: 'runs/eval' },
+};
+
+export function parseBaselineSpec(spec: string): EvaluateEntry {
+  const [name, lr] = spec.split(':');
+  const rate = Number(lr);
+  if (lr === undefined || !Number.isFinite(rate) || rate <= 0) {
+    throw new UsageError(`--baselines: "${spec}" must be name:learning-rate with a positive rate, e.g. adam:0.03`);
+  }
+  const n = parseBaselineName(name ?? '');
+  return { name: `${n.toUpperCase()} (lr ${rate})`, optimizer: makeBaseline(n, rate) };
+}
+
+export async function runEvaluate(flags: Record<string, FlagValue>): Promise<void> {
+  const family = makeFamily(flags);
+  const loaded = list(flags['learned']).map(loadLearned);
+  const entries: EvaluateEntry[] = [
+    ...loaded.map((l) => ({ name: l.name, optimizer: l.learned.withMetaParams(l.metaParams) })),
+    ...list(flags['baselines']).map(parseBaselineSpec),
+  ];
+  if (entries.length === 0) throw new UsageError('give at least one optimizer: --learned <folder> and/or --baselines name:lr');
+  const problems = num(flags['problems']);
+  const progress = new Progress({ label: 'evaluate', total: problems });
+  const result = await evaluate({
+    family,
+    optimizers: entries,
+    problems,
+    steps: num(flags['steps']),
+    seed: num(flags['seed']),
+    onProgress: (d) => progress.update(d),
+  });
+  progress.finish();
+  writeEvaluationReport(str(flags['out']), result, { title: `Evaluation on ${family.name}` });
+  for (const l of loaded) disposeMap(l.metaParams);
+}

@@ -1,0 +1,72 @@
+import type { LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
+import { loadArtifact } from '@l2o/core';
+import { lstmOptimizer, PREPROCESSINGS, type LstmConfig } from '@l2o/optimizer-lstm';
+import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
+import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
+
+export const TASKS = ['quadratic'] as const;
+export const LEARNED_KINDS = ['lstm'] as const;
+
+export const TASK_FLAGS: FlagSpecs = {
+  task: { type: 'string', help: 'optimizee family', default: 'quadratic', choices: TASKS },
+  dim: { type: 'integer', help: 'quadratic: dimension of θ', default: 10, min: 1 },
+  functions: { type: 'integer', help: 'quadratic: functions optimized jointly per problem', default: 128, min: 1 },
+  sampling: { type: 'string', help: 'quadratic: distribution of W and y (paper: gaussian; reference code: uniform)', default: 'gaussian', choices: QUADRATIC_SAMPLINGS },
+};
+
+export const LSTM_FLAGS: FlagSpecs = {
+  hidden: { type: 'list', help: 'LSTM layer sizes', default: ['20', '20'] },
+  preprocessing: { type: 'string', help: 'gradient preprocessing', default: 'log-sign', choices: PREPROCESSINGS },
+  p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
+  'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
+  'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },
+};
+
+export const COMMON_FLAGS: FlagSpecs = {
+  backend: { type: 'string', help: 'tensor backend', default: 'auto', choices: ['auto', 'node', 'wasm', 'cpu'] },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+export function makeFamily(flags: Record<string, FlagValue>): OptimizeeFamily<null> {
+  const task = str(flags['task']);
+  if (task === 'quadratic') {
+    return quadraticFamily({
+      dim: num(flags['dim']),
+      functions: num(flags['functions']),
+      sampling: str(flags['sampling']) as (typeof QUADRATIC_SAMPLINGS)[number],
+    });
+  }
+  throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
+}
+
+export function lstmConfigFromFlags(flags: Record<string, FlagValue>): Partial<LstmConfig> {
+  const hidden = list(flags['hidden']).map((h) => {
+    const n = Number(h);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--hidden: layer sizes must be positive whole numbers, got "${h}"`);
+    return n;
+  });
+  return {
+    hiddenSizes: hidden,
+    preprocessing: str(flags['preprocessing']) as LstmConfig['preprocessing'],
+    p: num(flags['p']),
+    outputScale: num(flags['output-scale']),
+    forgetBias: num(flags['forget-bias']),
+  };
+}
+
+export interface LoadedLearned {
+  readonly learned: LearnedOptimizer;
+  readonly metaParams: TensorMap;
+  readonly name: string;
+  readonly path: string;
+}
+
+/** Loads any saved learned optimizer, dispatching on the `kind` in its manifest. */
+export function loadLearned(dir: string): LoadedLearned {
+  const { manifest, metaParams } = loadArtifact(dir);
+  if (manifest.kind === 'lstm') {
+    const learned = lstmOptimizer(manifest.config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
+    return { learned, metaParams, name: manifest.name, path: dir };
+  }
+  throw new UsageError(`${dir}: unknown learned optimizer kind "${manifest.kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
+}

@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+
+export interface ReportExtras {
+  readonly title: string;
+  /** Extra JSON stored beside the result (tuning, provenance). */
+  readonly meta?: Record<string, unknown>;
+  /** Extra markdown sections placed after the table. */
+  readonly notes?: string;
+}
+
+/** Writes result.json, loss-curves.svg and report.md into `outDir`; prints the table. Returns the paths. */
+export function writeEvaluationReport(outDir: string, result: EvaluationResult, extras: ReportExtras): string[] {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const steps = [...new Set([Math.min(result.steps, 20), Math.floor(result.steps / 2), result.steps])].filter((s) => s > 0);
+  const jsonPath = join(dir, 'result.json');
+  const svgPath = join(dir, 'loss-curves.svg');
+  const mdPath = join(dir, 'report.md');
+  writeFileSync(jsonPath, `${JSON.stringify({ ...extras.meta, result }, null, 2)}\n`);
+  writeFileSync(svgPath, lossCurvesSvg(result, { title: extras.title }));
+  const md = [
+    `# ${extras.title}`,
+    '',
+    `Family \`${result.family}\`, ${result.problems} fresh problems (seed ${result.seed}), ${result.steps} steps; mean ± std of f(θ_t) over problems.`,
+    '',
+    evaluationTable(result, { steps, format: 'markdown' }),
+    '',
+    '![loss curves](loss-curves.svg)',
+    '',
+    extras.notes ?? '',
+  ].join('\n');
+  writeFileSync(mdPath, `${md}\n`);
+  process.stdout.write(`\n${extras.title}\n${evaluationTable(result, { steps, format: 'text' })}\n`);
+  process.stdout.write(`wrote ${jsonPath}\n      ${svgPath}\n      ${mdPath}\n`);
+  return [jsonPath, svgPath, mdPath];
+}
