@@ -25,3 +25,15 @@ export {
 export { lossAndGrad } from './loss-and-grad.js';
 export { initEngine, engineInfo, parseBackend, BACKENDS } from './engine/engine.js';
 export type { BackendName, EngineInfo } from './engine/engine.js';
+export { evaluate, problemStreams, summarise, quantile } from './evaluate.js';
+export type { EvaluateEntry, EvaluateOptions, OptimizerCurve, EvaluationResult, ProblemStreams } from './evaluate.js';
+export { lossCurvesSvg, metaTrainingSvg, logTicks, linearTicks, escapeXml, PALETTE } from './plot-svg.js';
+export type { LossCurvesSvgOptions, MetaTrainingSvgOptions, MetaTrainingPoint } from './plot-svg.js';
+export { evaluationTable, formatTable, formatNumber } from './report-table.js';
+export type { EvaluationTableOptions, TableFormat, ColumnAlign } from './report-table.js';
+export { unrollMetaGradient } from './meta-gradient.js';
+export { metaTrain } from './meta-train.js';
+export type { MetaTrainOptions, MetaTrainProgress, MetaTrainResult, MetaTrainHistoryEntry } from './meta-train.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { MetaCheckpoint } from './checkpoint.js';
+export { registerWasmKernels, ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from './engine/wasm-kernels.js';
