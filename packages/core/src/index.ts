@@ -37,3 +37,14 @@ export type { MetaTrainOptions, MetaTrainProgress, MetaTrainResult, MetaTrainHis
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { MetaCheckpoint } from './checkpoint.js';
 export { registerWasmKernels, ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from './engine/wasm-kernels.js';
+export { adam } from './adam.js';
+export type { AdamOptions, AdamState } from './adam.js';
+export {
+  checkPositive,
+  checkUnitInterval,
+  checkBoolean,
+  checkOptions,
+  optimizerName,
+  resolveEpsilon,
+  zerosLikeMap,
+} from './optimizer-options.js';
