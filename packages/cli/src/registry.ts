@@ -1,6 +1,6 @@
 import type { LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import { loadArtifact } from '@l2o/core';
-import { lstmOptimizer, PREPROCESSINGS, type LstmConfig } from '@l2o/optimizer-lstm';
+import { lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
 
@@ -16,7 +16,7 @@ export const TASK_FLAGS: FlagSpecs = {
 
 export const LSTM_FLAGS: FlagSpecs = {
   hidden: { type: 'list', help: 'LSTM layer sizes', default: ['20', '20'] },
-  preprocessing: { type: 'string', help: 'gradient preprocessing', default: 'log-sign', choices: PREPROCESSINGS },
+  preprocessing: { type: 'string', help: 'gradient preprocessing', default: 'log-sign', choices: PREPROCESSING_MODES },
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
   'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
   'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },

@@ -48,3 +48,28 @@ export {
   resolveEpsilon,
   zerosLikeMap,
 } from './optimizer-options.js';
+export { writeFileAtomic, writeDirAtomic, recoverDirAtomic, atomicDirSiblings } from './atomic-write.js';
+export type { FileData } from './atomic-write.js';
+export { crc32 } from './crc32.js';
+export {
+  encodeContainer,
+  decodeContainer,
+  packBinaryFile,
+  unpackBinaryFile,
+  BINARY_FILE_MAGIC,
+  BINARY_FILE_VERSION,
+} from './container-codec.js';
+export type { ContainerValue } from './container-codec.js';
+export {
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  L2O_CORE_VERSION,
+  MANIFEST_FILE,
+  WEIGHTS_FILE,
+  encodeArtifact,
+  decodeArtifact,
+  parseArtifactManifest,
+  saveArtifact,
+  loadArtifact,
+} from './serialization.js';
+export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';

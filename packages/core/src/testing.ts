@@ -100,7 +100,9 @@ function runTrajectory(opt: Optimizer, steps: number, seed: number, onState?: (s
     losses.push(loss.dataSync()[0]!);
     const step = opt.update(grads, state, theta);
     onState?.(step.state);
-    updates.push(Float32Array.from(tf.tidy(() => tf.concat(Object.keys(step.updates).sort().map((k) => tf.reshape(step.updates[k]!, [-1])))).dataSync()));
+    const flat = tf.tidy(() => tf.concat(Object.keys(step.updates).sort().map((k) => tf.reshape(step.updates[k]!, [-1]))));
+    updates.push(Float32Array.from(flat.dataSync()));
+    flat.dispose();
     const next = addMaps(theta, step.updates);
     disposeMap(step.updates);
     disposeMap(grads);

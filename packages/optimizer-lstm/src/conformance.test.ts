@@ -1,0 +1,29 @@
+import { beforeAll, describe, it } from 'vitest';
+import { Rng, initEngine } from '@l2o/core';
+import { registerConformance } from '@l2o/core/testing';
+import { loadLstmOptimizer, lstmOptimizer, saveLstmOptimizer } from './index.js';
+
+beforeAll(async () => {
+  await initEngine('wasm');
+});
+
+const learned = lstmOptimizer();
+const phi = learned.initMetaParams(Rng.seeded(42));
+
+registerConformance(
+  {
+    name: 'lstm',
+    make: () => learned.withMetaParams(phi),
+    learned,
+    saveLoad: {
+      save: (dir) => {
+        saveLstmOptimizer(dir, { learned, metaParams: phi });
+      },
+      load: (dir) => {
+        const l = loadLstmOptimizer(dir);
+        return l.learned.withMetaParams(l.metaParams);
+      },
+    },
+  },
+  { describe, it },
+);

@@ -1,0 +1,24 @@
+export {
+  PREPROCESSING_MODES,
+  PAPER_CONFIG,
+  DEFAULT_LSTM_CONFIG,
+  REFERENCE_QUADRATIC_CONFIG,
+  REFERENCE_MNIST_CONFIG,
+  resolveLstmConfig,
+  lstmInputSize,
+} from './config.js';
+export type { LstmConfig, Preprocessing } from './config.js';
+export { preprocessGradients } from './preprocessing.js';
+export { lstmCell } from './lstm-cell.js';
+export {
+  lstmParamNames,
+  lstmMetaParamShapes,
+  lstmMetaParamCount,
+  initLstmMetaParams,
+  checkLstmMetaParams,
+  OUTPUT_W,
+  OUTPUT_B,
+} from './meta-params.js';
+export { LSTM_KIND, lstmOptimizer, lstmStep, lstmZeroState } from './lstm-optimizer.js';
+export type { LstmState } from './lstm-optimizer.js';
+export { saveLstmOptimizer, loadLstmOptimizer } from './save-load.js';

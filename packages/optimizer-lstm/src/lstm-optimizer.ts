@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs';
+import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
+import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import { resolveLstmConfig, type LstmConfig } from './config.js';
+import { lstmCell } from './lstm-cell.js';
+import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';
+import { preprocessGradients } from './preprocessing.js';
+
+/** The kind written into saved artifacts. */
+export const LSTM_KIND = 'lstm';
+
+/**
+ * Per-coordinate recurrent state: for each layer l, h[l] and c[l] are [N, H_l] (row i = coordinate i in
+ * core's `flattenMap` order). A type alias so that it is a `tf.TensorContainer`.
+ */
+export type LstmState = { h: tf.Tensor2D[]; c: tf.Tensor2D[] };
+
+/** Zero state for `n` coordinates. The caller owns the returned tensors. */
+export function lstmZeroState(config: LstmConfig, n: number): LstmState {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`lstm init: the parameters must hold at least one coordinate; got ${n}`);
+  return {
+    h: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
+    c: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
+  };
+}
+
+function checkState(state: LstmState, config: LstmConfig, n: number): void {
+  const L = config.hiddenSizes.length;
+  if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
+    throw new Error(`lstm update: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+  }
+  config.hiddenSizes.forEach((hs, l) => {
+    for (const [name, t] of [
+      ['h', state.h[l]!],
+      ['c', state.c[l]!],
+    ] as const) {
+      if (t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== hs) {
+        throw new Error(
+          `lstm update: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${hs}] ` +
+            `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${hs})`,
+        );
+      }
+    }
+  });
+}
+
+/**
+ * The network on already-preprocessed inputs: `input` [N, d_in] → the scaled update per row [N] and the next
+ * state. Differentiable in φ (and in everything else). Pure; the caller owns the outputs.
+ */
+export function lstmStep(
+  phi: TensorMap,
+  config: LstmConfig,
+  input: tf.Tensor2D,
+  state: LstmState,
+): { output: tf.Tensor1D; state: LstmState } {
+  return tf.tidy(() => {
+    let x = input;
+    const h: tf.Tensor2D[] = [];
+    const c: tf.Tensor2D[] = [];
+    config.hiddenSizes.forEach((_, l) => {
+      const n = lstmParamNames(l);
+      const next = lstmCell(
+        x,
+        state.h[l]!,
+        state.c[l]!,
+        phi[n.wx] as tf.Tensor2D,
+        phi[n.wh] as tf.Tensor2D,
+        phi[n.b] as tf.Tensor1D,
+      );
+      h.push(next.h);
+      c.push(next.c);
+      x = next.h;
+    });
+    const y = tf.add(tf.matMul(x, phi[OUTPUT_W] as tf.Tensor2D), phi[OUTPUT_B]!);
+    const output = tf.reshape(tf.mul(y, config.outputScale), [input.shape[0]]) as tf.Tensor1D;
+    return { output, state: { h, c } };
+  });
+}
+
+/** Name shown in logs, e.g. `lstm(20,20)`. */
+function displayName(config: LstmConfig): string {
+  return `${LSTM_KIND}(${config.hiddenSizes.join(',')})${config.preprocessing === 'none' ? '[raw]' : ''}`;
+}
+
+/**
+ * The coordinatewise LSTM optimizer of Andrychowicz et al. (2016): every coordinate of every parameter tensor
+ * is one row of a batch run through the same stacked LSTM (shared weights φ, separate state), preprocessed by
+ * log/sign, then a linear layer to one output, times `outputScale`, is that coordinate's additive update.
+ * Config fields not given default to {@link PAPER_CONFIG}; invalid fields throw with the field named.
+ */
+export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimizer<LstmState, LstmConfig> {
+  const cfg = resolveLstmConfig(config);
+  const name = displayName(cfg);
+  return {
+    name,
+    kind: LSTM_KIND,
+    config: cfg,
+    initMetaParams(rng: Rng): TensorMap {
+      return initLstmMetaParams(cfg, rng);
+    },
+    withMetaParams(phi: TensorMap): Optimizer<LstmState> {
+      checkLstmMetaParams(phi, cfg);
+      return {
+        name,
+        init(params: TensorMap): LstmState {
+          return lstmZeroState(cfg, mapSize(params));
+        },
+        update(grads: TensorMap, state: LstmState, params: TensorMap) {
+          const n = mapSize(grads);
+          checkState(state, cfg, n);
+          void params;
+          return tf.tidy(() => {
+            const g = flattenMap(grads);
+            const input = preprocessGradients(g, cfg);
+            const step = lstmStep(phi, cfg, input, state);
+            return { updates: unflattenLike(step.output, grads), state: step.state };
+          });
+        },
+      };
+    },
+  };
+}

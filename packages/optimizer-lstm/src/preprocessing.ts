@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LstmConfig } from './config.js';
+
+/**
+ * The network inputs for a flat vector of gradient coordinates g ([N]) → [N, d_in].
+ *
+ * 'log-sign' (the paper, §3.2 / appendix A), d_in = 2:
+ *   |g| ≥ e^{-p}:  (log|g| / p,  sign g)
+ *   |g| <  e^{-p}: (−1,          e^{p} g)
+ * Both columns are continuous at |g| = e^{-p} and lie in [−1, 1] for small gradients. g = 0 gives (−1, 0).
+ * The log is taken of max(|g|, e^{-p}), so no branch ever evaluates log 0: the forward never yields NaN or
+ * ±Infinity for finite g, and the (unused) gradients of `where` stay finite.
+ *
+ * 'none', d_in = 1: the raw gradient as one column.
+ */
+export function preprocessGradients(
+  g: tf.Tensor1D,
+  config: Pick<LstmConfig, 'preprocessing' | 'p'>,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = g.shape[0];
+    if (config.preprocessing === 'none') return tf.reshape(g, [n, 1]) as tf.Tensor2D;
+    const p = config.p;
+    const threshold = Math.exp(-p);
+    const abs = tf.abs(g);
+    const big = tf.greaterEqual(abs, threshold);
+    const logPart = tf.where(big, tf.div(tf.log(tf.maximum(abs, threshold)), p), tf.fill([n], -1));
+    const signPart = tf.where(big, tf.sign(g), tf.mul(g, Math.exp(p)));
+    return tf.stack([logPart, signPart], 1) as tf.Tensor2D;
+  });
+}
