@@ -31,13 +31,43 @@ export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
     bestEpoch: ck.bestEpoch,
     // JSON has no Infinity: store it as null.
     bestValidation: Number.isFinite(ck.bestValidation) ? ck.bestValidation : null,
-    history: ck.history.map((h) => ({ ...h })) as JsonValue,
+    // Skipped unrolls make meta-losses NaN; JSON would turn them into null, so non-finite numbers are strings.
+    history: ck.history.map((h) =>
+      h.validation === undefined
+        ? { epoch: h.epoch, metaLoss: numberToJson(h.metaLoss) }
+        : { epoch: h.epoch, metaLoss: numberToJson(h.metaLoss), validation: numberToJson(h.validation) },
+    ) as JsonValue,
     wallSeconds: ck.wallSeconds,
     skippedUnrolls: ck.skippedUnrolls,
     fingerprint: { ...ck.fingerprint },
     tensors,
   };
   writeFileAtomic(path, packBinaryFile(json, bytes));
+}
+
+function numberToJson(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+function numberFromJson(v: unknown, what: string): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new Error(`checkpoint: ${what} must be a number, got ${JSON.stringify(v)}`);
+}
+
+function readHistory(v: unknown): MetaCheckpoint['history'] {
+  if (!Array.isArray(v)) throw new Error('checkpoint: field "history" must be an array');
+  return v.map((h: unknown, i) => {
+    if (h === null || typeof h !== 'object') throw new Error(`checkpoint: history[${i}] must be an object`);
+    const o = h as Record<string, unknown>;
+    const epoch = numberFromJson(o['epoch'], `history[${i}].epoch`);
+    const metaLoss = numberFromJson(o['metaLoss'], `history[${i}].metaLoss`);
+    return o['validation'] === undefined
+      ? { epoch, metaLoss }
+      : { epoch, metaLoss, validation: numberFromJson(o['validation'], `history[${i}].validation`) };
+  });
 }
 
 function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => boolean, what: string): T {
@@ -48,7 +78,12 @@ function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown)
 
 /** Reads a checkpoint written by {@link writeCheckpoint}; a corrupt or foreign file gives a clear error. */
 export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
-  const { json, bytes } = unpackBinaryFile(data);
+  // A Node Buffer (what readFileSync returns) is a view into a shared pool and its slice() is a view too; the
+  // codec reads tensors from `slice().buffer` at offset 0, so hand it a plain Uint8Array of its own.
+  const own = Object.getPrototypeOf(data) === Uint8Array.prototype && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    ? data
+    : new Uint8Array(data);
+  const { json, bytes } = unpackBinaryFile(own);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('checkpoint: not an l2o checkpoint');
   const o = json as Record<string, unknown>;
   if (o['kind'] !== CHECKPOINT_KIND) throw new Error(`checkpoint: not an l2o meta-training checkpoint (kind ${String(o['kind'])})`);
@@ -57,22 +92,38 @@ export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
     throw new Error(`checkpoint: written by a newer l2o (version ${version}); this l2o reads up to ${CHECKPOINT_VERSION}`);
   }
   const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  const decoded = decodeContainer(o['tensors'] as JsonValue, bytes) as {
-    phi: TensorMap;
-    metaState: tf.TensorContainer;
-    best: TensorMap;
-  };
-  const bv = o['bestValidation'];
+  const isInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  // Check every plain field before creating tensors, so a bad file leaks nothing.
+  const epoch = field<number>(o, 'epoch', isInt, 'a non-negative integer');
+  const bestEpoch = field<number>(o, 'bestEpoch', isInt, 'a non-negative integer');
+  const bv = field<number | null>(o, 'bestValidation', (v) => v === null || isNum(v), 'a finite number or null');
+  const history = readHistory(o['history']);
+  const wallSeconds = field<number>(o, 'wallSeconds', isNum, 'a number');
+  const skippedUnrolls = field<number>(o, 'skippedUnrolls', isInt, 'a non-negative integer');
+  const fingerprint = field<MetaCheckpoint['fingerprint']>(
+    o,
+    'fingerprint',
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'an object',
+  );
+  const decoded = decodeContainer(field<JsonValue>(o, 'tensors', (v) => typeof v === 'object' && v !== null, 'an object'), bytes);
+  const parts = decoded as { phi?: unknown; metaState?: unknown; best?: unknown };
+  const isTensorMap = (v: unknown): boolean =>
+    typeof v === 'object' && v !== null && Object.values(v).every((t) => t instanceof tf.Tensor);
+  if (!isTensorMap(parts.phi) || !isTensorMap(parts.best) || parts.metaState === undefined) {
+    tf.dispose(decoded as tf.TensorContainer);
+    throw new Error('checkpoint: field "tensors" must hold phi and best (maps of tensors) and metaState');
+  }
   return {
-    epoch: field<number>(o, 'epoch', isNum, 'a number'),
-    bestEpoch: field<number>(o, 'bestEpoch', isNum, 'a number'),
-    bestValidation: typeof bv === 'number' ? bv : Number.POSITIVE_INFINITY,
-    history: field<MetaCheckpoint['history']>(o, 'history', Array.isArray, 'an array'),
-    wallSeconds: field<number>(o, 'wallSeconds', isNum, 'a number'),
-    skippedUnrolls: field<number>(o, 'skippedUnrolls', isNum, 'a number'),
-    fingerprint: field<MetaCheckpoint['fingerprint']>(o, 'fingerprint', (v) => typeof v === 'object' && v !== null, 'an object'),
-    phi: decoded.phi,
-    metaState: decoded.metaState,
-    best: decoded.best,
+    epoch,
+    bestEpoch,
+    bestValidation: bv === null ? Number.POSITIVE_INFINITY : bv,
+    history,
+    wallSeconds,
+    skippedUnrolls,
+    fingerprint,
+    phi: parts.phi as TensorMap,
+    metaState: parts.metaState as tf.TensorContainer,
+    best: parts.best as TensorMap,
   };
 }

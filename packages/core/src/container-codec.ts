@@ -155,7 +155,8 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
     if (offset + length > bytes.length) {
       return bad(`bytes [${offset}, ${offset + length}) lie outside the ${bytes.length}-byte blob (corrupt or truncated)`);
     }
-    const raw = bytes.slice(offset, offset + length);
+    // A copy into a fresh Uint8Array: `bytes` may be a Node Buffer whose slice() is a view into a shared pool.
+    const raw = Uint8Array.prototype.slice.call(bytes, offset, offset + length);
     let t: tf.Tensor;
     if (d === 'bool') {
       t = tf.tensor(raw, shape as number[], 'bool');
@@ -291,5 +292,5 @@ export function unpackBinaryFile(data: Uint8Array): { json: JsonValue; bytes: Ui
   } catch (e) {
     throw new Error(`${where}: corrupt file: invalid JSON header (${e instanceof Error ? e.message : String(e)})`);
   }
-  return { json, bytes: data.slice(payloadStart, payloadStart + payloadLength) };
+  return { json, bytes: Uint8Array.prototype.slice.call(data, payloadStart, payloadStart + payloadLength) };
 }

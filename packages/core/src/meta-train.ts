@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { adam } from './adam.js';
+import { crc32 } from './crc32.js';
 import { evaluate } from './evaluate.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { unrollMetaGradient } from './meta-gradient.js';
@@ -86,12 +87,36 @@ export interface MetaTrainResult {
   readonly skippedUnrolls: number;
 }
 
+/** Disposes the tensors of `from` that `keep` does not also hold. */
+function disposeExcept(from: tf.TensorContainer, keep: tf.TensorContainer): void {
+  const kept = new Set(tensorsIn(keep).map((t) => t.id));
+  for (const t of tensorsIn(from)) if (!kept.has(t.id)) t.dispose();
+}
+
+function tensorsIn(c: tf.TensorContainer, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (c instanceof tf.Tensor) out.push(c);
+  else if (Array.isArray(c)) for (const x of c) tensorsIn(x as tf.TensorContainer, out);
+  else if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) {
+    for (const x of Object.values(c)) tensorsIn(x as tf.TensorContainer, out);
+  }
+  return out;
+}
+
+/** A short, exact-enough identifier of the loss weights for the resume fingerprint. */
+function lossWeightsDigest(w: readonly number[]): string {
+  const bytes = new Uint8Array(Float64Array.from(w).buffer);
+  return `${w.length}:${crc32(bytes).toString(16).padStart(8, '0')}`;
+}
+
 function positiveInt(v: number, field: string): number {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${field}: must be a positive integer, got ${v}`);
   return v;
 }
 
-/** Seeds of validation problems never coincide with training epochs' seeds (different key arity). */
+/**
+ * Seed of the validation problems (`Rng.seeded(validationSeed(seed), r)`), a bijective scramble of `seed`: they
+ * coincide with a training epoch's problem (`Rng.seeded(seed, epoch)`) only if the scramble has `seed` as a fixed point.
+ */
 function validationSeed(seed: number): number {
   return (Math.imul(seed | 0, 0x2545f491) ^ 0x5bd1e995) >>> 0;
 }
@@ -106,7 +131,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   options: MetaTrainOptions<Batch, State>,
 ): Promise<MetaTrainResult> {
   const { learned, family, seed } = options;
-  const metaOptimizer = options.metaOptimizer ?? adam({ learningRate: options.metaLearningRate ?? 1e-3 });
+  const metaOptimizer: Optimizer = options.metaOptimizer ?? adam({ learningRate: options.metaLearningRate ?? 1e-3 });
   const epochs = positiveInt(options.epochs, 'epochs');
   const horizon = positiveInt(options.horizon ?? 100, 'horizon');
   const unroll = positiveInt(options.unroll ?? 20, 'unroll');
@@ -121,7 +146,8 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   if (weights.length !== horizon || weights.some((w) => !Number.isFinite(w))) {
     throw new Error(`lossWeights: must hold ${horizon} finite numbers (one per step), got ${weights.length}`);
   }
-  if (!Number.isFinite(seed)) throw new Error(`seed: must be a finite number, got ${seed}`);
+  // Rng.seeded and the validation seed truncate to integers: 1 and 1.5 would silently be the same run.
+  if (!Number.isSafeInteger(seed)) throw new Error(`seed: must be an integer, got ${seed}`);
   const validationFamily = options.validationFamily ?? family;
   const fingerprint = {
     learned: learned.kind,
@@ -130,6 +156,12 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     horizon,
     unroll,
     seed,
+    // Everything else that changes φ's trajectory or what "best" means must match on resume too.
+    metaOptimizer: metaOptimizer.name,
+    lossWeights: lossWeightsDigest(weights),
+    validationFamily: validationFamily.name,
+    validationProblems,
+    validationMetric: metric,
     ...(options.runInfo ?? {}),
   };
 
@@ -146,8 +178,11 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   const resumeFrom = options.resume && options.checkpointPath && existsSync(options.checkpointPath);
   if (resumeFrom) {
     const ck = readCheckpoint(readFileSync(options.checkpointPath!));
-    for (const [k, v] of Object.entries(fingerprint)) {
+    const fp: Readonly<Record<string, string | number | boolean>> = fingerprint;
+    for (const k of [...new Set([...Object.keys(fp), ...Object.keys(ck.fingerprint)])]) {
+      const v = fp[k];
       if (String(ck.fingerprint[k]) !== String(v)) {
+        tf.dispose([ck.phi, ck.metaState, ck.best] as tf.TensorContainer[]);
         throw new Error(
           `resume: checkpoint ${options.checkpointPath} belongs to a different run (${k}: ${String(ck.fingerprint[k])} ≠ ${String(v)}); ` +
             'use the same settings or another checkpoint path',
@@ -251,7 +286,8 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
             return { theta: addMaps(theta, s.updates), state: s.state };
           });
           if (theta !== thetaStart) disposeMap(theta);
-          if (state !== stateStart) tf.dispose(state);
+          // An optimizer may hand a state tensor through unchanged: never dispose what the new state holds.
+          if (state !== stateStart) disposeExcept(state, step.state);
           theta = step.theta;
           state = step.state;
           batch = task.sampleBatch(batchRng);
@@ -261,20 +297,27 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
           gradSeq.push(lg.grads);
         }
         const w = weights.slice(u * unroll, (u + 1) * unroll);
-        const metaGrad = unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
-        const lossValues = tf.tidy(() => tf.stack(losses)).dataSync() as Float32Array;
-        tf.dispose(losses);
+        // With every weight of the unroll zero the meta-loss does not depend on φ: its gradient is 0 (tf.grads
+        // would throw, finding no path from φ to the surrogate).
+        const metaGrad = w.every((x) => x === 0)
+          ? tf.tidy(() => Object.fromEntries(Object.entries(phi).map(([k, t]) => [k, tf.zerosLike(t)])))
+          : unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
+        const stacked = tf.stack(losses);
+        const lossValues = stacked.dataSync() as Float32Array;
+        tf.dispose([stacked, ...losses]);
         for (const v of lossValues) {
           lossSum += v;
           lossCount++;
         }
-        const finite = tf.tidy(() => tf.all(tf.isFinite(tf.stack(Object.values(metaGrad).map((g) => tf.sum(g)))))).dataSync()[0] === 1;
+        const allFinite = tf.tidy(() => tf.all(tf.isFinite(tf.stack(Object.values(metaGrad).map((g) => tf.sum(g))))));
+        const finite = allFinite.dataSync()[0] === 1;
+        allFinite.dispose();
         if (finite) {
           const ms = tf.tidy(() => metaOptimizer.update(metaGrad, metaState, phi));
           const next = tf.tidy(() => addMaps(phi, ms.updates));
           disposeMap(ms.updates);
           if (phi !== best) disposeMap(phi);
-          tf.dispose(metaState);
+          disposeExcept(metaState, ms.state);
           phi = next;
           metaState = ms.state;
         } else {
@@ -282,7 +325,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
         }
         disposeMap(metaGrad);
         if (thetaStart !== theta) disposeMap(thetaStart);
-        if (stateStart !== state) tf.dispose(stateStart);
+        if (stateStart !== state) disposeExcept(stateStart, state);
         grads = gradSeq[unroll]!;
         for (let k = 0; k < unroll; k++) disposeMap(gradSeq[k]);
       }

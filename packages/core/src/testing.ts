@@ -82,6 +82,21 @@ function shapesOf(c: tf.TensorContainer): string {
   return out.join(' ');
 }
 
+function tensorsOf(c: tf.TensorContainer, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (c instanceof tf.Tensor) out.push(c);
+  else if (Array.isArray(c)) c.forEach((x) => tensorsOf(x as tf.TensorContainer, out));
+  else if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) {
+    for (const k of Object.keys(c).sort()) tensorsOf((c as Record<string, tf.TensorContainer>)[k]!, out);
+  }
+  return out;
+}
+
+/** Disposes the tensors of `from` that `keep` does not also hold (an optimizer may hand a state tensor through). */
+function disposeExcept(from: tf.TensorContainer, keep: tf.TensorContainer): void {
+  const kept = new Set(tensorsOf(keep).map((t) => t.id));
+  for (const t of tensorsOf(from)) if (!kept.has(t.id)) t.dispose();
+}
+
 interface Trajectory {
   losses: number[];
   updates: Float32Array[];
@@ -108,7 +123,7 @@ function runTrajectory(opt: Optimizer, steps: number, seed: number, onState?: (s
     disposeMap(grads);
     loss.dispose();
     disposeMap(theta);
-    tf.dispose(state);
+    disposeExcept(state, step.state);
     theta = next;
     state = step.state;
   }
@@ -157,17 +172,25 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         const g0 = snap(grads);
         const p0 = snap(theta);
         const s0 = shapesOf(state);
+        const stateTensors = tensorsOf(state);
+        const stateValues = stateTensors.map((t) => Array.from(t.dataSync()));
         const step = opt.update(grads, state, theta);
         check(Object.values(grads).every((t) => !t.isDisposed) && Object.values(theta).every((t) => !t.isDisposed), 'inputs were disposed');
+        check(stateTensors.every((t) => !t.isDisposed), 'the input state was disposed');
         check(JSON.stringify(snap(grads)) === JSON.stringify(g0), 'gradients were mutated');
         check(JSON.stringify(snap(theta)) === JSON.stringify(p0), 'parameters were mutated');
-        check(shapesOf(state) === s0, 'the input state was disposed or changed');
+        check(
+          shapesOf(state) === s0 &&
+            tensorsOf(state).every((t, i) => t === stateTensors[i] && JSON.stringify(Array.from(t.dataSync())) === JSON.stringify(stateValues[i])),
+          'the input state was changed',
+        );
         check(
           Object.keys(step.updates).sort().join() === Object.keys(theta).sort().join() &&
             Object.keys(theta).every((k) => step.updates[k]!.shape.join() === theta[k]!.shape.join()),
           'updates must have the names and shapes of the parameters',
         );
-        tf.dispose([loss, step.state as tf.TensorContainer, state as tf.TensorContainer]);
+        disposeExcept(state, step.state);
+        tf.dispose([loss, step.state as tf.TensorContainer]);
         disposeMap(step.updates);
         disposeMap(grads);
         disposeMap(theta);

@@ -30,10 +30,10 @@ export interface OptimizeeFamily<Batch extends BatchData = BatchData> {
 }
 
 /** Result of one optimizer step: the additive updates (θ ← θ + updates) and the next state. */
-export interface OptimizerStep<State> {
+export type OptimizerStep<State> = {
   readonly updates: TensorMap;
   readonly state: State;
-}
+};
 
 /**
  * A hand-designed or learned optimizer. Its state is explicit and returned, never mutated in place, so

@@ -38,8 +38,8 @@ export async function compareOptimizers(
   const steps = num(flags['steps']);
   const seed = num(flags['seed']);
   const tuneProblems = num(flags['tune-problems']);
-  const tuneProgress = new Progress({ label: 'tune baselines', total: names.length });
-  let doneNames = 0;
+  let bar: Progress | undefined;
+  let barKey = '';
   const tuned = await tuneBaselines({
     names,
     family,
@@ -47,12 +47,18 @@ export async function compareOptimizers(
     steps,
     seed: seed + 1,
     ...(gridFlag.length > 0 ? { grid: gridFlag } : {}),
-    onTuned: (t) => {
-      doneNames++;
-      tuneProgress.update(doneNames, `${t.name}: best lr ${t.best}`);
+    onProgress: (p) => {
+      const key = `${p.name}/${p.round}`;
+      if (key !== barKey) {
+        bar?.finish();
+        barKey = key;
+        const what = p.round === 0 ? `${p.learningRates.length} rates` : `extension ${p.round}: ${p.learningRates.join(', ')}`;
+        bar = new Progress({ label: `tune ${p.name} (${what})`, total: p.total });
+      }
+      bar?.update(p.done);
     },
   });
-  tuneProgress.finish();
+  bar?.finish();
   for (const t of tuned) {
     const scores = t.scores.map((s) => `${s.learningRate}:${Number.isFinite(s.score) ? s.score.toPrecision(3) : 'diverged'}`).join(' ');
     process.stderr.write(`${t.name.padEnd(8)} best lr ${t.best}${t.bestAtEdge ? ' (AT THE GRID EDGE: widen --grid)' : ''}  [${scores}]\n`);
@@ -63,7 +69,7 @@ export async function compareOptimizers(
   ];
   const problems = num(flags['problems']);
   const progress = new Progress({ label: 'evaluate', total: problems });
-  const result = await evaluate({ family, optimizers: entries, problems, steps, seed, onProgress: (d) => progress.update(d) });
+  const result = await evaluate({ family, optimizers: entries, problems, steps, seed, onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)) });
   progress.finish();
   const tunedSummary = tuned.map((t) => ({ name: t.name, best: t.best, bestAtEdge: t.bestAtEdge, grid: t.grid }));
   const protocol = [

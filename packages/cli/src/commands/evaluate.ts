@@ -41,7 +41,7 @@ export async function runEvaluate(flags: Record<string, FlagValue>): Promise<voi
     problems,
     steps: num(flags['steps']),
     seed: num(flags['seed']),
-    onProgress: (d) => progress.update(d),
+    onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)),
   });
   progress.finish();
   writeEvaluationReport(str(flags['out']), result, { title: `Evaluation on ${family.name}` });
