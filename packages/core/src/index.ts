@@ -73,3 +73,5 @@ export {
   loadArtifact,
 } from './serialization.js';
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
+export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
+export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';

@@ -1,0 +1,226 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng, initEngine, lossAndGrad, type TensorMap } from '@l2o/core';
+import { MNIST_PIXELS, loadMnistSplit } from './mnist-data.js';
+import { type MnistBatch, mnistMlpFamily } from './mlp-family.js';
+
+beforeAll(async () => {
+  await initEngine('wasm');
+});
+
+/** Float64 reference: mean softmax cross-entropy of an MLP, written out in plain JS. */
+function referenceLoss(
+  p: Record<string, Float64Array>,
+  sizes: number[],
+  act: 'sigmoid' | 'relu',
+  x: Float32Array,
+  labels: number[],
+): number {
+  const B = labels.length;
+  let total = 0;
+  for (let r = 0; r < B; r++) {
+    let h: number[] = Array.from(x.subarray(r * MNIST_PIXELS, (r + 1) * MNIST_PIXELS));
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const w = p[`layer${l}/w`]!;
+      const b = p[`layer${l}/b`]!;
+      const out = sizes[l + 1]!;
+      const z = new Array<number>(out).fill(0);
+      for (let j = 0; j < out; j++) {
+        let s = b[j]!;
+        for (let i = 0; i < sizes[l]!; i++) s += h[i]! * w[i * out + j]!;
+        z[j] = s;
+      }
+      h = l + 2 < sizes.length ? z.map((v) => (act === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : Math.max(0, v))) : z;
+    }
+    const m = Math.max(...h);
+    const lse = m + Math.log(h.reduce((s, v) => s + Math.exp(v - m), 0));
+    total += lse - h[labels[r]!]!;
+  }
+  return total / B;
+}
+
+function labelsOf(batch: MnistBatch): number[] {
+  return Array.from(tf.tidy(() => tf.argMax(batch.y, 1)).dataSync());
+}
+
+describe('mnistMlpFamily', () => {
+  it('has the paper shapes and names; batches are [B, 784] in [0, 1] with one-hot labels', () => {
+    const fam = mnistMlpFamily();
+    expect(fam.options).toEqual({ split: 'train', hidden: [20], activation: 'sigmoid', batchSize: 128, initStd: 0.01, validationSize: 10_000 });
+    const task = fam.sample(Rng.seeded(1));
+    expect(task.name).toBe('mnist-mlp-784-20-10-sigmoid');
+    expect(task.size).toBe(15_910); // DESIGN.md: N = 15,910 coordinates
+    const p = task.init(Rng.seeded(2));
+    expect(Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.shape]))).toEqual({
+      'layer0/w': [784, 20],
+      'layer0/b': [20],
+      'layer1/w': [20, 10],
+      'layer1/b': [10],
+    });
+    expect(Array.from(p['layer0/b']!.dataSync()).every((v) => v === 0)).toBe(true);
+    const w = p['layer0/w']!.dataSync() as Float32Array;
+    const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    expect(std).toBeGreaterThan(0.0095);
+    expect(std).toBeLessThan(0.0105);
+    const batch = task.sampleBatch(Rng.seeded(3));
+    expect(batch.x.shape).toEqual([128, 784]);
+    expect(batch.y.shape).toEqual([128, 10]);
+    const y = batch.y.dataSync() as Float32Array;
+    for (let r = 0; r < 128; r++) expect(y.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0)).toBe(1);
+    const x = batch.x.dataSync();
+    expect(Math.min(...x)).toBe(0);
+    expect(Math.max(...x)).toBeLessThanOrEqual(1);
+    tf.dispose([p, batch]);
+  });
+
+  it('starts at loss ≈ ln 10 with the reference initialisation', () => {
+    const task = mnistMlpFamily().sample(Rng.seeded(1));
+    const p = task.init(Rng.seeded(4));
+    const batch = task.sampleBatch(Rng.seeded(5));
+    const loss = task.loss(p, batch);
+    expect(Math.abs(loss.dataSync()[0]! - Math.log(10))).toBeLessThan(0.01);
+    tf.dispose([p, batch, loss]);
+  });
+
+  for (const activation of ['sigmoid', 'relu'] as const) {
+    it(`${activation}: loss equals a float64 reference and the gradient matches its finite differences`, () => {
+      const hidden = [3, 2];
+      const sizes = [784, 3, 2, 10];
+      const task = mnistMlpFamily({ hidden, activation, batchSize: 4, initStd: 0.3 }).sample(Rng.seeded(1));
+      const params = task.init(Rng.seeded(7));
+      // Non-zero biases so that their gradients are exercised too.
+      const rng = Rng.seeded(8);
+      const p: Record<string, tf.Tensor> = {};
+      for (const [k, v] of Object.entries(params)) {
+        p[k] = k.endsWith('/b') ? tf.tensor1d(rng.normalArray(v.size, 0, 0.3)) : v;
+      }
+      const batch = task.sampleBatch(Rng.seeded(9));
+      const x = batch.x.dataSync() as Float32Array;
+      const labels = labelsOf(batch);
+      const ref: Record<string, Float64Array> = {};
+      for (const [k, v] of Object.entries(p)) ref[k] = Float64Array.from(v.dataSync());
+      const { loss, grads } = lossAndGrad(task, p as TensorMap, batch);
+      expect(loss.dataSync()[0]).toBeCloseTo(referenceLoss(ref, sizes, activation, x, labels), 5);
+      const h = 1e-5;
+      const gRng = Rng.seeded(10);
+      let checked = 0;
+      for (const [k, g] of Object.entries(grads)) {
+        const gv = g.dataSync() as Float32Array;
+        const picks = k.endsWith('/b') ? Array.from(gv.keys()) : Array.from({ length: 12 }, () => gRng.int(gv.length));
+        // Include the largest-gradient weight of each matrix (most rows of layer0/w see zero pixels).
+        picks.push(gv.reduce((best, v, i) => (Math.abs(v) > Math.abs(gv[best]!) ? i : best), 0));
+        for (const i of picks) {
+          const a = ref[k]!;
+          const keep = a[i]!;
+          a[i] = keep + h;
+          const up = referenceLoss(ref, sizes, activation, x, labels);
+          a[i] = keep - h;
+          const down = referenceLoss(ref, sizes, activation, x, labels);
+          a[i] = keep;
+          const fd = (up - down) / (2 * h);
+          expect(Math.abs(gv[i]! - fd)).toBeLessThan(1e-4 + 1e-3 * Math.abs(fd));
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(40);
+      const maxAbs = Math.max(...Object.values(grads).map((g) => Math.max(...Array.from(g.dataSync(), Math.abs))));
+      expect(maxAbs).toBeGreaterThan(1e-2); // the check is not vacuous
+      tf.dispose([params, p, batch, loss, grads]);
+    });
+  }
+
+  it('is reproducible: same seeds give the same θ₀ and batch; different seeds differ', () => {
+    const fam = mnistMlpFamily({ batchSize: 16 });
+    const a = fam.sample(Rng.seeded(1));
+    const b = fam.sample(Rng.seeded(1));
+    const pa = a.init(Rng.seeded(2));
+    const pb = b.init(Rng.seeded(2));
+    const pc = a.init(Rng.seeded(3));
+    expect(Array.from(pa['layer0/w']!.dataSync())).toEqual(Array.from(pb['layer0/w']!.dataSync()));
+    expect(Array.from(pa['layer0/w']!.dataSync())).not.toEqual(Array.from(pc['layer0/w']!.dataSync()));
+    const ba = a.sampleBatch(Rng.seeded(4));
+    const bb = b.sampleBatch(Rng.seeded(4));
+    const bc = a.sampleBatch(Rng.seeded(5));
+    expect(Array.from(ba.x.dataSync())).toEqual(Array.from(bb.x.dataSync()));
+    expect(labelsOf(ba)).toEqual(labelsOf(bb));
+    expect(Array.from(ba.x.dataSync())).not.toEqual(Array.from(bc.x.dataSync()));
+    tf.dispose([pa, pb, pc, ba, bb, bc]);
+  });
+
+  it('draws batches only from its own split', () => {
+    const val = loadMnistSplit('validation');
+    const test = loadMnistSplit('test');
+    const key = (a: Float32Array, i: number): string => Array.from(a.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)).join(',');
+    const index = (s: typeof val): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (let i = 0; i < s.size; i++) m.set(key(s.images, i), s.labels[i]!);
+      return m;
+    };
+    const valIndex = index(val);
+    const testIndex = index(test);
+    for (const [split, own, other] of [
+      ['validation', valIndex, testIndex],
+      ['test', testIndex, valIndex],
+    ] as const) {
+      const task = mnistMlpFamily({ split, batchSize: 64 }).sample(Rng.seeded(1));
+      const batch = task.sampleBatch(Rng.seeded(2));
+      const x = batch.x.dataSync() as Float32Array;
+      const labels = labelsOf(batch);
+      for (let r = 0; r < 64; r++) {
+        expect(own.get(key(x, r))).toBe(labels[r]);
+        expect(other.has(key(x, r))).toBe(false);
+      }
+      tf.dispose(batch);
+    }
+  });
+
+  it('does not leak tensors across loss and gradient evaluations', () => {
+    const task = mnistMlpFamily({ hidden: [20, 20], activation: 'relu' }).sample(Rng.seeded(1));
+    const p = task.init(Rng.seeded(2));
+    const rng = Rng.seeded(3);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      const batch = task.sampleBatch(rng);
+      const { loss, grads } = lossAndGrad(task, p, batch);
+      task.accuracy(p, batch);
+      tf.dispose([batch, loss, grads]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(p);
+  });
+
+  it('rejects bad options, naming the field and the allowed values', () => {
+    expect(() => mnistMlpFamily({ split: 'dev' as 'train' })).toThrow(/mnistMlp\.split: unknown "dev"; allowed values: train, validation, test/);
+    expect(() => mnistMlpFamily({ hidden: [20, 0] })).toThrow(/mnistMlp\.hidden/);
+    expect(() => mnistMlpFamily({ activation: 'tanh' as 'relu' })).toThrow(/mnistMlp\.activation: unknown "tanh"; allowed values: sigmoid, relu/);
+    expect(() => mnistMlpFamily({ batchSize: 0 })).toThrow(/mnistMlp\.batchSize/);
+    expect(() => mnistMlpFamily({ initStd: -1 })).toThrow(/mnistMlp\.initStd/);
+    expect(() => mnistMlpFamily({ validationSize: 1.5 })).toThrow(/mnistMlp\.validationSize/);
+    expect(() => mnistMlpFamily({ split: 'validation', validationSize: 0 })).toThrow(/mnistMlp\.split/);
+    expect(() => mnistMlpFamily({ hiden: [3] } as never)).toThrow(/unknown option "hiden"/);
+    const task = mnistMlpFamily().sample(Rng.seeded(1));
+    const batch = task.sampleBatch(Rng.seeded(1));
+    expect(() => task.loss({}, batch)).toThrow(/params must hold "layer0\/w" and "layer0\/b"/);
+    tf.dispose(batch);
+  });
+
+  it('is fast on wasm: loss + gradient of the paper MLP at batch 128', () => {
+    const task = mnistMlpFamily().sample(Rng.seeded(1));
+    const p = task.init(Rng.seeded(2));
+    const rng = Rng.seeded(3);
+    const run = (): void => {
+      const batch = task.sampleBatch(rng);
+      const { loss, grads } = lossAndGrad(task, p, batch);
+      loss.dataSync();
+      tf.dispose([batch, loss, grads]);
+    };
+    for (let i = 0; i < 3; i++) run();
+    const n = 30;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) run();
+    const ms = (performance.now() - t0) / n;
+    console.log(`mnist 784-20-10 sigmoid, B=128: sampleBatch + loss + grad ${ms.toFixed(2)} ms (${tf.getBackend()})`);
+    expect(ms).toBeLessThan(50);
+    tf.dispose(p);
+  });
+});
