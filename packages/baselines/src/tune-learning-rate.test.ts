@@ -69,6 +69,7 @@ describe('tuneLearningRate', () => {
     const steps = 10;
     const before = tf.memory().numTensors;
     const r = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(h),
@@ -96,6 +97,7 @@ describe('tuneLearningRate', () => {
     const h = 2;
     const steps = 6;
     const r = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(h),
@@ -115,6 +117,7 @@ describe('tuneLearningRate', () => {
     const h = 1 / 0.3;
     const events: TuneProgress[] = [];
     const r = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(h),
@@ -137,6 +140,7 @@ describe('tuneLearningRate', () => {
 
   it('reports bestAtEdge honestly when maxExtensions runs out', async () => {
     const r = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(1 / 0.3),
@@ -152,6 +156,7 @@ describe('tuneLearningRate', () => {
     expect(r.bestAtEdge).toBe(true);
 
     const off = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(1 / 0.3),
@@ -171,6 +176,7 @@ describe('tuneLearningRate', () => {
     const h = 1000;
     const steps = 30;
     const r = await tuneLearningRate({
+      refine: 0,
       name: 'sgd',
       make: (lr) => sgd({ learningRate: lr }),
       family: quadraticFamily(h),
@@ -231,5 +237,19 @@ describe('tuneBaselines', () => {
     await expect(
       tuneBaselines({ family: quadraticFamily(1), problems: 1, steps: 2, seed: 1, names: ['sgd', 'lbfgs' as 'sgd'] }),
     ).rejects.toThrow(/names\[1\]: unknown baseline "lbfgs"; allowed values: sgd, nag, rmsprop, adam/);
+  });
+});
+
+describe('tuneLearningRate refinement', () => {
+  it('refines between grid points towards the closed-form optimum 1/h', async () => {
+    // f(θ) = ½ h ||θ||² with SGD: θ_T = (1 − lr·h)^T θ₀, minimised at lr = 1/h. With h = 2.5 the optimum 0.4
+    // lies between the half-decade grid points 0.3 and 1.
+    const family = quadraticFamily(2.5);
+    const coarse = await tuneLearningRate({ name: 'sgd', make: (lr) => sgd({ learningRate: lr }), family, problems: 2, steps: 5, seed: 1, refine: 0 });
+    const fine = await tuneLearningRate({ name: 'sgd', make: (lr) => sgd({ learningRate: lr }), family, problems: 2, steps: 5, seed: 1, refine: 2 });
+    expect(coarse.best).toBe(0.3);
+    expect(fine.refined).toBeGreaterThan(0);
+    expect(Math.abs(Math.log(fine.best / 0.4))).toBeLessThan(Math.abs(Math.log(coarse.best / 0.4)));
+    expect(fine.bestScore).toBeLessThan(coarse.bestScore);
   });
 });

@@ -83,6 +83,12 @@ export interface TuneOptions<B extends BatchData> {
   readonly extendEdges?: boolean;
   /** Most learning rates added by edge extension (non-negative integer); default 4. */
   readonly maxExtensions?: number;
+  /**
+   * Refinement rounds once the best rate is inside the grid: each tries the geometric midpoints between the
+   * best rate and its two neighbours, so the result is within a smaller factor of the optimum. Default 2
+   * (half-decade grid → within ×10^(1/8) ≈ 1.33).
+   */
+  readonly refine?: number;
   readonly onProgress?: (progress: TuneProgress) => void;
 }
 
@@ -110,6 +116,8 @@ export interface TuneResult {
   readonly grid: number[];
   /** How many learning rates edge extension added. */
   readonly extended: number;
+  /** How many learning rates refinement added. */
+  readonly refined: number;
   /** True when the best rate is still the smallest or largest evaluated: the true optimum may lie outside. */
   readonly bestAtEdge: boolean;
   readonly metric: TuneMetric;
@@ -141,6 +149,10 @@ export async function tuneLearningRate<B extends BatchData>(
   const maxExtensions = options.maxExtensions ?? DEFAULT_MAX_EXTENSIONS;
   if (!Number.isInteger(maxExtensions) || maxExtensions < 0) {
     throw new Error(`${where}: maxExtensions must be an integer ≥ 0; got ${String(maxExtensions)}`);
+  }
+  const refineRounds = options.refine ?? 2;
+  if (!Number.isInteger(refineRounds) || refineRounds < 0) {
+    throw new Error(`${where}: refine must be an integer ≥ 0; got ${String(refineRounds)}`);
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new Error(`${where}: onProgress must be a function`);
@@ -179,10 +191,24 @@ export async function tuneLearningRate<B extends BatchData>(
     extended += fresh.length;
   }
 
+  let refined = 0;
+  for (let r = 0; r < refineRounds; r++) {
+    const sorted = [...scores.keys()].sort((a, b) => a - b);
+    const i = bestIndex(sorted, scores);
+    if (i === 0 || i === sorted.length - 1) break;
+    const mid = (a: number, b: number): number => Number(Math.sqrt(a * b).toPrecision(3));
+    const fresh = [mid(sorted[i - 1]!, sorted[i]!), mid(sorted[i]!, sorted[i + 1]!)].filter((lr) => !scores.has(lr));
+    if (fresh.length === 0) break;
+    round++;
+    await run(fresh);
+    refined += fresh.length;
+  }
+
   const sorted = [...scores.keys()].sort((a, b) => a - b);
   const i = bestIndex(sorted, scores);
   const best = sorted[i]!;
   return {
+    refined,
     name,
     best,
     bestScore: scores.get(best)!,
