@@ -75,7 +75,7 @@ export async function compareOptimizers(
   const protocol = [
     '## Protocol',
     '',
-    `- Each baseline's learning rate was tuned on ${tuneProblems} problems drawn with seed ${seed + 1} (disjoint from the test problems), by the mean loss at step ${steps}; the grid is extended while its best rate sits at an edge.`,
+    `- Each baseline's learning rate was tuned on ${tuneProblems} problems drawn with seed ${seed + 1} (disjoint from the test problems), by the mean loss at step ${steps}; the grid (half-decades) is extended while its best rate sits at an edge, then refined twice between the best rate and its neighbours.`,
     ...tuned.map((t) => `- ${t.name}: best ${t.best} from [${t.grid.join(', ')}]${t.bestAtEdge ? ' — **at the grid edge**' : ''}`),
     `- Test: ${problems} fresh problems (seed ${seed}), identical θ₀ and data for every optimizer.`,
     '',
