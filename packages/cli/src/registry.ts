@@ -1,10 +1,11 @@
-import type { LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
+import type { BatchData, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import { loadArtifact } from '@l2o/core';
 import { lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
+import { MLP_ACTIVATIONS, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
 
-export const TASKS = ['quadratic'] as const;
+export const TASKS = ['quadratic', 'mnist'] as const;
 export const LEARNED_KINDS = ['lstm'] as const;
 
 export const TASK_FLAGS: FlagSpecs = {
@@ -12,6 +13,9 @@ export const TASK_FLAGS: FlagSpecs = {
   dim: { type: 'integer', help: 'quadratic: dimension of θ', default: 10, min: 1 },
   functions: { type: 'integer', help: 'quadratic: functions optimized jointly per problem', default: 128, min: 1 },
   sampling: { type: 'string', help: 'quadratic: distribution of W and y (paper: gaussian; reference code: uniform)', default: 'gaussian', choices: QUADRATIC_SAMPLINGS },
+  'mlp-hidden': { type: 'list', help: 'mnist: hidden layer sizes of the MLP', default: ['20'] },
+  activation: { type: 'string', help: 'mnist: hidden activation', default: 'sigmoid', choices: MLP_ACTIVATIONS },
+  'batch-size': { type: 'integer', help: 'mnist: minibatch size (a fresh minibatch every step)', default: 128, min: 1 },
 };
 
 export const LSTM_FLAGS: FlagSpecs = {
@@ -27,7 +31,14 @@ export const COMMON_FLAGS: FlagSpecs = {
   help: { type: 'boolean', help: 'show this help' },
 };
 
-export function makeFamily(flags: Record<string, FlagValue>): OptimizeeFamily<null> {
+/** Where problems come from: training, validation (model selection, tuning) and test (reporting). */
+export type FamilySplit = 'train' | 'validation' | 'test';
+
+/**
+ * The optimizee family named by the flags. For MNIST the three splits use disjoint data (validation is carved
+ * out of the training file, test is the test file); quadratics have no data, so splits differ by seed only.
+ */
+export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit = 'test'): OptimizeeFamily<BatchData> {
   const task = str(flags['task']);
   if (task === 'quadratic') {
     return quadraticFamily({
@@ -35,6 +46,19 @@ export function makeFamily(flags: Record<string, FlagValue>): OptimizeeFamily<nu
       functions: num(flags['functions']),
       sampling: str(flags['sampling']) as (typeof QUADRATIC_SAMPLINGS)[number],
     });
+  }
+  if (task === 'mnist') {
+    const hidden = list(flags['mlp-hidden']).map((h) => {
+      const n = Number(h);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--mlp-hidden: layer sizes must be positive whole numbers, got "${h}"`);
+      return n;
+    });
+    return mnistMlpFamily({
+      split,
+      hidden,
+      activation: str(flags['activation']) as MlpActivation,
+      batchSize: num(flags['batch-size']),
+    }) as unknown as OptimizeeFamily<BatchData>;
   }
   throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
 }

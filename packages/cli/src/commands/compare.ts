@@ -1,4 +1,4 @@
-import { disposeMap, evaluate, type EvaluateEntry, type EvaluationResult, type OptimizeeFamily } from '@l2o/core';
+import { disposeMap, evaluate, type BatchData, type EvaluateEntry, type EvaluationResult, type OptimizeeFamily } from '@l2o/core';
 import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress } from '../progress.js';
@@ -23,7 +23,8 @@ export interface CompareOutcome {
 }
 
 export async function compareOptimizers(
-  family: OptimizeeFamily<null>,
+  family: OptimizeeFamily<BatchData>,
+  tuneFamily: OptimizeeFamily<BatchData>,
   loaded: readonly LoadedLearned[],
   flags: Record<string, FlagValue>,
   title: string,
@@ -42,7 +43,7 @@ export async function compareOptimizers(
   let barKey = '';
   const tuned = await tuneBaselines({
     names,
-    family,
+    family: tuneFamily,
     problems: tuneProblems,
     steps,
     seed: seed + 1,
@@ -75,7 +76,7 @@ export async function compareOptimizers(
   const protocol = [
     '## Protocol',
     '',
-    `- Each baseline's learning rate was tuned on ${tuneProblems} problems drawn with seed ${seed + 1} (disjoint from the test problems), by the mean loss at step ${steps}; the grid (half-decades) is extended while its best rate sits at an edge, then refined twice between the best rate and its neighbours.`,
+    `- Each baseline's learning rate was tuned on ${tuneProblems} problems drawn with seed ${seed + 1} from the validation split (disjoint from the test problems), by the mean loss at step ${steps}; the grid (half-decades) is extended while its best rate sits at an edge, then refined twice between the best rate and its neighbours.`,
     ...tuned.map((t) => `- ${t.name}: best ${t.best} from [${t.grid.join(', ')}]${t.bestAtEdge ? ' — **at the grid edge**' : ''}`),
     `- Test: ${problems} fresh problems (seed ${seed}), identical θ₀ and data for every optimizer.`,
     '',
@@ -86,8 +87,8 @@ export async function compareOptimizers(
 }
 
 export async function runCompare(flags: Record<string, FlagValue>): Promise<void> {
-  const family = makeFamily(flags);
+  const family = makeFamily(flags, 'test');
   const loaded = list(flags['learned']).map(loadLearned);
-  await compareOptimizers(family, loaded, flags, `Learned optimizers against tuned baselines on ${family.name}`);
+  await compareOptimizers(family, makeFamily(flags, 'validation'), loaded, flags, `Learned optimizers against tuned baselines on ${family.name}`);
   for (const l of loaded) disposeMap(l.metaParams);
 }

@@ -26,7 +26,7 @@ export function parseBaselineSpec(spec: string): EvaluateEntry {
 }
 
 export async function runEvaluate(flags: Record<string, FlagValue>): Promise<void> {
-  const family = makeFamily(flags);
+  const family = makeFamily(flags, 'test');
   const loaded = list(flags['learned']).map(loadLearned);
   const entries: EvaluateEntry[] = [
     ...loaded.map((l) => ({ name: l.name, optimizer: l.learned.withMetaParams(l.metaParams) })),

@@ -21,9 +21,10 @@ export async function runQuickstart(flags: Record<string, FlagValue>): Promise<v
   process.stderr.write(`l2o quickstart: meta-training an LSTM optimizer on ${str(flags['dim'])}-dim quadratics, then comparing it with tuned SGD, NAG, RMSprop and Adam.\n`);
   const { optimizerDir } = await runTrain({ ...flags, out: join(out, 'train') });
   const loaded = loadLearned(optimizerDir);
-  const family = makeFamily(flags);
+  const family = makeFamily(flags, 'test');
   await compareOptimizers(
     family,
+    makeFamily(flags, 'validation'),
     [loaded],
     { ...flags, steps: num(flags['horizon']), seed: 2_000_003, out: join(out, 'compare') },
     `LSTM optimizer against tuned baselines on ${family.name}`,

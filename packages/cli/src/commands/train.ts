@@ -29,7 +29,8 @@ export interface TrainOutcome {
 export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainOutcome> {
   const out = resolve(str(flags['out']));
   mkdirSync(out, { recursive: true });
-  const family = makeFamily(flags);
+  const family = makeFamily(flags, 'train');
+  const validationFamily = makeFamily(flags, 'validation');
   const learned = lstmOptimizer(lstmConfigFromFlags(flags));
   const epochs = num(flags['epochs']);
   const checkpointPath = join(out, 'checkpoint.l2ock');
@@ -49,6 +50,7 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
   const result = await metaTrain({
     learned,
     family,
+    validationFamily,
     epochs,
     horizon: num(flags['horizon']),
     unroll: num(flags['unroll']),
