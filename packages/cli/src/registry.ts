@@ -1,12 +1,15 @@
 import type { BatchData, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import { loadArtifact } from '@l2o/core';
+import { disposeMap, loadArtifact } from '@l2o/core';
 import { lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
+import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
+import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
 import { MLP_ACTIVATIONS, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
 
 export const TASKS = ['quadratic', 'mnist'] as const;
-export const LEARNED_KINDS = ['lstm'] as const;
+export const LEARNED_KINDS = ['lstm', 'lstm-gac', 'ntm-bfgs'] as const;
+export type LearnedKind = (typeof LEARNED_KINDS)[number];
 
 export const TASK_FLAGS: FlagSpecs = {
   task: { type: 'string', help: 'optimizee family', default: 'quadratic', choices: TASKS },
@@ -19,6 +22,11 @@ export const TASK_FLAGS: FlagSpecs = {
 };
 
 export const LSTM_FLAGS: FlagSpecs = {
+  optimizer: { type: 'string', help: 'learned optimizer architecture', default: 'lstm', choices: LEARNED_KINDS },
+  'global-cells': { type: 'list', help: 'lstm-gac, ntm-bfgs: global averaging cells per layer', default: ['5', '5'] },
+  averaging: { type: 'string', help: 'lstm-gac, ntm-bfgs: what the global cells average over', default: 'all', choices: AVERAGING_MODES },
+  memory: { type: 'string', help: 'ntm-bfgs: dense n×n memory or low-rank window (NTM-L-BFGS)', default: 'low-rank', choices: MEMORY_FORMS },
+  window: { type: 'integer', help: 'ntm-bfgs low-rank: (a, b) pairs kept', default: 30, min: 1 },
   hidden: { type: 'list', help: 'LSTM layer sizes', default: ['20', '20'] },
   preprocessing: { type: 'string', help: 'gradient preprocessing', default: 'log-sign', choices: PREPROCESSING_MODES },
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
@@ -78,6 +86,45 @@ export function lstmConfigFromFlags(flags: Record<string, FlagValue>): Partial<L
   };
 }
 
+function positiveInts(flag: string, values: string[], allowZero = false): number[] {
+  return values.map((h) => {
+    const n = Number(h);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+      throw new UsageError(`--${flag}: expected ${allowZero ? 'non-negative' : 'positive'} whole numbers, got "${h}"`);
+    }
+    return n;
+  });
+}
+
+/** Builds the learned optimizer named by `kind` from its JSON config (as saved in an artifact). */
+export function learnedFromConfig(kind: string, config: Record<string, unknown>): LearnedOptimizer {
+  switch (kind) {
+    case 'lstm':
+      return lstmOptimizer(config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
+    case 'lstm-gac':
+      return gacOptimizer(config as Partial<GacConfig>) as unknown as LearnedOptimizer;
+    case 'ntm-bfgs':
+      return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
+    default:
+      throw new UsageError(`unknown learned optimizer kind "${kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
+  }
+}
+
+/** The learned optimizer described by the train flags. */
+export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
+  const kind = str(flags['optimizer']) as LearnedKind;
+  const config: Record<string, unknown> = { ...lstmConfigFromFlags(flags) };
+  if (kind === 'lstm-gac' || kind === 'ntm-bfgs') {
+    config['globalCells'] = positiveInts('global-cells', list(flags['global-cells']), true);
+    config['averaging'] = str(flags['averaging']) as Averaging;
+  }
+  if (kind === 'ntm-bfgs') {
+    config['memory'] = str(flags['memory']) as MemoryForm;
+    config['window'] = num(flags['window']);
+  }
+  return learnedFromConfig(kind, config);
+}
+
 export interface LoadedLearned {
   readonly learned: LearnedOptimizer;
   readonly metaParams: TensorMap;
@@ -88,9 +135,11 @@ export interface LoadedLearned {
 /** Loads any saved learned optimizer, dispatching on the `kind` in its manifest. */
 export function loadLearned(dir: string): LoadedLearned {
   const { manifest, metaParams } = loadArtifact(dir);
-  if (manifest.kind === 'lstm') {
-    const learned = lstmOptimizer(manifest.config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
+  try {
+    const learned = learnedFromConfig(manifest.kind, manifest.config);
     return { learned, metaParams, name: manifest.name, path: dir };
+  } catch (e) {
+    disposeMap(metaParams);
+    throw new UsageError(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  throw new UsageError(`${dir}: unknown learned optimizer kind "${manifest.kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
 }

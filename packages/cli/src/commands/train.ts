@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { disposeMap, metaTrain, metaTrainingSvg, type MetaTrainResult } from '@l2o/core';
-import { lstmOptimizer, saveLstmOptimizer } from '@l2o/optimizer-lstm';
+import { disposeMap, metaTrain, metaTrainingSvg, saveArtifact, type MetaTrainResult } from '@l2o/core';
 import { num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress, formatDuration } from '../progress.js';
-import { LSTM_FLAGS, TASK_FLAGS, lstmConfigFromFlags, makeFamily } from '../registry.js';
+import { LSTM_FLAGS, TASK_FLAGS, learnedFromFlags, makeFamily } from '../registry.js';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
@@ -25,13 +24,13 @@ export interface TrainOutcome {
   readonly optimizerDir: string;
 }
 
-/** Meta-trains an LSTM optimizer; writes <out>/checkpoint.l2ock, <out>/optimizer/, history.json, meta-training.svg. */
+/** Meta-trains a learned optimizer (LSTM, LSTM+GAC or NTM-BFGS); writes <out>/checkpoint.l2ock, <out>/optimizer/, history.json, meta-training.svg. */
 export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainOutcome> {
   const out = resolve(str(flags['out']));
   mkdirSync(out, { recursive: true });
   const family = makeFamily(flags, 'train');
   const validationFamily = makeFamily(flags, 'validation');
-  const learned = lstmOptimizer(lstmConfigFromFlags(flags));
+  const learned = learnedFromFlags(flags);
   const epochs = num(flags['epochs']);
   const checkpointPath = join(out, 'checkpoint.l2ock');
   if (!flags['resume'] && existsSync(checkpointPath)) {
@@ -86,7 +85,7 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
   };
-  saveLstmOptimizer(optimizerDir, { learned, metaParams: result.metaParams, training });
+  saveArtifact(optimizerDir, { kind: learned.kind, name: learned.name, config: learned.config, metaParams: result.metaParams, training });
   writeFileSync(join(out, 'history.json'), `${JSON.stringify({ training, history: result.history }, null, 2)}\n`);
   writeFileSync(
     join(out, 'meta-training.svg'),
