@@ -6,6 +6,7 @@ import { EVAL_FLAGS, runEvaluate } from './commands/evaluate.js';
 import { runInfo } from './commands/info.js';
 import { QUICKSTART_FLAGS, runQuickstart } from './commands/quickstart.js';
 import { TRAIN_FLAGS, runTrain } from './commands/train.js';
+import { REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
 
 interface Command {
@@ -23,6 +24,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   train: { summary: 'Meta-train a learned optimizer; checkpoints as it goes (--resume continues a killed run).', flags: TRAIN_FLAGS, run: runTrain },
   eval: { summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.', flags: EVAL_FLAGS, run: runEvaluate },
   compare: { summary: 'Tune the baselines\' learning rates, run learned optimizers beside them; table + JSON + SVG.', flags: COMPARE_FLAGS, run: runCompare },
+  reproduce: {
+    summary: 'Reproduce a paper experiment end to end and write its report (l2o reproduce mnist).',
+    flags: REPRODUCE_FLAGS,
+    run: async () => undefined,
+  },
   info: { summary: 'Print the tensor backend in use, versions and cores.', flags: {}, run: async () => undefined },
 };
 
@@ -34,7 +40,13 @@ function mainHelp(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...restAll] = argv;
+  let rest = restAll;
+  let experiment = '';
+  if (name === 'reproduce' && rest[0] && !rest[0].startsWith('--')) {
+    experiment = rest[0];
+    rest = rest.slice(1);
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp());
     return name ? 0 : 2;
@@ -58,7 +70,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const info = await initEngine(backend === 'auto' ? undefined : backend);
   process.stderr.write(`backend: ${info.backend} (tfjs ${info.tfjsVersion}, ${info.cores} cores)\n`);
-  await cmd.run(flags);
+  if (name === 'reproduce') {
+    if (!experiment) throw new UsageError('reproduce: name the experiment, e.g. "l2o reproduce mnist"');
+    await runReproduce(experiment, flags);
+  } else {
+    await cmd.run(flags);
+  }
   return 0;
 }
 

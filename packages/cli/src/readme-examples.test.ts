@@ -5,7 +5,7 @@
  * their built `dist/` (not to sources: run the build first — `npm test` does).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ const README_PACKAGES = ['core', 'baselines', 'optimizer-lstm', 'optimizee-quadr
 const BUILT_PACKAGES = ['core', 'baselines', 'optimizer-lstm', 'optimizee-quadratic'] as const;
 const EXAMPLE_TIMEOUT_MS = 120_000;
 const RUNNABLE_LANGS = ['js', 'javascript', 'mjs'];
+/** The commands the CLI README documents flag by flag. */
+const CLI_COMMANDS = ['quickstart', 'train', 'eval', 'compare', 'info'] as const;
 
 interface ReadmeExample {
   readonly lang: string;
@@ -56,14 +58,14 @@ function unexpectedStderr(stderr: string): string[] {
     .filter((l) => !/warn/i.test(l) && !/^\(Use `node --trace-/.test(l));
 }
 
-function runNode(file: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+function runNode(file: string, args: readonly string[] = []): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const env = { ...process.env };
     // Let the engine pick the backend the way a user's machine would; vitest's own env must not leak in.
     delete env['L2O_BACKEND'];
     delete env['NODE_OPTIONS'];
-    const child = spawn(process.execPath, [file], { cwd: dirname(file), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file, ...args], { cwd: dirname(file), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -127,6 +129,11 @@ describe('README examples', () => {
 
   afterAll(() => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
+    try {
+      rmdirSync(join(CLI_DIR, '.tmp')); // only if empty
+    } catch {
+      // not empty or already gone
+    }
   });
 
   const examples = README_PACKAGES.flatMap((pkg) => {
@@ -144,7 +151,28 @@ describe('README examples', () => {
       expect(examples.filter((e) => e.pkg === pkg).length, `packages/${pkg}/README.md has no <!-- example --> block`).toBeGreaterThan(0);
     }
     const cli = readFileSync(join(PACKAGES_DIR, 'cli', 'README.md'), 'utf8');
-    for (const cmd of ['quickstart', 'train', 'eval', 'compare', 'info']) expect(cli).toContain(`l2o ${cmd}`);
+    for (const cmd of CLI_COMMANDS) expect(cli).toContain(`l2o ${cmd}`);
+  });
+
+  it('the CLI README flag tables list exactly the flags the built `l2o` accepts', async () => {
+    const bin = join(CLI_DIR, 'dist', 'bin.cjs');
+    expect(existsSync(bin), `${bin} is missing; build first (npm run build)`).toBe(true);
+    const accepted = new Set<string>();
+    for (const cmd of CLI_COMMANDS) {
+      const r = await runNode(bin, [cmd, '--help']);
+      expect(r.code, `l2o ${cmd} --help exited with ${r.code}: ${r.stderr}`).toBe(0);
+      const flags = [...r.stdout.matchAll(/^\s+--([a-z0-9-]+)/gm)].map((m) => m[1]!);
+      expect(flags.length, `no flags parsed from l2o ${cmd} --help`).toBeGreaterThan(0);
+      for (const f of flags) accepted.add(f);
+    }
+    // Documented in prose, not in the tables.
+    const inProse = new Set(['backend', 'help']);
+    const cli = readFileSync(join(PACKAGES_DIR, 'cli', 'README.md'), 'utf8');
+    const documented = new Set([...cli.matchAll(/^\| `--([a-z0-9-]+)`/gm)].map((m) => m[1]!));
+    const undocumented = [...accepted].filter((f) => !documented.has(f) && !inProse.has(f));
+    const unknown = [...documented].filter((f) => !accepted.has(f));
+    expect(undocumented, 'flags of l2o missing from the tables in packages/cli/README.md').toEqual([]);
+    expect(unknown, 'flags in packages/cli/README.md that l2o does not accept').toEqual([]);
   });
 
   for (const ex of examples) {

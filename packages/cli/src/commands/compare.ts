@@ -53,7 +53,7 @@ export async function compareOptimizers(
       if (key !== barKey) {
         bar?.finish();
         barKey = key;
-        const what = p.round === 0 ? `${p.learningRates.length} rates` : `extension ${p.round}: ${p.learningRates.join(', ')}`;
+        const what = p.round === 0 ? `${p.learningRates.length} rates` : `round ${p.round}: ${p.learningRates.join(', ')}`;
         bar = new Progress({ label: `tune ${p.name} (${what})`, total: p.total });
       }
       bar?.update(p.done);

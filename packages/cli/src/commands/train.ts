@@ -60,7 +60,7 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     checkpointPath,
     resume: Boolean(flags['resume']),
     signal: controller.signal,
-    runInfo: { task: family.name, metaLr: num(flags['meta-lr']), epochs },
+    runInfo: { task: family.name, metaLr: num(flags['meta-lr']) },
     onProgress: (e) => {
       if (e.kind === 'resumed') progress.log(`resumed from epoch ${e.epoch} (best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`);
       if (e.kind === 'epoch') {
