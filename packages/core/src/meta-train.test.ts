@@ -177,6 +177,30 @@ describe('metaTrain', () => {
     });
   }
 
+  it('cosine meta-learning-rate schedule: differs from constant, equals constant with floor 1, resumes exactly', async () => {
+    const constant = await metaTrain(small({ seed: 9 }));
+    const cosine = await metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'cosine', metaLearningRateFloor: 0.1 });
+    const flat = await metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'cosine', metaLearningRateFloor: 1 });
+    expect(bits(cosine.lastMetaParams)).not.toEqual(bits(constant.lastMetaParams));
+    expect(bits(flat.lastMetaParams)).toEqual(bits(constant.lastMetaParams));
+    const dir = mkdtempSync(join(tmpdir(), 'l2o-cosine-'));
+    const path = join(dir, 'ck.l2ock');
+    const controller = new AbortController();
+    const opts = { ...small({ seed: 9 }), metaLearningRateSchedule: 'cosine' as const, checkpointPath: path };
+    const first = await metaTrain({
+      ...opts,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'epoch' && e.epoch === 3) controller.abort();
+      },
+    });
+    const second = await metaTrain({ ...opts, resume: true });
+    expect(bits(second.lastMetaParams)).toEqual(bits(cosine.lastMetaParams));
+    await expect(metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'linear' as 'cosine' })).rejects.toThrow(/allowed values: constant, cosine/);
+    for (const r of [constant, cosine, flat, first, second]) disposeResult(r);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses to resume a checkpoint of a run with different settings, naming the setting', async () => {
     const path = join(dir, 'refuse.l2ock');
     const r = await metaTrain(small({ epochs: 1, validateEvery: 1, checkpointPath: path }));

@@ -21,6 +21,14 @@ export interface MetaTrainOptions<Batch extends BatchData, State extends tf.Tens
   readonly metaOptimizer?: Optimizer;
   /** Learning rate of the default Adam on φ. Default 1e-3. */
   readonly metaLearningRate?: number;
+  /**
+   * Schedule of the default Adam's learning rate over epochs: 'constant' (the paper) or 'cosine' (from
+   * `metaLearningRate` down to `metaLearningRate × metaLearningRateFloor` at the last epoch). Ignored when
+   * `metaOptimizer` is given.
+   */
+  readonly metaLearningRateSchedule?: 'constant' | 'cosine';
+  /** Final fraction of the learning rate under the cosine schedule. Default 0.1. */
+  readonly metaLearningRateFloor?: number;
   /** Number of epochs; each draws a new problem, θ₀ and zero optimizer state. */
   readonly epochs: number;
   /** Optimizee steps per epoch (T). Default 100. */
@@ -131,7 +139,27 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   options: MetaTrainOptions<Batch, State>,
 ): Promise<MetaTrainResult> {
   const { learned, family, seed } = options;
-  const metaOptimizer: Optimizer = options.metaOptimizer ?? adam({ learningRate: options.metaLearningRate ?? 1e-3 });
+  const baseMetaLr = options.metaLearningRate ?? 1e-3;
+  if (!(Number.isFinite(baseMetaLr) && baseMetaLr > 0)) {
+    throw new Error(`metaLearningRate: must be a finite number > 0, got ${baseMetaLr}`);
+  }
+  const schedule = options.metaLearningRateSchedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'cosine') {
+    throw new Error(`metaLearningRateSchedule: unknown "${String(schedule)}"; allowed values: constant, cosine`);
+  }
+  const floor = options.metaLearningRateFloor ?? 0.1;
+  if (!(Number.isFinite(floor) && floor >= 0 && floor <= 1)) {
+    throw new Error(`metaLearningRateFloor: must be a number in [0, 1], got ${floor}`);
+  }
+  // The default Adam is rebuilt per epoch when scheduled: its state (moments, step) is separate and carries over.
+  const metaOptimizerAt = (epoch: number): Optimizer => {
+    if (options.metaOptimizer) return options.metaOptimizer;
+    if (schedule === 'constant') return adam({ learningRate: baseMetaLr });
+    const progress = options.epochs > 1 ? epoch / (options.epochs - 1) : 1;
+    const lr = baseMetaLr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+    return adam({ learningRate: lr });
+  };
+  let metaOptimizer: Optimizer = metaOptimizerAt(0);
   const epochs = positiveInt(options.epochs, 'epochs');
   const horizon = positiveInt(options.horizon ?? 100, 'horizon');
   const unroll = positiveInt(options.unroll ?? 20, 'unroll');
@@ -157,7 +185,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     unroll,
     seed,
     // Everything else that changes φ's trajectory or what "best" means must match on resume too.
-    metaOptimizer: metaOptimizer.name,
+    metaOptimizer: schedule === 'cosine' && !options.metaOptimizer ? `cosine(${baseMetaLr}→×${floor} over ${options.epochs} epochs)` : metaOptimizer.name,
     lossWeights: lossWeightsDigest(weights),
     validationFamily: validationFamily.name,
     validationProblems,
@@ -261,6 +289,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
         break;
       }
       const te = performance.now();
+      metaOptimizer = metaOptimizerAt(epoch);
       const rng = Rng.seeded(seed, epoch);
       const task = family.sample(rng.fork());
       const initRng = rng.fork();
