@@ -6,6 +6,7 @@ export type {
   Optimizer,
   OptimizerStep,
   LearnedOptimizer,
+  FusedUnroll,
   JsonValue,
   JsonObject,
 } from './types.js';

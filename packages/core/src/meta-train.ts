@@ -51,6 +51,11 @@ export interface MetaTrainOptions<Batch extends BatchData, State extends tf.Tens
   readonly checkpointPath?: string;
   /** Continue from `checkpointPath` if it exists. */
   readonly resume?: boolean;
+  /**
+   * Use the learned optimizer's fused unroll (`beginFusedUnroll`) where it offers one. Default true; false forces
+   * the generic path (replay on a tfjs tape), which the fused one is tested against.
+   */
+  readonly fused?: boolean;
   /** Stops after the current epoch (a checkpoint is written first). */
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: MetaTrainProgress) => void;
@@ -309,8 +314,12 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
         const stateStart = state;
         const gradSeq: TensorMap[] = [grads];
         const losses: tf.Scalar[] = [];
+        // A learned optimizer may run the whole unroll through a fused kernel (forward saving its activations,
+        // then an exact hand-written backward); it returns undefined where it cannot.
+        const fused = options.fused === false ? undefined : learned.beginFusedUnroll?.(phi, stateStart);
         for (let k = 0; k < unroll; k++) {
           const step = tf.tidy(() => {
+            if (fused) return { theta: addMaps(theta, fused.step(gradSeq[k]!)), state };
             const s = opt.update(gradSeq[k]!, state, theta);
             return { theta: addMaps(theta, s.updates), state: s.state };
           });
@@ -325,12 +334,16 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
           losses.push(lg.loss);
           gradSeq.push(lg.grads);
         }
+        if (fused) state = fused.state();
         const w = weights.slice(u * unroll, (u + 1) * unroll);
         // With every weight of the unroll zero the meta-loss does not depend on φ: its gradient is 0 (tf.grads
         // would throw, finding no path from φ to the surrogate).
         const metaGrad = w.every((x) => x === 0)
           ? tf.tidy(() => Object.fromEntries(Object.entries(phi).map(([k, t]) => [k, tf.zerosLike(t)])))
-          : unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
+          : fused
+            ? fused.metaGradient(gradSeq, w)
+            : unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
+        fused?.dispose();
         const stacked = tf.stack(losses);
         const lossValues = stacked.dataSync() as Float32Array;
         tf.dispose([stacked, ...losses]);

@@ -59,6 +59,26 @@ export interface LearnedOptimizer<
   initMetaParams(rng: Rng): TensorMap;
   /** An optimizer using φ. Differentiable in φ. Does not take ownership of `phi`. */
   withMetaParams(phi: TensorMap): Optimizer<State>;
+  /**
+   * Optional fast path for meta-training: runs one truncated unroll through a fused kernel. Only for optimizers
+   * whose updates do not depend on θ. Return `undefined` to use the generic path.
+   */
+  beginFusedUnroll?(phi: TensorMap, state: State): FusedUnroll<State> | undefined;
+}
+
+/**
+ * One unroll of a learned optimizer through a fused kernel, used by the meta-trainer in place of
+ * `withMetaParams(phi).update` + `unrollMetaGradient`, and tested against them.
+ */
+export interface FusedUnroll<State> {
+  /** The updates for the next step (what `update(grads, …).updates` gives); saves what the backward needs. */
+  step(grads: TensorMap): TensorMap;
+  /** The optimizer state after the steps taken (new tensors, owned by the caller). */
+  state(): State;
+  /** dL/dφ of the unroll: same arguments and result as core's `unrollMetaGradient`. */
+  metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap;
+  /** Frees the kernel's per-unroll resources. */
+  dispose(): void;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -22,3 +22,8 @@ export {
 export { LSTM_KIND, lstmOptimizer, lstmStep, lstmZeroState } from './lstm-optimizer.js';
 export type { LstmState } from './lstm-optimizer.js';
 export { saveLstmOptimizer, loadLstmOptimizer } from './save-load.js';
+export { beginFusedLstmUnroll, withFusedLstmUnroll, releaseFusedLstmKernels } from './fused/fused-unroll.js';
+export type { FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';
+export { createFusedLstm, suffixAdjoints } from './fused/fused-lstm.js';
+export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';
+export { fusedKernelSupported } from './fused/wasm-kernel.js';

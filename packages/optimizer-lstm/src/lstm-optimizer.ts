@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
-import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import type { FusedUnroll, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
 import { resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmCell } from './lstm-cell.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';
 import { preprocessGradients } from './preprocessing.js';
+import { beginFusedLstmUnroll } from './fused/fused-unroll.js';
+import { fusedKernelSupported } from './fused/wasm-kernel.js';
 
 /** The kind written into saved artifacts. */
 export const LSTM_KIND = 'lstm';
@@ -98,6 +100,10 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
     config: cfg,
     initMetaParams(rng: Rng): TensorMap {
       return initLstmMetaParams(cfg, rng);
+    },
+    beginFusedUnroll(phi: TensorMap, state: LstmState): FusedUnroll<LstmState> | undefined {
+      // The WebAssembly SIMD kernel (forward + exact backward of the unroll), where the runtime supports it.
+      return fusedKernelSupported() ? beginFusedLstmUnroll(cfg, phi, state) : undefined;
     },
     withMetaParams(phi: TensorMap): Optimizer<LstmState> {
       checkLstmMetaParams(phi, cfg);

@@ -1,0 +1,361 @@
+/*
+ * Fused kernels of the coordinatewise LSTM optimizer (l2o), compiled to WebAssembly with SIMD128.
+ *
+ * Every optimizee coordinate is one row; all rows share the weights. The caller (src/fused/fused-lstm.ts)
+ * owns the memory layout: every pointer below is an offset into this module's linear memory that the caller
+ * chose. No allocation, no libc.
+ *
+ * Conventions (all float32 unless marked double):
+ *   n      rows, a multiple of 4 (the caller pads; padded rows get zero output adjoints)
+ *   din    inputs per row of the layer; hp hidden units per row, a multiple of 4 (the caller zero-pads H)
+ *   G      = 4 hp gate columns, order input, forget, cell, output (hp columns each)
+ *   W      [(din + hp), G]: rows 0..din-1 are Wx, rows din..din+hp-1 are Wh; b [G]
+ *   WT     [G, kp]: the transpose of W, kp = din + hp rounded up to 8, padding columns zero
+ *   gates  [n, G] after the nonlinearities (sigma(i), sigma(f), tanh(g), sigma(o)); h, c [n, hp]
+ *
+ * Forward:  z = x Wx + h_prev Wh + b;  c = f c_prev + i g;  h = o tanh(c).
+ * Backward: the ordinary LSTM backward for one step with given dh (from above plus recurrent) and dc.
+ */
+#include <wasm_simd128.h>
+
+typedef v128_t v4;
+
+#define SPLAT(x) wasm_f32x4_splat(x)
+#define LD(p) wasm_v128_load(p)
+#define ST(p, x) wasm_v128_store((p), (x))
+#define ADD(a, b) wasm_f32x4_add((a), (b))
+#define SUB(a, b) wasm_f32x4_sub((a), (b))
+#define MUL(a, b) wasm_f32x4_mul((a), (b))
+#define MAC(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+
+/* tanh x ~ x P(x^2) / Q(x^2) on |x| <= 9 (x clamped there; tanh 9 = 1 - 3e-8), a rational approximation fitted
+ * here (weighted least squares iterated towards minimax, coefficients rounded to float32): max abs error
+ * 5e-7 evaluated in float32, relative error below 3e-7 near 0. Division once, no exp. */
+static inline v4 vtanh(v4 x) {
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, SPLAT(-9.0f)), SPLAT(9.0f));
+  v4 u = MUL(x, x);
+  v4 p = SPLAT(2.202654725280695e-11f);
+  p = MAC(SPLAT(-1.4345960863693108e-08f), p, u);
+  p = MAC(SPLAT(9.81085395324044e-06f), p, u);
+  p = MAC(SPLAT(0.0029813831206411123f), p, u);
+  p = MAC(SPLAT(0.1297583132982254f), p, u);
+  p = MAC(SPLAT(0.9999999403953552f), p, u);
+  v4 q = SPLAT(0.000236425461480394f);
+  q = MAC(SPLAT(0.024012070149183273f), q, u);
+  q = MAC(SPLAT(0.46309152245521545f), q, u);
+  q = MAC(SPLAT(1.0f), q, u);
+  return wasm_f32x4_div(MUL(x, p), q);
+}
+
+/* sigma(x) = 1/2 + tanh(x / 2) / 2 = 1/2 + x P(x^2 / 4) / (4 Q(x^2 / 4)) with the P, Q above, the scalings folded
+ * into the coefficients (x clamped to |x| <= 18): max abs error 2.5e-7 in float32. */
+static inline v4 vsigmoid(v4 x) {
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, SPLAT(-18.0f)), SPLAT(18.0f));
+  v4 u = MUL(x, x);
+  v4 p = SPLAT(5.377575012892322e-15f);
+  p = MAC(SPLAT(-1.40097274059503e-11f), p, u);
+  p = MAC(SPLAT(3.8323648254845466e-08f), p, u);
+  p = MAC(SPLAT(4.658411126001738e-05f), p, u);
+  p = MAC(SPLAT(0.008109894581139088f), p, u);
+  p = MAC(SPLAT(0.2499999850988388f), p, u);
+  v4 q = SPLAT(3.6941478356311563e-06f);
+  q = MAC(SPLAT(0.0015007543843239546f), q, u);
+  q = MAC(SPLAT(0.11577288061380386f), q, u);
+  q = MAC(SPLAT(1.0f), q, u);
+  return ADD(SPLAT(0.5f), wasm_f32x4_div(MUL(x, p), q));
+}
+
+/* Elementwise exports for tests of the approximations. */
+__attribute__((export_name("l2o_vec_tanh"))) void l2o_vec_tanh(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i += 4) ST(y + i, vtanh(LD(x + i)));
+}
+__attribute__((export_name("l2o_vec_sigmoid"))) void l2o_vec_sigmoid(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i += 4) ST(y + i, vsigmoid(LD(x + i)));
+}
+
+/* z[4 rows][8 cols] += in[4 rows][0..k) * W[0..k)[j0..j0+8): register tile. */
+#define TILE_4x8(in0, in1, in2, in3, K, Wp, ldw)                                                     \
+  for (int kk_ = 0; kk_ < (K); kk_++) {                                                               \
+    const float *w = (Wp) + (long)kk_ * (ldw);                                                        \
+    v4 w0 = LD(w), w1 = LD(w + 4);                                                                    \
+    v4 s0 = wasm_v128_load32_splat((in0) + kk_), s1 = wasm_v128_load32_splat((in1) + kk_);           \
+    v4 s2 = wasm_v128_load32_splat((in2) + kk_), s3 = wasm_v128_load32_splat((in3) + kk_);           \
+    a00 = MAC(a00, s0, w0); a01 = MAC(a01, s0, w1);                                                   \
+    a10 = MAC(a10, s1, w0); a11 = MAC(a11, s1, w1);                                                   \
+    a20 = MAC(a20, s2, w0); a21 = MAC(a21, s2, w1);                                                   \
+    a30 = MAC(a30, s3, w0); a31 = MAC(a31, s3, w1);                                                   \
+  }
+
+__attribute__((export_name("l2o_fwd_layer"))) void l2o_fwd_layer(int n, int din, int hp, const float *x,
+                                                                   const float *hprev, const float *cprev,
+                                                                   const float *W, const float *b, float *gates,
+                                                                   float *h, float *c) {
+  const int G = 4 * hp;
+  const float *Wh = W + (long)din * G;
+  for (int r = 0; r < n; r += 4) {
+    const float *x0 = x + (long)r * din, *x1 = x0 + din, *x2 = x1 + din, *x3 = x2 + din;
+    const float *h0 = hprev + (long)r * hp, *h1 = h0 + hp, *h2 = h1 + hp, *h3 = h2 + hp;
+    float *z0 = gates + (long)r * G, *z1 = z0 + G, *z2 = z1 + G, *z3 = z2 + G;
+    for (int j = 0; j < G; j += 8) {
+      v4 bj0 = LD(b + j), bj1 = LD(b + j + 4);
+      v4 a00 = bj0, a01 = bj1, a10 = bj0, a11 = bj1, a20 = bj0, a21 = bj1, a30 = bj0, a31 = bj1;
+      TILE_4x8(x0, x1, x2, x3, din, W + j, G)
+      TILE_4x8(h0, h1, h2, h3, hp, Wh + j, G)
+      ST(z0 + j, a00); ST(z0 + j + 4, a01);
+      ST(z1 + j, a10); ST(z1 + j + 4, a11);
+      ST(z2 + j, a20); ST(z2 + j + 4, a21);
+      ST(z3 + j, a30); ST(z3 + j + 4, a31);
+    }
+    for (int q = 0; q < 4; q++) {
+      float *z = gates + (long)(r + q) * G;
+      const float *cp = cprev + (long)(r + q) * hp;
+      float *co = c + (long)(r + q) * hp, *ho = h + (long)(r + q) * hp;
+      for (int j = 0; j < hp; j += 4) {
+        v4 i = vsigmoid(LD(z + j));
+        v4 f = vsigmoid(LD(z + hp + j));
+        v4 g = vtanh(LD(z + 2 * hp + j));
+        v4 o = vsigmoid(LD(z + 3 * hp + j));
+        v4 cn = ADD(MUL(f, LD(cp + j)), MUL(i, g));
+        ST(z + j, i); ST(z + hp + j, f); ST(z + 2 * hp + j, g); ST(z + 3 * hp + j, o);
+        ST(co + j, cn);
+        ST(ho + j, MUL(o, vtanh(cn)));
+      }
+    }
+  }
+}
+
+static inline float hsum(v4 a) {
+  return wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 2) +
+         wasm_f32x4_extract_lane(a, 3);
+}
+
+/* out[r] = scale (h[r] . wo + bo) */
+__attribute__((export_name("l2o_fwd_output"))) void l2o_fwd_output(int n, int hp, const float *h, const float *wo,
+                                                                     float bo, float scale, float *out) {
+  for (int r = 0; r < n; r++) {
+    const float *hr = h + (long)r * hp;
+    v4 acc = wasm_f32x4_splat(0.0f);
+    for (int j = 0; j < hp; j += 4) acc = MAC(acc, LD(hr + j), LD(wo + j));
+    out[r] = (hsum(acc) + bo) * scale;
+  }
+}
+
+/* Output layer backward: dy = scale adj[r]; dh[r] += dy wo; dwo += dy h[r]; dbo += dy. */
+__attribute__((export_name("l2o_bwd_output"))) void l2o_bwd_output(int n, int hp, const float *h, const float *adj,
+                                                                     float scale, const float *wo, float *dh,
+                                                                     double *dwo, double *dbo, float *scratch) {
+  const int RC = 64;
+  for (int r0 = 0; r0 < n; r0 += RC) {
+    const int r1 = r0 + RC < n ? r0 + RC : n;
+    for (int j = 0; j < hp; j++) scratch[j] = 0.0f;
+    float sb = 0.0f;
+    for (int r = r0; r < r1; r++) {
+      const float dy = adj[r] * scale;
+      if (dy == 0.0f) continue;
+      sb += dy;
+      const v4 d = SPLAT(dy);
+      const float *hr = h + (long)r * hp;
+      float *dhr = dh + (long)r * hp;
+      for (int j = 0; j < hp; j += 4) {
+        ST(dhr + j, MAC(LD(dhr + j), d, LD(wo + j)));
+        ST(scratch + j, MAC(LD(scratch + j), d, LD(hr + j)));
+      }
+    }
+    for (int j = 0; j < hp; j++) dwo[j] += scratch[j];
+    *dbo += sb;
+  }
+}
+
+#define BWD_RC 32
+
+/*
+ * One step of the layer backward over all rows.
+ *   dh: in dh_t (everything flowing into h_t), out dh_{t-1} (the recurrent part only)
+ *   dc: in dc_t from the step after, out dc_{t-1}
+ *   dx: if non-null, dx[r] += dz[r] Wx^T (flows into the layer below's h_t)
+ *   dW [(din + hp), G] and db [G] accumulate in double.
+ *   scratch: at least BWD_RC * (G + 2 kp) + 32 floats.
+ */
+__attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din, int hp, const float *x,
+                                                                   const float *hprev, const float *cprev,
+                                                                   const float *gates, const float *c, float *dh,
+                                                                   float *dc, const float *WT, int kp, float *dx,
+                                                                   double *dW, double *db, float *scratch) {
+  const int G = 4 * hp;
+  const int kin = din + hp;
+  float *dz = scratch;                   /* [BWD_RC][G] */
+  float *inb = dz + BWD_RC * G;          /* [BWD_RC][kp]: [x, h_prev, 0...] */
+  float *outb = inb + BWD_RC * kp;       /* [BWD_RC][kp]: dz W^T */
+  float *t = outb + BWD_RC * kp;         /* [32]: one register tile (no stack: threads share memory) */
+  for (int r0 = 0; r0 < n; r0 += BWD_RC) {
+    const int rows = r0 + BWD_RC < n ? BWD_RC : n - r0;
+    /* 1. dz from dh, dc and the saved activations; dc_{t-1} in place; gather the inputs. */
+    for (int q = 0; q < rows; q++) {
+      const long r = r0 + q;
+      const float *gt = gates + r * G;
+      const float *ct = c + r * hp, *cp = cprev + r * hp;
+      float *dhr = dh + r * hp, *dcr = dc + r * hp;
+      float *dzr = dz + q * G;
+      for (int j = 0; j < hp; j += 4) {
+        v4 i = LD(gt + j), f = LD(gt + hp + j), g = LD(gt + 2 * hp + j), o = LD(gt + 3 * hp + j);
+        v4 tc = vtanh(LD(ct + j));
+        v4 dhv = LD(dhr + j);
+        v4 one = SPLAT(1.0f);
+        v4 dcv = ADD(LD(dcr + j), MUL(MUL(dhv, o), SUB(one, MUL(tc, tc))));
+        ST(dzr + j, MUL(MUL(dcv, g), MUL(i, SUB(one, i))));
+        ST(dzr + hp + j, MUL(MUL(dcv, LD(cp + j)), MUL(f, SUB(one, f))));
+        ST(dzr + 2 * hp + j, MUL(MUL(dcv, i), SUB(one, MUL(g, g))));
+        ST(dzr + 3 * hp + j, MUL(MUL(dhv, tc), MUL(o, SUB(one, o))));
+        ST(dcr + j, MUL(dcv, f));
+      }
+      float *in = inb + q * kp;
+      const float *xr = x + r * din, *hr = hprev + r * hp;
+      int k = 0;
+      for (; k < din; k++) in[k] = xr[k];
+      for (int j = 0; j < hp; j++) in[k++] = hr[j];
+      for (; k < kp; k++) in[k] = 0.0f;
+    }
+    /* 2. [dx, dh_prev] = dz W^T, 4 rows x 8 columns per tile (rows beyond `rows` are multiples of 4: n is). */
+    for (int q = 0; q < rows; q += 4) {
+      const float *d0 = dz + q * G, *d1 = d0 + G, *d2 = d1 + G, *d3 = d2 + G;
+      for (int k = 0; k < kp; k += 8) {
+        v4 a00 = SPLAT(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        TILE_4x8(d0, d1, d2, d3, G, WT + k, kp)
+        float *o0 = outb + q * kp + k, *o1 = o0 + kp, *o2 = o1 + kp, *o3 = o2 + kp;
+        ST(o0, a00); ST(o0 + 4, a01);
+        ST(o1, a10); ST(o1 + 4, a11);
+        ST(o2, a20); ST(o2 + 4, a21);
+        ST(o3, a30); ST(o3 + 4, a31);
+      }
+    }
+    for (int q = 0; q < rows; q++) {
+      const long r = r0 + q;
+      const float *ob = outb + q * kp;
+      if (dx) {
+        float *dxr = dx + r * din;
+        for (int k = 0; k < din; k++) dxr[k] += ob[k];
+      }
+      float *dhr = dh + r * hp;
+      for (int j = 0; j < hp; j++) dhr[j] = ob[din + j];
+    }
+    /* 3. dW += in^T dz (float32 over the chunk, then into the double accumulators); db += sum dz. */
+    for (int k = 0; k < kin; k += 4) {
+      for (int j = 0; j < G; j += 8) {
+        v4 a00 = SPLAT(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int q = 0; q < rows; q++) {
+          const float *dzr = dz + q * G + j;
+          const float *in = inb + q * kp + k;
+          v4 w0 = LD(dzr), w1 = LD(dzr + 4);
+          v4 s0 = wasm_v128_load32_splat(in), s1 = wasm_v128_load32_splat(in + 1);
+          v4 s2 = wasm_v128_load32_splat(in + 2), s3 = wasm_v128_load32_splat(in + 3);
+          a00 = MAC(a00, s0, w0); a01 = MAC(a01, s0, w1);
+          a10 = MAC(a10, s1, w0); a11 = MAC(a11, s1, w1);
+          a20 = MAC(a20, s2, w0); a21 = MAC(a21, s2, w1);
+          a30 = MAC(a30, s3, w0); a31 = MAC(a31, s3, w1);
+        }
+        ST(t, a00); ST(t + 4, a01); ST(t + 8, a10); ST(t + 12, a11);
+        ST(t + 16, a20); ST(t + 20, a21); ST(t + 24, a30); ST(t + 28, a31);
+        for (int q = 0; q < 4 && k + q < kin; q++) {
+          double *dWr = dW + (long)(k + q) * G + j;
+          for (int u = 0; u < 8; u++) dWr[u] += t[q * 8 + u];
+        }
+      }
+    }
+    for (int j = 0; j < G; j += 4) {
+      v4 s = SPLAT(0.0f);
+      for (int q = 0; q < rows; q++) s = ADD(s, LD(dz + q * G + j));
+      db[j] += wasm_f32x4_extract_lane(s, 0);
+      db[j + 1] += wasm_f32x4_extract_lane(s, 1);
+      db[j + 2] += wasm_f32x4_extract_lane(s, 2);
+      db[j + 3] += wasm_f32x4_extract_lane(s, 3);
+    }
+  }
+}
+
+/*
+ * Whole steps over a range of rows, driven by a plan the caller writes (uint32 words; byte offsets):
+ *   [0] L  [1] d0  [2] np  [3] stepsBase  [4] stepStride  [5] x0Off  [6] adjOff  [7] out  [8] wo
+ *   [9] bo (float bits)  [10] scale (float bits)  [11..12] dwo per thread  [13..14] dbo per thread
+ *   [15..16] scratch per thread  [17] hp of the last layer
+ *   layer l at 24 + 24 l: [0] din [1] hp [2] G [3] kp [4] W [5] b [6] WT [7] hInit [8] cInit [9] dh [10] dc
+ *   [11] gatesOff [12] hOff [13] cOff [14..15] dW per thread [16..17] db per thread
+ * Rows are independent (weights shared, state per row), so threads split the rows; each thread has its own
+ * accumulators, which the caller adds up.
+ */
+#define P(i) (plan[i])
+#define PTR(i) ((float *)(unsigned long)plan[i])
+#define PL(l, i) (plan[24 + 24 * (l) + (i)])
+
+static inline float bits_to_float(unsigned u) {
+  union { unsigned u; float f; } v;
+  v.u = u;
+  return v.f;
+}
+
+__attribute__((export_name("l2o_forward_rows"))) void l2o_forward_rows(const unsigned *plan, int t, int r0, int r1) {
+  const int L = (int)P(0), d0 = (int)P(1);
+  const int n = r1 - r0;
+  if (n <= 0) return;
+  char *blk = (char *)(unsigned long)(P(3) + (unsigned)t * P(4));
+  char *prev = t > 0 ? (char *)(unsigned long)(P(3) + (unsigned)(t - 1) * P(4)) : 0;
+  const float *x = (const float *)(blk + P(5)) + (long)r0 * d0;
+  int din = d0;
+  for (int l = 0; l < L; l++) {
+    const int hp = (int)PL(l, 1);
+    const long ro = (long)r0 * hp;
+    const float *hprev = prev ? (const float *)(prev + PL(l, 12)) : (const float *)(unsigned long)PL(l, 7);
+    const float *cprev = prev ? (const float *)(prev + PL(l, 13)) : (const float *)(unsigned long)PL(l, 8);
+    float *h = (float *)(blk + PL(l, 12)) + ro;
+    l2o_fwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(unsigned long)PL(l, 4),
+                  (const float *)(unsigned long)PL(l, 5), (float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp, h,
+                  (float *)(blk + PL(l, 13)) + ro);
+    x = h;
+    din = hp;
+  }
+  l2o_fwd_output(n, (int)P(17), x, PTR(8), bits_to_float(P(9)), bits_to_float(P(10)), PTR(7) + r0);
+}
+
+__attribute__((export_name("l2o_backward_rows"))) void l2o_backward_rows(const unsigned *plan, int K, int r0, int r1,
+                                                                           int thread) {
+  const int L = (int)P(0), d0 = (int)P(1);
+  const int n = r1 - r0;
+  const int hpl = (int)P(17);
+  double *dwo = (double *)(unsigned long)P(11 + thread);
+  double *dbo = (double *)(unsigned long)P(13 + thread);
+  float *scratch = PTR(15 + thread);
+  for (int j = 0; j < hpl; j++) dwo[j] = 0.0;
+  *dbo = 0.0;
+  for (int l = 0; l < L; l++) {
+    const int din = (int)PL(l, 0), hp = (int)PL(l, 1), G = (int)PL(l, 2);
+    double *dW = (double *)(unsigned long)PL(l, 14 + thread);
+    double *db = (double *)(unsigned long)PL(l, 16 + thread);
+    for (long i = 0; i < (long)(din + hp) * G; i++) dW[i] = 0.0;
+    for (int i = 0; i < G; i++) db[i] = 0.0;
+    float *dh = (float *)(unsigned long)PL(l, 9) + (long)r0 * hp;
+    float *dc = (float *)(unsigned long)PL(l, 10) + (long)r0 * hp;
+    for (long i = 0; i < (long)n * hp; i++) dh[i] = dc[i] = 0.0f;
+  }
+  if (n <= 0) return;
+  const float scale = bits_to_float(P(10));
+  for (int s = K - 1; s >= 0; s--) {
+    char *blk = (char *)(unsigned long)(P(3) + (unsigned)s * P(4));
+    char *prev = s > 0 ? (char *)(unsigned long)(P(3) + (unsigned)(s - 1) * P(4)) : 0;
+    const int top = L - 1;
+    l2o_bwd_output(n, hpl, (const float *)(blk + PL(top, 12)) + (long)r0 * hpl,
+                   (const float *)(blk + P(6)) + r0, scale, PTR(8), (float *)(unsigned long)PL(top, 9) + (long)r0 * hpl,
+                   dwo, dbo, scratch);
+    for (int l = L - 1; l >= 0; l--) {
+      const int din = (int)PL(l, 0), hp = (int)PL(l, 1);
+      const long ro = (long)r0 * hp;
+      const float *x = l > 0 ? (const float *)(blk + PL(l - 1, 12)) + (long)r0 * din
+                             : (const float *)(blk + P(5)) + (long)r0 * d0;
+      const float *hprev = prev ? (const float *)(prev + PL(l, 12)) : (const float *)(unsigned long)PL(l, 7);
+      const float *cprev = prev ? (const float *)(prev + PL(l, 13)) : (const float *)(unsigned long)PL(l, 8);
+      float *dx = l > 0 ? (float *)(unsigned long)PL(l - 1, 9) + (long)r0 * din : 0;
+      l2o_bwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp,
+                    (const float *)(blk + PL(l, 13)) + ro, (float *)(unsigned long)PL(l, 9) + ro,
+                    (float *)(unsigned long)PL(l, 10) + ro, (const float *)(unsigned long)PL(l, 6), (int)PL(l, 3), dx,
+                    (double *)(unsigned long)PL(l, 14 + thread), (double *)(unsigned long)PL(l, 16 + thread), scratch);
+    }
+  }
+}

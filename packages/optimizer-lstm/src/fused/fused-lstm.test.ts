@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '@l2o/core';
+import { resolveLstmConfig, type LstmConfig } from '../config.js';
+import { lstmMetaParamShapes } from '../meta-params.js';
+import { createFusedLstm, suffixAdjoints } from './fused-lstm.js';
+import { referenceUnroll, type Float64MetaParams } from './reference-lstm.js';
+import { instantiateLstmKernel } from './wasm-kernel.js';
+
+function randomPhi(config: LstmConfig, rng: Rng, scale = 0.5): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const [k, shape] of Object.entries(lstmMetaParamShapes(config))) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    // Round through float32 so the kernel sees exactly the same φ.
+    out[k] = Float64Array.from(rng.normalArray(size), (v) => Math.fround(v * scale));
+  }
+  return out;
+}
+
+const to32 = (m: Readonly<Record<string, Float64Array>>): Record<string, Float32Array> =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Float32Array.from(v)]));
+
+/** Gradients spanning both branches of the log/sign preprocessing (|g| above and below e^-p). */
+function randomGrads(rng: Rng, n: number, K: number): Float32Array[] {
+  return Array.from({ length: K }, () =>
+    Float32Array.from({ length: n }, () => {
+      const mag = Math.exp(-16 + 17 * rng.uniform());
+      return Math.fround(rng.uniform() < 0.5 ? -mag : mag);
+    }),
+  );
+}
+
+function randomState(rng: Rng, config: LstmConfig, n: number): { h: Float32Array[]; c: Float32Array[] } {
+  const mk = (H: number): Float32Array => Float32Array.from(rng.normalArray(n * H), (v) => 0.5 * v);
+  return { h: config.hiddenSizes.map(mk), c: config.hiddenSizes.map(mk) };
+}
+
+function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+describe('fused lstm kernel: nonlinearities', () => {
+  it('tanh and sigmoid match Math.tanh / 1/(1+e^-x) to 6e-7 / 3e-7 absolute over [-30, 30]', () => {
+    const kernel = instantiateLstmKernel();
+    const k = kernel.exports;
+    const n = 4096;
+    const base = Number(k.__heap_base.value) + 64;
+    const f32 = new Float32Array(kernel.memory.buffer);
+    const x0 = base >> 2;
+    const xs = Float32Array.from({ length: n }, (_, i) => Math.fround(-30 + (60 * i) / (n - 1)));
+    xs[7] = 1e-4;
+    xs[8] = -3e-3;
+    f32.set(xs, x0);
+    k.l2o_vec_tanh(n, base, base + n * 4);
+    k.l2o_vec_sigmoid(n, base, base + 2 * n * 4);
+    let et = 0;
+    let es = 0;
+    let rt = 0;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      const t = Math.tanh(x);
+      et = Math.max(et, Math.abs(f32[x0 + n + i]! - t));
+      if (Math.abs(x) < 0.1 && x !== 0) rt = Math.max(rt, Math.abs(f32[x0 + n + i]! - t) / Math.abs(t));
+      es = Math.max(es, Math.abs(f32[x0 + 2 * n + i]! - 1 / (1 + Math.exp(-x))));
+    }
+    expect(et).toBeLessThan(6e-7);
+    expect(es).toBeLessThan(3e-7);
+    expect(rt).toBeLessThan(5e-7);
+  });
+});
+
+describe('float64 reference backward', () => {
+  it('matches central finite differences of S(φ) = Σ_s ⟨G_s, u_s(φ)⟩', () => {
+    const config = resolveLstmConfig({ hiddenSizes: [3, 2] });
+    const rng = Rng.seeded(11);
+    const n = 5;
+    const K = 4;
+    const phi = randomPhi(config, rng);
+    const grads = randomGrads(rng, n, K);
+    const state = randomState(rng, config, n);
+    const adj = Array.from({ length: K }, () => Float64Array.from(rng.normalArray(n)));
+    const S = (p: Float64MetaParams): number => {
+      const { updates } = referenceUnroll(config, p, grads, state);
+      let s = 0;
+      updates.forEach((u, t) => u.forEach((v, r) => (s += v * adj[t]![r]!)));
+      return s;
+    };
+    const { dphi } = referenceUnroll(config, phi, grads, state, adj);
+    const eps = 1e-6;
+    let worst = 0;
+    for (const [key, v] of Object.entries(phi)) {
+      for (let i = 0; i < v.length; i++) {
+        const plus = { ...phi, [key]: Float64Array.from(v) };
+        plus[key]![i]! += eps;
+        const minus = { ...phi, [key]: Float64Array.from(v) };
+        minus[key]![i]! -= eps;
+        const fd = (S(plus) - S(minus)) / (2 * eps);
+        worst = Math.max(worst, Math.abs(fd - dphi![key]![i]!) / Math.max(1, Math.abs(fd)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-7);
+  });
+});
+
+describe('fused lstm (wasm) against the float64 reference', () => {
+  const cases: [string, Partial<LstmConfig>, number, 1 | 2][] = [
+    ['paper 2×20, log-sign', {}, 37, 1],
+    ['paper 2×20, log-sign, 2 threads', {}, 45, 2],
+    ['odd sizes [5, 3, 6], log-sign', { hiddenSizes: [5, 3, 6], p: 5 }, 10, 1],
+    ['odd sizes [5, 3, 6], 2 threads, 3 rows', { hiddenSizes: [5, 3, 6], p: 5 }, 3, 2],
+    ['1×7, no preprocessing', { hiddenSizes: [7], preprocessing: 'none', outputScale: 1 }, 9, 1],
+  ];
+  for (const [name, partial, n, threads] of cases) {
+    it(`${name}: updates, final state and dφ agree within float32 tolerance`, () => {
+      const config = resolveLstmConfig(partial);
+      const rng = Rng.seeded(3, n);
+      const K = 6;
+      const phi = randomPhi(config, rng);
+      const grads = randomGrads(rng, n, K);
+      const state = randomState(rng, config, n);
+      const next = randomGrads(rng, n, K);
+      const weights = Array.from({ length: K }, (_, i) => 1 + 0.25 * i);
+      const adj = suffixAdjoints(next, weights);
+      const ref = referenceUnroll(config, phi, grads, state, adj);
+
+      const fused = createFusedLstm(config, { threads });
+      expect(fused.threads).toBe(threads);
+      // Two rounds: the second reuses the grown memory and must give the same answer.
+      for (let round = 0; round < 2; round++) {
+        fused.begin(n, to32(phi), state);
+        for (let t = 0; t < K; t++) {
+          const u = fused.step(grads[t]!);
+          expect(maxRelErr(u, ref.updates[t]!)).toBeLessThan(2e-5);
+        }
+        const st = fused.state();
+        expect(st.h).toHaveLength(config.hiddenSizes.length);
+        expect(st.h[0]).toHaveLength(n * config.hiddenSizes[0]!);
+        const dphi = fused.metaGradient(adj);
+        const errs: Record<string, number> = {};
+        for (const key of Object.keys(phi)) {
+          errs[key] = maxRelErr(dphi[key]!, ref.dphi![key]!);
+        }
+        for (const key of Object.keys(phi)) expect(errs[key], key).toBeLessThan(1e-5);
+      }
+      fused.dispose();
+    });
+  }
+
+  it('zero state when omitted; continuing from state() equals one longer unroll', () => {
+    const config = resolveLstmConfig({ hiddenSizes: [4, 4] });
+    const rng = Rng.seeded(5);
+    const n = 8;
+    const phi = to32(randomPhi(config, rng));
+    const grads = randomGrads(rng, n, 4);
+    const a = createFusedLstm(config);
+    a.begin(n, phi);
+    const all = grads.map((g) => a.step(g));
+    const b = createFusedLstm(config);
+    b.begin(n, phi);
+    b.step(grads[0]!);
+    b.step(grads[1]!);
+    const mid = b.state();
+    b.begin(n, phi, mid);
+    expect(Array.from(b.step(grads[2]!))).toEqual(Array.from(all[2]!));
+    expect(Array.from(b.step(grads[3]!))).toEqual(Array.from(all[3]!));
+    // Two threads give bit-identical updates (rows are independent; same code on each half).
+    const c = createFusedLstm(config, { threads: 2 });
+    c.begin(n, phi);
+    grads.forEach((g, t) => expect(Array.from(c.step(g))).toEqual(Array.from(all[t]!)));
+    c.dispose();
+  });
+
+  it('errors name the problem', () => {
+    const config = resolveLstmConfig({});
+    const f = createFusedLstm(config);
+    expect(() => f.step(new Float32Array(3))).toThrow(/begin\(\)/);
+    const phi = to32(randomPhi(config, Rng.seeded(1)));
+    f.begin(3, phi);
+    expect(() => f.step(new Float32Array(4))).toThrow(/gradient has 4 values; expected 3/);
+    expect(() => f.metaGradient([])).not.toThrow();
+    f.step(new Float32Array(3));
+    expect(() => f.metaGradient([])).toThrow(/one adjoint per step \(1\)/);
+    const { ['output/b']: _drop, ...missing } = phi;
+    void _drop;
+    expect(() => f.begin(3, missing)).toThrow(/"output\/b" missing/);
+  });
+});

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Rng, addMaps, disposeMap, initEngine, unrollMetaGradient } from '@l2o/core';
+import type { TensorMap } from '@l2o/core';
+import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
+import type { LstmConfig } from '../config.js';
+import { beginFusedLstmUnroll, withFusedLstmUnroll } from './fused-unroll.js';
+
+/** A small smooth problem with gradients spanning several orders of magnitude (both preprocessing branches). */
+function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => TensorMap; dispose: () => void } {
+  const shapes: Record<string, number[]> = { a: [3, 4], b: [7] };
+  const scales: Record<string, tf.Tensor> = {};
+  const targets: Record<string, tf.Tensor> = {};
+  const theta: Record<string, tf.Tensor> = {};
+  for (const [k, s] of Object.entries(shapes)) {
+    const size = s.reduce((x, y) => x * y, 1);
+    scales[k] = tf.tensor(Array.from({ length: size }, () => Math.exp(-14 + 15 * rng.uniform())), s);
+    targets[k] = tf.tensor(rng.normalArray(size), s);
+    theta[k] = tf.tensor(rng.normalArray(size), s);
+  }
+  const keys = Object.keys(shapes);
+  const grad = (th: TensorMap): TensorMap =>
+    tf.tidy(() => {
+      const f = (...vals: tf.Tensor[]): tf.Scalar =>
+        tf.addN(keys.map((k, i) => tf.sum(tf.mul(scales[k]!, tf.square(tf.sin(tf.sub(vals[i]!, targets[k]!))))))) as tf.Scalar;
+      const gs = tf.grads(f)(keys.map((k) => th[k]!));
+      return Object.fromEntries(keys.map((k, i) => [k, gs[i]!]));
+    });
+  return { theta, grad, dispose: () => tf.dispose([scales, targets] as tf.TensorContainer) };
+}
+
+function relErr(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < x.length; i++) {
+    num = Math.max(num, Math.abs(x[i]! - y[i]!));
+    den = Math.max(den, Math.abs(y[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+/**
+ * Two consecutive unrolls (the second from the first's final state) on both paths: the tfjs optimizer and core's
+ * `unrollMetaGradient` (the reference), and the fused kernel. Returns the worst relative differences.
+ */
+function compareUnrolls(
+  config: Partial<LstmConfig>,
+  seed: number,
+  K: number,
+): { update: number; state: number; meta: number; smallGrads: number } {
+  const learned = lstmOptimizer(config);
+  const rng = Rng.seeded(seed);
+  const phi = learned.initMetaParams(rng.fork());
+  const prob = problem(rng.fork());
+  const opt = learned.withMetaParams(phi);
+  let theta = prob.theta;
+  let state: LstmState = opt.init(theta);
+  let grads = prob.grad(theta);
+  const worst = { update: 0, state: 0, meta: 0, smallGrads: 0 };
+  const threshold = Math.exp(-learned.config.p);
+  const weights = Array.from({ length: K }, (_, i) => 1 + 0.5 * i);
+  for (let u = 0; u < 2; u++) {
+    const thetaStart = theta;
+    const stateStart = state;
+    const fused = beginFusedLstmUnroll(learned.config, phi, stateStart);
+    const seq: TensorMap[] = [grads];
+    for (const t of Object.values(grads)) for (const v of t.dataSync()) if (Math.abs(v) < threshold) worst.smallGrads++;
+    for (let k = 0; k < K; k++) {
+      const ref = opt.update(seq[k]!, state, theta);
+      const fast = fused.step(seq[k]!);
+      for (const key of Object.keys(ref.updates)) worst.update = Math.max(worst.update, relErr(fast[key]!, ref.updates[key]!));
+      const next = addMaps(theta, ref.updates);
+      disposeMap(fast);
+      disposeMap(ref.updates);
+      if (theta !== thetaStart) disposeMap(theta);
+      if (state !== stateStart) tf.dispose(state);
+      theta = next;
+      state = ref.state;
+      seq.push(prob.grad(theta));
+    }
+    const fState = fused.state();
+    for (let l = 0; l < state.h.length; l++) {
+      worst.state = Math.max(worst.state, relErr(fState.h[l]!, state.h[l]!), relErr(fState.c[l]!, state.c[l]!));
+    }
+    tf.dispose(fState);
+    const refMeta = unrollMetaGradient(learned, phi, thetaStart, stateStart, seq, weights);
+    const fastMeta = fused.metaGradient(seq, weights);
+    for (const key of Object.keys(phi)) worst.meta = Math.max(worst.meta, relErr(fastMeta[key]!, refMeta[key]!));
+    fused.dispose();
+    disposeMap(refMeta);
+    disposeMap(fastMeta);
+    if (thetaStart !== theta) disposeMap(thetaStart);
+    tf.dispose(stateStart);
+    for (let k = 0; k < K; k++) disposeMap(seq[k]);
+    grads = seq[K]!;
+  }
+  disposeMap(grads);
+  disposeMap(theta);
+  tf.dispose(state);
+  disposeMap(phi);
+  prob.dispose();
+  return worst;
+}
+
+describe('fused LSTM unroll against the tfjs optimizer and core unrollMetaGradient', () => {
+  beforeAll(async () => {
+    await initEngine('wasm');
+  });
+  afterAll(() => {
+    tf.disposeVariables();
+  });
+
+  it('paper config: updates, carried state and meta-gradients agree (two unrolls, nonzero start state)', () => {
+    const before = tf.memory().numTensors;
+    const worst = compareUnrolls({}, 7, 5);
+    console.log('paper config, worst relative differences:', worst);
+    expect(worst.smallGrads).toBeGreaterThan(0); // both branches of the log/sign preprocessing are exercised
+    expect(worst.update).toBeLessThan(1e-4);
+    expect(worst.state).toBeLessThan(1e-4);
+    expect(worst.meta).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('odd hidden sizes [3, 6] with no preprocessing and output scale 1', () => {
+    const worst = compareUnrolls({ hiddenSizes: [3, 6], preprocessing: 'none', outputScale: 1 }, 8, 4);
+    expect(worst.update).toBeLessThan(1e-4);
+    expect(worst.state).toBeLessThan(1e-4);
+    expect(worst.meta).toBeLessThan(1e-4);
+  });
+
+  it('withFusedLstmUnroll keeps the optimizer and adds beginFusedUnroll; errors name the field', () => {
+    const learned = withFusedLstmUnroll(lstmOptimizer({ hiddenSizes: [4] }));
+    expect(learned.kind).toBe('lstm');
+    expect(learned.config.hiddenSizes).toEqual([4]);
+    const phi = learned.initMetaParams(Rng.seeded(1));
+    const opt = learned.withMetaParams(phi);
+    const theta = { w: tf.zeros([5]) };
+    const state = opt.init(theta);
+    const u = learned.beginFusedUnroll(phi, state)!;
+    expect(u).toBeDefined();
+    expect(() => u.step({ w: tf.zeros([6]) })).toThrow(/hold 6 coordinates; the state was made for 5/);
+    expect(() => u.metaGradient([], [])).toThrow(/needs 1 gradients/);
+    u.dispose();
+    expect(() => u.state()).toThrow(/after dispose/);
+    const bad = { ...phi, 'output/b': tf.zeros([2]) };
+    expect(() => learned.beginFusedUnroll(bad, state)).toThrow(/"output\/b" has shape \[2\]/);
+    tf.dispose([phi, theta, state, bad['output/b']] as tf.TensorContainer[]);
+  });
+});
+
+describe('fused LSTM unroll on the cpu backend', () => {
+  beforeAll(async () => {
+    await initEngine('cpu');
+  });
+
+  it('agrees with the tfjs path there too (tensors cross by dataSync; no aliasing of kernel memory)', () => {
+    expect(tf.getBackend()).toBe('cpu');
+    const before = tf.memory().numTensors;
+    const worst = compareUnrolls({ hiddenSizes: [6, 5] }, 9, 3);
+    expect(worst.update).toBeLessThan(1e-4);
+    expect(worst.state).toBeLessThan(1e-4);
+    expect(worst.meta).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
+import { orderedKeys } from '@l2o/core';
+import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { LstmConfig } from '../config.js';
+import { checkLstmMetaParams } from '../meta-params.js';
+import type { LstmState } from '../lstm-optimizer.js';
+import { createFusedLstm, suffixAdjoints, type FusedLstm } from './fused-lstm.js';
+import { fusedKernelSupported } from './wasm-kernel.js';
+
+/**
+ * One truncated unroll of a learned optimizer run by a fused kernel instead of the tfjs ops (the hook that
+ * core's meta-trainer uses when a learned optimizer offers it). The updates must not depend on θ.
+ *
+ *   const u = learned.beginFusedUnroll?.(phi, stateStart);     // undefined: use the generic path
+ *   for k in 0…K−1:  θ_{k+1} = θ_k + u.step(∇_k)               // same updates as withMetaParams(phi).update
+ *   dφ = u.metaGradient([∇_0 … ∇_K], [w_1 … w_K])             // same contract as unrollMetaGradient
+ *   state = u.state();  u.dispose();
+ */
+/** The LSTM's fused unroll, with the size of the kernel's memory (for benchmarks and budgets). */
+export interface FusedLstmUnroll extends FusedUnroll<LstmState> {
+  /** Bytes of WebAssembly memory the kernel holds (saved activations of the unroll, weights, scratch). */
+  readonly memoryBytes: number;
+}
+
+/** Options of {@link beginFusedLstmUnroll}. */
+export interface FusedUnrollOptions {
+  /**
+   * 1: single-threaded; 2: rows split with one worker_thread sharing the kernel's memory (Node, SharedArrayBuffer).
+   * Default 'auto': 2 where the machine has at least 2 cores and SharedArrayBuffer exists, else 1.
+   */
+  readonly threads?: 1 | 2 | 'auto';
+}
+
+function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
+  if (t === 1 || t === 2) return t;
+  if (t !== undefined && t !== 'auto') throw new Error(`fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
+  return typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2 ? 2 : 1;
+}
+
+const pools = new Map<string, FusedLstm[]>();
+
+/**
+ * Drops the pooled kernels (each holds the wasm memory of the largest unroll it ran, ≈300 MB for the MNIST
+ * workload, and with 2 threads a worker_thread). Unrolls still running keep theirs until `dispose()`.
+ */
+export function releaseFusedLstmKernels(): void {
+  for (const list of pools.values()) for (const f of list.splice(0)) f.dispose();
+}
+
+function acquire(config: LstmConfig, threads: 1 | 2): FusedLstm {
+  const key = `${threads}:${JSON.stringify(config)}`;
+  return pools.get(key)?.pop() ?? createFusedLstm(config, { threads });
+}
+
+function release(f: FusedLstm): void {
+  const key = `${f.threads}:${JSON.stringify(f.config)}`;
+  const list = pools.get(key) ?? [];
+  list.push(f);
+  pools.set(key, list);
+}
+
+function readInto(map: TensorMap, keys: readonly string[], out: Float32Array): void {
+  let off = 0;
+  for (const k of keys) {
+    const t = map[k];
+    if (!t) throw new Error(`fused lstm unroll: gradient "${k}" missing (expected keys ${keys.join(', ')})`);
+    out.set(t.dataSync() as Float32Array, off);
+    off += t.size;
+  }
+}
+
+/**
+ * Starts a fused unroll of the coordinatewise LSTM optimizer with meta-parameters `phi` (read once) from
+ * `state` (rows in core's `flattenMap` order, as `lstmOptimizer().withMetaParams(phi).init` makes them).
+ * Runs on any tfjs backend: the kernel is WebAssembly of its own; tensors cross by `dataSync`.
+ */
+export function beginFusedLstmUnroll(
+  config: LstmConfig,
+  phi: TensorMap,
+  state: LstmState,
+  options: FusedUnrollOptions = {},
+): FusedLstmUnroll {
+  checkLstmMetaParams(phi, config, 'fused lstm unroll');
+  const threads = resolveThreads(options.threads);
+  const L = config.hiddenSizes.length;
+  if (!state || state.h?.length !== L || state.c?.length !== L) {
+    throw new Error(`fused lstm unroll: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+  }
+  const n = state.h[0]!.shape[0];
+  config.hiddenSizes.forEach((H, l) => {
+    for (const [name, t] of [
+      ['h', state.h[l]!],
+      ['c', state.c[l]!],
+    ] as const) {
+      if (t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== H) {
+        throw new Error(`fused lstm unroll: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${H}]`);
+      }
+    }
+  });
+  const kernel = acquire(config, threads);
+  const flatPhi: Record<string, Float32Array> = {};
+  for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
+  kernel.begin(n, flatPhi, {
+    h: state.h.map((t) => t.dataSync() as Float32Array),
+    c: state.c.map((t) => t.dataSync() as Float32Array),
+  });
+  let keys: string[] | undefined;
+  let shapes: number[][] = [];
+  const gradBuf = new Float32Array(n);
+  let disposed = false;
+  const alive = (): void => {
+    if (disposed) throw new Error('fused lstm unroll: used after dispose()');
+  };
+
+  return {
+    step(grads: TensorMap): TensorMap {
+      alive();
+      if (!keys) {
+        keys = orderedKeys(grads);
+        shapes = keys.map((k) => grads[k]!.shape);
+        const size = keys.reduce((s, k) => s + grads[k]!.size, 0);
+        if (size !== n) {
+          throw new Error(`fused lstm unroll: the gradients hold ${size} coordinates; the state was made for ${n}`);
+        }
+      } else if (orderedKeys(grads).join('\u0000') !== keys.join('\u0000')) {
+        throw new Error(`fused lstm unroll: gradient keys changed within the unroll (expected ${keys.join(', ')})`);
+      }
+      readInto(grads, keys, gradBuf);
+      const u = kernel.step(gradBuf);
+      const out: Record<string, tf.Tensor> = {};
+      let off = 0;
+      keys.forEach((k, i) => {
+        const size = grads[k]!.size;
+        out[k] = tf.tensor(u.subarray(off, off + size), shapes[i]!, 'float32');
+        off += size;
+      });
+      return out;
+    },
+    state(): LstmState {
+      alive();
+      const s = kernel.state();
+      return {
+        h: s.h.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
+        c: s.c.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
+      };
+    },
+    metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {
+      alive();
+      const K = kernel.steps;
+      if (grads.length !== K + 1) {
+        throw new Error(`fused lstm unroll: metaGradient needs ${K + 1} gradients (∇_0 … ∇_${K}); got ${grads.length}`);
+      }
+      if (weights.length !== K) throw new Error(`fused lstm unroll: weights has ${weights.length} entries; expected ${K}`);
+      const ks = keys ?? orderedKeys(grads[0]!);
+      const next = grads.slice(1).map((g) => {
+        const a = new Float32Array(n);
+        readInto(g, ks, a);
+        return a;
+      });
+      const d = kernel.metaGradient(suffixAdjoints(next, weights));
+      const out: Record<string, tf.Tensor> = {};
+      for (const k of Object.keys(phi)) out[k] = tf.tensor(d[k]!, phi[k]!.shape, 'float32');
+      return out;
+    },
+    get memoryBytes(): number {
+      return kernel.memoryBytes;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      release(kernel);
+    },
+  };
+}
+
+/**
+ * `learned` with the fused hook attached: `beginFusedUnroll(phi, state)` (undefined where WebAssembly SIMD is
+ * unavailable). For an `lstmOptimizer(...)`; everything else is passed through unchanged.
+ */
+export function withFusedLstmUnroll<L extends LearnedOptimizer<LstmState, LstmConfig>>(
+  learned: L,
+  options: FusedUnrollOptions = {},
+): L & { beginFusedUnroll(phi: TensorMap, state: LstmState): FusedUnroll<LstmState> | undefined } {
+  const supported = fusedKernelSupported();
+  resolveThreads(options.threads);
+  return Object.assign(Object.create(Object.getPrototypeOf(learned) as object) as L, learned, {
+    beginFusedUnroll(phi: TensorMap, state: LstmState): FusedUnroll<LstmState> | undefined {
+      return supported ? beginFusedLstmUnroll(learned.config, phi, state, options) : undefined;
+    },
+  });
+}

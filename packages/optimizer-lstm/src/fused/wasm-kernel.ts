@@ -1,0 +1,202 @@
+import { Worker } from 'node:worker_threads';
+import { LSTM_KERNEL_SHARED_WASM_BASE64, LSTM_KERNEL_WASM_BASE64 } from './lstm-kernel.wasm.js';
+
+// Minimal typings of the WebAssembly JS API (the project's lib is ES2022 without DOM; @types/node has only part).
+/** A WasmMemory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+const wasmApi = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The exports of native/lstm-kernel.c (pointers are byte offsets into the memory). */
+export interface LstmKernelExports {
+  readonly __heap_base: { readonly value: number };
+  l2o_vec_tanh(n: number, x: number, y: number): void;
+  l2o_vec_sigmoid(n: number, x: number, y: number): void;
+  l2o_forward_rows(plan: number, t: number, r0: number, r1: number): void;
+  l2o_backward_rows(plan: number, K: number, r0: number, r1: number, thread: number): void;
+}
+
+/** One kernel instance: its memory and, with 2 threads, a helper worker on the same shared memory. */
+export interface LstmKernel {
+  readonly exports: LstmKernelExports;
+  readonly memory: WasmMemory;
+  readonly threads: 1 | 2;
+  /** Runs `l2o_forward_rows` / `l2o_backward_rows` with these args on the helper thread (threads = 2). */
+  start(cmd: 'forward' | 'backward', args: readonly number[]): void;
+  /** Waits for the helper's work started by `start`. Throws if it failed. */
+  join(): void;
+  /** Stops the helper thread (if any). The kernel must not be used afterwards. */
+  dispose(): void;
+}
+
+const compiled = new Map<string, WasmModule>();
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function api(): WasmApi {
+  const w = wasmApi();
+  if (!w) throw new Error('fused lstm: WebAssembly is not available in this runtime');
+  return w;
+}
+
+function module(shared: boolean): WasmModule {
+  const key = shared ? 'shared' : 'single';
+  let m = compiled.get(key);
+  if (!m) {
+    m = new (api().Module)(decodeBase64(shared ? LSTM_KERNEL_SHARED_WASM_BASE64 : LSTM_KERNEL_WASM_BASE64));
+    compiled.set(key, m);
+  }
+  return m;
+}
+
+/** True where WebAssembly with SIMD128 is available (Node ≥ 16.4, current browsers). */
+export function fusedKernelSupported(): boolean {
+  try {
+    if (!wasmApi()) return false;
+    module(false);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward),
+// [2..6] arguments, [7] done (0 running, 1 done, 2 failed), [8] helper state (0 starting, 1 ready, 2 failed).
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const c = new Int32Array(control);
+let e;
+try {
+  e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.store(c, 8, 1);
+} catch (err) {
+  Atomics.store(c, 8, 2);
+  Atomics.store(c, 7, 2);
+  Atomics.notify(c, 7);
+}
+let seen = 0;
+while (e) {
+  Atomics.wait(c, 0, seen);
+  seen = Atomics.load(c, 0);
+  const cmd = c[1];
+  if (cmd === 0) break;
+  try {
+    if (cmd === 1) e.l2o_forward_rows(c[2] >>> 0, c[3], c[4], c[5]);
+    else e.l2o_backward_rows(c[2] >>> 0, c[3], c[4], c[5], c[6]);
+    Atomics.store(c, 7, 1);
+  } catch (err) {
+    Atomics.store(c, 7, 2);
+  }
+  Atomics.notify(c, 7);
+}
+`;
+
+/** Longest wait for the helper thread to start (it compiles nothing; instantiation takes milliseconds). */
+const HELPER_START_TIMEOUT_MS = 30_000;
+
+/**
+ * A fresh instance of the fused LSTM kernel. `threads: 2` shares one WasmMemory with a helper
+ * worker_thread (Node; needs SharedArrayBuffer); 1 is plain single-threaded wasm. Synchronous compilation
+ * (once per process): fine in Node and in workers; a browser main thread may refuse it.
+ */
+export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
+  if (threads === 1) {
+    const instance = new (api().Instance)(module(false), {});
+    const ex = instance.exports as unknown as LstmKernelExports & { memory: WasmMemory };
+    return {
+      exports: ex,
+      memory: ex.memory,
+      threads: 1,
+      start(): void {
+        throw new Error('fused lstm: no helper thread in a single-threaded kernel');
+      },
+      join(): void {},
+      dispose(): void {},
+    };
+  }
+  const mod = module(true);
+  const memory = new (api().Memory)({ initial: 32, maximum: 65536, shared: true });
+  const ex = new (api().Instance)(mod, { env: { memory } }).exports as unknown as LstmKernelExports;
+  const control = new SharedArrayBuffer(9 * 4);
+  const c = new Int32Array(control);
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, control } });
+  worker.unref();
+  let running = false;
+  return {
+    exports: ex,
+    memory,
+    threads: 2,
+    start(cmd: 'forward' | 'backward', args: readonly number[]): void {
+      if (running) throw new Error('fused lstm: helper thread is busy');
+      c[1] = cmd === 'forward' ? 1 : 2;
+      for (let i = 0; i < 5; i++) c[2 + i] = args[i] ?? 0;
+      Atomics.store(c, 7, 0);
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+      running = true;
+    },
+    join(): void {
+      if (!running) return;
+      let v: number;
+      const t0 = Date.now();
+      while ((v = Atomics.load(c, 7)) === 0) {
+        Atomics.wait(c, 7, 0, 1000);
+        const helper = Atomics.load(c, 8);
+        if (helper === 2 || (helper === 0 && Date.now() - t0 > HELPER_START_TIMEOUT_MS)) {
+          running = false;
+          throw new Error(
+            helper === 2
+              ? 'fused lstm: the helper thread could not instantiate the kernel; use threads: 1'
+              : 'fused lstm: the helper thread did not start; use threads: 1',
+          );
+        }
+      }
+      running = false;
+      if (v === 2) {
+        throw new Error(
+          Atomics.load(c, 8) === 2
+            ? 'fused lstm: the helper thread could not instantiate the kernel; use threads: 1'
+            : 'fused lstm: the helper thread failed (out of memory?)',
+        );
+      }
+    },
+    dispose(): void {
+      if (running) this.join();
+      c[1] = 0;
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+    },
+  };
+}
+
+const PAGE = 65536;
+
+/** Grows the memory to at least `bytes`. Throws (naming the size) beyond the 4 GiB wasm32 limit. */
+export function ensureMemory(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const pages = Math.ceil((bytes - have) / PAGE);
+  if (have / PAGE + pages > 65536) {
+    throw new Error(
+      `fused lstm: needs ${(bytes / 2 ** 20).toFixed(0)} MiB of wasm memory, over the 4096 MiB limit; ` +
+        'use fewer coordinates or a shorter unroll',
+    );
+  }
+  memory.grow(pages);
+}
