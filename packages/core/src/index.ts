@@ -10,6 +10,7 @@ export type {
   JsonValue,
   JsonObject,
 } from './types.js';
+export { optimizerForEvaluation } from './types.js';
 export { Rng } from './rng.js';
 export {
   orderedKeys,

@@ -8,6 +8,7 @@ import { unrollMetaGradient } from './meta-gradient.js';
 import { readCheckpoint, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
 import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
+import { optimizerForEvaluation } from './types.js';
 import type { BatchData, LearnedOptimizer, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
 
 export interface MetaTrainOptions<Batch extends BatchData, State extends tf.TensorContainer> {
@@ -265,7 +266,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   const validate = async (): Promise<number> => {
     const result = await evaluate({
       family: validationFamily,
-      optimizers: [{ name: learned.name, optimizer: learned.withMetaParams(phi) }],
+      optimizers: [{ name: learned.name, optimizer: optimizerForEvaluation(learned, phi) }],
       problems: validationProblems,
       steps: horizon,
       seed: validationSeed(seed),

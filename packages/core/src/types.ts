@@ -64,6 +64,19 @@ export interface LearnedOptimizer<
    * whose updates do not depend on θ. Return `undefined` to use the generic path.
    */
   beginFusedUnroll?(phi: TensorMap, state: State): FusedUnroll<State> | undefined;
+  /**
+   * Optional fast optimizer for evaluation only (not differentiable in φ): same updates and state as
+   * `withMetaParams(phi)` within float32 tolerance. Evaluation and validation use it where offered.
+   */
+  inferenceOptimizer?(phi: TensorMap): Optimizer<State>;
+}
+
+/** The optimizer to evaluate a learned optimizer with: its fast inference path where it has one. */
+export function optimizerForEvaluation<State extends tf.TensorContainer>(
+  learned: LearnedOptimizer<State>,
+  phi: TensorMap,
+): Optimizer<State> {
+  return learned.inferenceOptimizer?.(phi) ?? learned.withMetaParams(phi);
 }
 
 /**

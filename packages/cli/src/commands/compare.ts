@@ -1,4 +1,4 @@
-import { disposeMap, evaluate, type BatchData, type EvaluateEntry, type EvaluationResult, type OptimizeeFamily } from '@l2o/core';
+import { disposeMap, evaluate, optimizerForEvaluation, type BatchData, type EvaluateEntry, type EvaluationResult, type OptimizeeFamily } from '@l2o/core';
 import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress } from '../progress.js';
@@ -65,7 +65,7 @@ export async function compareOptimizers(
     process.stderr.write(`${t.name.padEnd(8)} best lr ${t.best}${t.bestAtEdge ? ' (AT THE GRID EDGE: widen --grid)' : ''}  [${scores}]\n`);
   }
   const entries: EvaluateEntry[] = [
-    ...loaded.map((l) => ({ name: l.name, optimizer: l.learned.withMetaParams(l.metaParams) })),
+    ...loaded.map((l) => ({ name: l.name, optimizer: optimizerForEvaluation(l.learned, l.metaParams) })),
     ...tuned.map((t) => ({ name: `${t.name.toUpperCase()} (lr ${t.best})`, optimizer: makeBaseline(t.name as BaselineName, t.best) })),
   ];
   const problems = num(flags['problems']);

@@ -1,4 +1,4 @@
-import { disposeMap, evaluate, type EvaluateEntry } from '@l2o/core';
+import { disposeMap, evaluate, optimizerForEvaluation, type EvaluateEntry } from '@l2o/core';
 import { BASELINE_NAMES, makeBaseline, parseBaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress } from '../progress.js';
@@ -29,7 +29,7 @@ export async function runEvaluate(flags: Record<string, FlagValue>): Promise<voi
   const family = makeFamily(flags, 'test');
   const loaded = list(flags['learned']).map(loadLearned);
   const entries: EvaluateEntry[] = [
-    ...loaded.map((l) => ({ name: l.name, optimizer: l.learned.withMetaParams(l.metaParams) })),
+    ...loaded.map((l) => ({ name: l.name, optimizer: optimizerForEvaluation(l.learned, l.metaParams) })),
     ...list(flags['baselines']).map(parseBaselineSpec),
   ];
   if (entries.length === 0) throw new UsageError('give at least one optimizer: --learned <folder> and/or --baselines name:lr');

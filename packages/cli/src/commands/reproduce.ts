@@ -14,6 +14,7 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   ...LSTM_FLAGS,
   epochs: { type: 'integer', help: 'meta-training epochs', default: 200, min: 1 },
   'meta-lr': TRAIN_FLAGS['meta-lr']!,
+  'meta-lr-schedule': TRAIN_FLAGS['meta-lr-schedule']!,
   seed: TRAIN_FLAGS['seed']!,
   'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 10 },
   'validation-problems': TRAIN_FLAGS['validation-problems']!,
