@@ -15,6 +15,7 @@
  *
  * Forward:  z = x Wx + h_prev Wh + b;  c = f c_prev + i g;  h = o tanh(c).
  * Backward: the ordinary LSTM backward for one step with given dh (from above plus recurrent) and dc.
+ * Inference (l2o_infer_rows): the forward step alone, state updated in place, no activations kept.
  */
 #include <wasm_simd128.h>
 
@@ -86,16 +87,20 @@ __attribute__((export_name("l2o_vec_sigmoid"))) void l2o_vec_sigmoid(int n, cons
     a30 = MAC(a30, s3, w0); a31 = MAC(a31, s3, w1);                                                   \
   }
 
-__attribute__((export_name("l2o_fwd_layer"))) void l2o_fwd_layer(int n, int din, int hp, const float *x,
-                                                                   const float *hprev, const float *cprev,
-                                                                   const float *W, const float *b, float *gates,
-                                                                   float *h, float *c) {
+/*
+ * One layer over n rows. keep_gates = 1: gates [n, G] are kept (the unroll's backward reads them);
+ * keep_gates = 0: gates is a [4, G] scratch reused by every 4-row group (inference). Rows only read their own
+ * h_prev / c_prev (all of a group's h_prev is consumed before its h is written), so h may equal hprev and c may
+ * equal cprev: the state is then updated in place.
+ */
+static inline void fwd_layer(int n, int din, int hp, const float *x, const float *hprev, const float *cprev,
+                             const float *W, const float *b, float *gates, int keep_gates, float *h, float *c) {
   const int G = 4 * hp;
   const float *Wh = W + (long)din * G;
   for (int r = 0; r < n; r += 4) {
     const float *x0 = x + (long)r * din, *x1 = x0 + din, *x2 = x1 + din, *x3 = x2 + din;
     const float *h0 = hprev + (long)r * hp, *h1 = h0 + hp, *h2 = h1 + hp, *h3 = h2 + hp;
-    float *z0 = gates + (long)r * G, *z1 = z0 + G, *z2 = z1 + G, *z3 = z2 + G;
+    float *z0 = gates + (keep_gates ? (long)r * G : 0), *z1 = z0 + G, *z2 = z1 + G, *z3 = z2 + G;
     for (int j = 0; j < G; j += 8) {
       v4 bj0 = LD(b + j), bj1 = LD(b + j + 4);
       v4 a00 = bj0, a01 = bj1, a10 = bj0, a11 = bj1, a20 = bj0, a21 = bj1, a30 = bj0, a31 = bj1;
@@ -107,7 +112,7 @@ __attribute__((export_name("l2o_fwd_layer"))) void l2o_fwd_layer(int n, int din,
       ST(z3 + j, a30); ST(z3 + j + 4, a31);
     }
     for (int q = 0; q < 4; q++) {
-      float *z = gates + (long)(r + q) * G;
+      float *z = z0 + (long)q * G;
       const float *cp = cprev + (long)(r + q) * hp;
       float *co = c + (long)(r + q) * hp, *ho = h + (long)(r + q) * hp;
       for (int j = 0; j < hp; j += 4) {
@@ -122,6 +127,13 @@ __attribute__((export_name("l2o_fwd_layer"))) void l2o_fwd_layer(int n, int din,
       }
     }
   }
+}
+
+__attribute__((export_name("l2o_fwd_layer"))) void l2o_fwd_layer(int n, int din, int hp, const float *x,
+                                                                   const float *hprev, const float *cprev,
+                                                                   const float *W, const float *b, float *gates,
+                                                                   float *h, float *c) {
+  fwd_layer(n, din, hp, x, hprev, cprev, W, b, gates, 1, h, c);
 }
 
 static inline float hsum(v4 a) {
@@ -306,11 +318,36 @@ __attribute__((export_name("l2o_forward_rows"))) void l2o_forward_rows(const uns
     const float *hprev = prev ? (const float *)(prev + PL(l, 12)) : (const float *)(unsigned long)PL(l, 7);
     const float *cprev = prev ? (const float *)(prev + PL(l, 13)) : (const float *)(unsigned long)PL(l, 8);
     float *h = (float *)(blk + PL(l, 12)) + ro;
-    l2o_fwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(unsigned long)PL(l, 4),
-                  (const float *)(unsigned long)PL(l, 5), (float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp, h,
-                  (float *)(blk + PL(l, 13)) + ro);
+    fwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(unsigned long)PL(l, 4),
+              (const float *)(unsigned long)PL(l, 5), (float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp, 1, h,
+              (float *)(blk + PL(l, 13)) + ro);
     x = h;
     din = hp;
+  }
+  l2o_fwd_output(n, (int)P(17), x, PTR(8), bits_to_float(P(9)), bits_to_float(P(10)), PTR(7) + r0);
+}
+
+/*
+ * One inference step over rows [r0, r1) (no activations saved, state updated in place), driven by a plan of the
+ * same shape as above, where only these words are read (byte offsets, absolute):
+ *   [0] L  [1] d0  [5] x0 [rows, d0]  [7] out  [8] wo  [9] bo (float bits)  [10] scale (float bits)
+ *   [15 + thread] gates scratch (4 G_max floats)  [17] hp of the last layer
+ *   layer l at 24 + 24 l: [0] din [1] hp [4] W [5] b [7] h [8] c   (h, c: [rows, hp], in: h_{t-1}, out: h_t)
+ */
+__attribute__((export_name("l2o_infer_rows"))) void l2o_infer_rows(const unsigned *plan, int r0, int r1, int thread) {
+  const int L = (int)P(0), d0 = (int)P(1);
+  const int n = r1 - r0;
+  if (n <= 0) return;
+  const float *x = PTR(5) + (long)r0 * d0;
+  float *scratch = PTR(15 + thread);
+  for (int l = 0; l < L; l++) {
+    const int din = (int)PL(l, 0), hp = (int)PL(l, 1);
+    const long ro = (long)r0 * hp;
+    float *h = (float *)(unsigned long)PL(l, 7) + ro;
+    float *c = (float *)(unsigned long)PL(l, 8) + ro;
+    fwd_layer(n, din, hp, x, h, c, (const float *)(unsigned long)PL(l, 4), (const float *)(unsigned long)PL(l, 5),
+              scratch, 0, h, c);
+    x = h;
   }
   l2o_fwd_output(n, (int)P(17), x, PTR(8), bits_to_float(P(9)), bits_to_float(P(10)), PTR(7) + r0);
 }

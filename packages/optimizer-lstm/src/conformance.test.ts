@@ -27,3 +27,13 @@ registerConformance(
   },
   { describe, it },
 );
+
+// The fused inference optimizer (evaluation path) must honour the same contract.
+registerConformance(
+  {
+    name: 'lstm (fused inference)',
+    make: () => learned.inferenceOptimizer!(phi),
+    learned,
+  },
+  { describe, it },
+);

@@ -27,3 +27,9 @@ export type { FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.j
 export { createFusedLstm, suffixAdjoints } from './fused/fused-lstm.js';
 export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';
 export { fusedKernelSupported } from './fused/wasm-kernel.js';
+export {
+  fusedLstmInferenceOptimizer,
+  releaseFusedLstmInferenceKernels,
+  fusedLstmInferenceMemoryBytes,
+} from './fused/fused-inference.js';
+export type { FusedLstmInferenceOptions } from './fused/fused-inference.js';

@@ -6,6 +6,7 @@ import { lstmCell } from './lstm-cell.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';
 import { preprocessGradients } from './preprocessing.js';
 import { beginFusedLstmUnroll } from './fused/fused-unroll.js';
+import { fusedLstmInferenceOptimizer } from './fused/fused-inference.js';
 import { fusedKernelSupported } from './fused/wasm-kernel.js';
 
 /** The kind written into saved artifacts. */
@@ -105,6 +106,15 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
       // The WebAssembly SIMD kernel (forward + exact backward of the unroll), where the runtime supports it.
       return fusedKernelSupported() ? beginFusedLstmUnroll(cfg, phi, state) : undefined;
     },
+    // Evaluation only, where WebAssembly SIMD runs: the kernel's forward step (same updates and state within
+    // float32 tolerance, not differentiable in φ). Absent elsewhere, so evaluation falls back to withMetaParams.
+    ...(fusedKernelSupported()
+      ? {
+          inferenceOptimizer(phi: TensorMap): Optimizer<LstmState> {
+            return fusedLstmInferenceOptimizer(cfg, phi, { name });
+          },
+        }
+      : {}),
     withMetaParams(phi: TensorMap): Optimizer<LstmState> {
       checkLstmMetaParams(phi, cfg);
       return {

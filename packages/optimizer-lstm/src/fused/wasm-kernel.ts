@@ -24,6 +24,8 @@ export interface LstmKernelExports {
   l2o_vec_sigmoid(n: number, x: number, y: number): void;
   l2o_forward_rows(plan: number, t: number, r0: number, r1: number): void;
   l2o_backward_rows(plan: number, K: number, r0: number, r1: number, thread: number): void;
+  /** One forward step over rows [r0, r1), the state updated in place, nothing saved (inference). */
+  l2o_infer_rows(plan: number, r0: number, r1: number, thread: number): void;
 }
 
 /** One kernel instance: its memory and, with 2 threads, a helper worker on the same shared memory. */
@@ -31,8 +33,8 @@ export interface LstmKernel {
   readonly exports: LstmKernelExports;
   readonly memory: WasmMemory;
   readonly threads: 1 | 2;
-  /** Runs `l2o_forward_rows` / `l2o_backward_rows` with these args on the helper thread (threads = 2). */
-  start(cmd: 'forward' | 'backward', args: readonly number[]): void;
+  /** Runs `l2o_forward_rows` / `l2o_backward_rows` / `l2o_infer_rows` with these args on the helper thread (threads = 2). */
+  start(cmd: 'forward' | 'backward' | 'infer', args: readonly number[]): void;
   /** Waits for the helper's work started by `start`. Throws if it failed. */
   join(): void;
   /** Stops the helper thread (if any). The kernel must not be used afterwards. */
@@ -75,7 +77,7 @@ export function fusedKernelSupported(): boolean {
   }
 }
 
-// Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward),
+// Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward, 3 infer),
 // [2..6] arguments, [7] done (0 running, 1 done, 2 failed), [8] helper state (0 starting, 1 ready, 2 failed).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -98,7 +100,8 @@ while (e) {
   if (cmd === 0) break;
   try {
     if (cmd === 1) e.l2o_forward_rows(c[2] >>> 0, c[3], c[4], c[5]);
-    else e.l2o_backward_rows(c[2] >>> 0, c[3], c[4], c[5], c[6]);
+    else if (cmd === 2) e.l2o_backward_rows(c[2] >>> 0, c[3], c[4], c[5], c[6]);
+    else e.l2o_infer_rows(c[2] >>> 0, c[3], c[4], c[5]);
     Atomics.store(c, 7, 1);
   } catch (err) {
     Atomics.store(c, 7, 2);
@@ -142,9 +145,9 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
     exports: ex,
     memory,
     threads: 2,
-    start(cmd: 'forward' | 'backward', args: readonly number[]): void {
+    start(cmd: 'forward' | 'backward' | 'infer', args: readonly number[]): void {
       if (running) throw new Error('fused lstm: helper thread is busy');
-      c[1] = cmd === 'forward' ? 1 : 2;
+      c[1] = cmd === 'forward' ? 1 : cmd === 'backward' ? 2 : 3;
       for (let i = 0; i < 5; i++) c[2 + i] = args[i] ?? 0;
       Atomics.store(c, 7, 0);
       Atomics.add(c, 0, 1);

@@ -1,0 +1,354 @@
+import * as tf from '@tensorflow/tfjs';
+import { mapSize, orderedKeys } from '@l2o/core';
+import type { Optimizer, TensorMap } from '@l2o/core';
+import { lstmInputSize, type LstmConfig } from '../config.js';
+import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, lstmParamNames } from '../meta-params.js';
+import { lstmZeroState, type LstmState } from '../lstm-optimizer.js';
+import { ensureMemory, instantiateLstmKernel, type LstmKernel } from './wasm-kernel.js';
+
+/**
+ * The coordinatewise LSTM optimizer for evaluation, run by the fused WebAssembly kernel's forward step
+ * (`l2o_infer_rows`: no activations saved, state updated in place in kernel memory). Same `init` / `update`
+ * contract and, within float32 tolerance, the same updates and state as `lstmOptimizer(config).withMetaParams(phi)`;
+ * not differentiable in φ. Single-threaded by default; `threads: 2` splits the rows with a worker_thread.
+ *
+ * Memory: one pooled kernel per config (updates are synchronous, so one suffices however many of these
+ * optimizers exist), whose memory is φ plus (d_in + 1 + 2 Σ H_l) floats per coordinate of the largest
+ * problem seen; {@link releaseFusedLstmInferenceKernels} drops it.
+ */
+
+const up = (x: number, m: number): number => Math.ceil(x / m) * m;
+
+/** Where one layer's φ sits in the kernel (byte offsets) and its sizes. */
+interface LayerLayout {
+  H: number;
+  hp: number; // H rounded up to 4
+  dinReal: number;
+  din: number; // padded input width
+  G: number; // 4 hp
+  W: number; // [(din + hp), G]
+  b: number; // [G]
+}
+
+/** The n-independent part of the kernel memory: plan, φ, scratch. */
+interface StaticLayout {
+  L: number;
+  d0: number;
+  plan: number;
+  phiStart: number; // the φ block [phiStart, phiEnd) (W, b of every layer, wo, bo)
+  phiEnd: number;
+  layers: LayerLayout[];
+  wo: number;
+  bo: number;
+  scratch: [number, number]; // gates of one 4-row group, per thread
+  end: number; // where the per-coordinate buffers start
+}
+
+function staticLayout(config: LstmConfig, heapBase: number): StaticLayout {
+  let off = up(heapBase, 64);
+  const take = (bytes: number): number => {
+    const at = off;
+    off = up(off + bytes, 64);
+    return at;
+  };
+  const L = config.hiddenSizes.length;
+  const d0 = lstmInputSize(config);
+  const plan = take((24 + 24 * L) * 4);
+  const phiStart = off;
+  let din = d0;
+  let dinReal = d0;
+  const layers = config.hiddenSizes.map((H): LayerLayout => {
+    const hp = up(H, 4);
+    const G = 4 * hp;
+    const l: LayerLayout = { H, hp, dinReal, din, G, W: take((din + hp) * G * 4), b: take(G * 4) };
+    din = hp;
+    dinReal = H;
+    return l;
+  });
+  const wo = take(layers[L - 1]!.hp * 4);
+  const bo = take(4);
+  const phiEnd = off;
+  const gMax = Math.max(...layers.map((l) => l.G));
+  const scratch: [number, number] = [take(4 * gMax * 4), take(4 * gMax * 4)];
+  return { L, d0, plan, phiStart, phiEnd, layers, wo, bo, scratch, end: off };
+}
+
+/** φ in the kernel's layout: the bytes [phiStart, phiEnd) as floats (gate blocks padded to hp columns). */
+function packPhi(phi: TensorMap, s: StaticLayout): Float32Array {
+  const packed = new Float32Array((s.phiEnd - s.phiStart) >>> 2);
+  const at = (byteOffset: number): number => (byteOffset - s.phiStart) >>> 2;
+  const read = (k: string): Float32Array => phi[k]!.dataSync() as Float32Array;
+  s.layers.forEach((l, li) => {
+    const names = lstmParamNames(li);
+    const wx = read(names.wx);
+    const wh = read(names.wh);
+    const b = read(names.b);
+    const W = at(l.W);
+    const H = l.H;
+    for (let q = 0; q < 4; q++) {
+      for (let u = 0; u < H; u++) {
+        const col = q * l.hp + u;
+        const src = q * H + u;
+        for (let i = 0; i < l.dinReal; i++) packed[W + i * l.G + col] = wx[i * 4 * H + src]!;
+        for (let i = 0; i < H; i++) packed[W + (l.din + i) * l.G + col] = wh[i * 4 * H + src]!;
+        packed[at(l.b) + col] = b[src]!;
+      }
+    }
+  });
+  packed.set(read(OUTPUT_W), at(s.wo));
+  packed[at(s.bo)] = read(OUTPUT_B)[0]!;
+  return packed;
+}
+
+/** A pooled kernel and what its memory currently holds. */
+interface InferenceKernel {
+  readonly kernel: LstmKernel;
+  readonly layout: StaticLayout;
+  /** The packed φ loaded into the φ block (identity: one per inference optimizer). */
+  phi: Float32Array | undefined;
+  /** The tensors (an update's output state) whose values the state buffers hold, for `rows` coordinates. */
+  held: { rows: number; tensors: readonly tf.Tensor[] } | undefined;
+}
+
+const pools = new Map<string, InferenceKernel[]>();
+const poolKey = (config: LstmConfig, threads: 1 | 2): string => `${threads}:${JSON.stringify(config)}`;
+
+function acquire(config: LstmConfig, threads: 1 | 2): InferenceKernel {
+  const found = pools.get(poolKey(config, threads))?.pop();
+  if (found) return found;
+  const kernel = instantiateLstmKernel(threads);
+  return { kernel, layout: staticLayout(config, Number(kernel.exports.__heap_base.value)), phi: undefined, held: undefined };
+}
+
+function release(config: LstmConfig, k: InferenceKernel): void {
+  const key = poolKey(config, k.kernel.threads);
+  const list = pools.get(key) ?? [];
+  list.push(k);
+  pools.set(key, list);
+}
+
+/**
+ * Drops the pooled inference kernels (each holds the wasm memory of the largest problem it ran, and with
+ * 2 threads a worker_thread). Inference optimizers made before keep working: they get a new kernel on demand.
+ */
+export function releaseFusedLstmInferenceKernels(): void {
+  for (const list of pools.values()) for (const k of list.splice(0)) k.kernel.dispose();
+}
+
+/** Bytes of wasm memory held by the pooled inference kernels (for tests and budgets). */
+export function fusedLstmInferenceMemoryBytes(): number {
+  let bytes = 0;
+  for (const list of pools.values()) for (const k of list) bytes += k.kernel.memory.buffer.byteLength;
+  return bytes;
+}
+
+/** Copies the packed φ into the kernel unless it already holds it. */
+function loadPhi(k: InferenceKernel, packed: Float32Array): void {
+  if (k.phi === packed) return;
+  new Float32Array(k.kernel.memory.buffer).set(packed, k.layout.phiStart >>> 2);
+  k.phi = packed;
+}
+
+function checkState(state: LstmState, config: LstmConfig, n: number): void {
+  const L = config.hiddenSizes.length;
+  if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
+    throw new Error(`lstm inference update: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+  }
+  config.hiddenSizes.forEach((H, l) => {
+    for (const [name, t] of [
+      ['h', state.h[l]!],
+      ['c', state.c[l]!],
+    ] as const) {
+      if (!(t instanceof tf.Tensor) || t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== H) {
+        const shape = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
+        throw new Error(
+          `lstm inference update: state.${name}[${l}] has shape ${shape}; expected [${n}, ${H}] ` +
+            `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${H})`,
+        );
+      }
+      if (t.isDisposed) throw new Error(`lstm inference update: state.${name}[${l}] is disposed`);
+    }
+  });
+}
+
+/** Options of {@link fusedLstmInferenceOptimizer}. */
+export interface FusedLstmInferenceOptions {
+  /** Shown as the optimizer's name. Default 'lstm[fused]'. */
+  readonly name?: string;
+  /** 1 (default): single-threaded wasm; 2: rows split with a worker_thread on shared memory (Node). */
+  readonly threads?: 1 | 2;
+}
+
+/**
+ * The fused inference optimizer of `config` with meta-parameters `phi` (checked, read once and copied into the
+ * kernel now; `phi` is neither kept nor disposed). Needs WebAssembly SIMD (see `fusedKernelSupported`).
+ */
+export function fusedLstmInferenceOptimizer(
+  config: LstmConfig,
+  phi: TensorMap,
+  options: FusedLstmInferenceOptions = {},
+): Optimizer<LstmState> {
+  const threads = options.threads ?? 1;
+  if (threads !== 1 && threads !== 2) {
+    throw new Error(`lstm inference optimizer: threads must be 1 or 2; got ${String(threads)}`);
+  }
+  checkLstmMetaParams(phi, config, 'lstm inference optimizer');
+  const first = acquire(config, threads);
+  const packed = packPhi(phi, first.layout);
+  try {
+    loadPhi(first, packed);
+  } finally {
+    release(config, first);
+  }
+  const logSign = config.preprocessing === 'log-sign';
+  const thr = Math.fround(Math.exp(-config.p));
+  const expP = Math.fround(Math.exp(config.p));
+  const p32 = Math.fround(config.p);
+  const scale = Math.fround(config.outputScale);
+  const boValue = packed[(first.layout.bo - first.layout.phiStart) >>> 2]!;
+
+  const run = (k: InferenceKernel, grads: TensorMap, keys: readonly string[], state: LstmState, n: number): { updates: TensorMap; state: LstmState } => {
+    const s = k.layout;
+    const np = up(n, 4);
+    // Per-coordinate buffers after the static part: x0 [np, d0], out [np], h_l, c_l [np, hp_l].
+    let off = s.end;
+    const take = (bytes: number): number => {
+      const at = off;
+      off = up(off + bytes, 64);
+      return at;
+    };
+    const x0 = take(np * s.d0 * 4);
+    const out = take(np * 4);
+    const hc = s.layers.map((l) => ({ h: take(np * l.hp * 4), c: take(np * l.hp * 4) }));
+    const mem = k.kernel.memory;
+    ensureMemory(mem, off);
+    const f32 = new Float32Array(mem.buffer);
+    const u32 = new Uint32Array(mem.buffer);
+    loadPhi(k, packed);
+    // The plan (l2o_infer_rows reads only these words).
+    const w = s.plan >>> 2;
+    u32.fill(0, w, w + 24 + 24 * s.L);
+    u32[w] = s.L;
+    u32[w + 1] = s.d0;
+    u32[w + 5] = x0;
+    u32[w + 7] = out;
+    u32[w + 8] = s.wo;
+    f32[w + 9] = boValue;
+    f32[w + 10] = scale;
+    u32[w + 15] = s.scratch[0];
+    u32[w + 16] = s.scratch[1];
+    u32[w + 17] = s.layers[s.L - 1]!.hp;
+    s.layers.forEach((l, li) => {
+      const pl = w + 24 + 24 * li;
+      u32[pl] = l.din;
+      u32[pl + 1] = l.hp;
+      u32[pl + 2] = l.G;
+      u32[pl + 4] = l.W;
+      u32[pl + 5] = l.b;
+      u32[pl + 7] = hc[li]!.h;
+      u32[pl + 8] = hc[li]!.c;
+    });
+    // The input state, unless the kernel still holds exactly these tensors (tensors are immutable).
+    const inTensors = s.layers.flatMap((_, l) => [state.h[l]!, state.c[l]!]);
+    const held = k.held;
+    k.held = undefined;
+    if (!held || held.rows !== n || held.tensors.some((t, i) => t !== inTensors[i])) {
+      s.layers.forEach((l, li) => {
+        for (const [src, dst] of [
+          [state.h[li]!, hc[li]!.h],
+          [state.c[li]!, hc[li]!.c],
+        ] as const) {
+          const a = src.dataSync() as Float32Array;
+          const base = dst >>> 2;
+          if (l.hp === l.H) f32.set(a, base);
+          else {
+            f32.fill(0, base, base + np * l.hp);
+            for (let r = 0; r < n; r++) f32.set(a.subarray(r * l.H, (r + 1) * l.H), base + r * l.hp);
+          }
+          if (np > n) f32.fill(0, base + n * l.hp, base + np * l.hp);
+        }
+      });
+    }
+    // The preprocessed gradient, in core's flattenMap order.
+    const xb = x0 >>> 2;
+    let r = 0;
+    for (const key of keys) {
+      const g = grads[key]!.dataSync() as Float32Array;
+      if (logSign) {
+        for (let i = 0; i < g.length; i++, r++) {
+          const v = g[i]!;
+          const a = Math.abs(v);
+          if (a >= thr) {
+            f32[xb + 2 * r] = Math.fround(Math.log(a)) / p32;
+            f32[xb + 2 * r + 1] = v > 0 ? 1 : -1;
+          } else {
+            f32[xb + 2 * r] = -1;
+            f32[xb + 2 * r + 1] = v * expP;
+          }
+        }
+      } else {
+        f32.set(g, xb + r);
+        r += g.length;
+      }
+    }
+    f32.fill(0, xb + n * s.d0, xb + np * s.d0);
+    if (k.kernel.threads === 2) {
+      const split = up(Math.floor(np / 2), 4);
+      k.kernel.start('infer', [s.plan, split, np, 1]);
+      try {
+        k.kernel.exports.l2o_infer_rows(s.plan, 0, split, 0);
+      } finally {
+        k.kernel.join();
+      }
+    } else {
+      k.kernel.exports.l2o_infer_rows(s.plan, 0, np, 0);
+    }
+    // Fresh tensors. The wasm backend copies the values into its own heap when the tensor is made, so a view
+    // of kernel memory suffices there; other backends (cpu keeps the array it is given) get a copy.
+    const copies = tf.getBackend() !== 'wasm';
+    const part = (from: number, to: number): Float32Array => (copies ? f32.slice(from, to) : f32.subarray(from, to));
+    const updates: Record<string, tf.Tensor> = {};
+    let o = out >>> 2;
+    for (const key of keys) {
+      const t = grads[key]!;
+      updates[key] = tf.tensor(part(o, o + t.size), t.shape, 'float32');
+      o += t.size;
+    }
+    const read = (l: LayerLayout, at: number): tf.Tensor2D => {
+      const base = at >>> 2;
+      if (l.hp === l.H) return tf.tensor2d(part(base, base + n * l.H), [n, l.H]);
+      const a = new Float32Array(n * l.H);
+      for (let q = 0; q < n; q++) a.set(f32.subarray(base + q * l.hp, base + q * l.hp + l.H), q * l.H);
+      return tf.tensor2d(a, [n, l.H]);
+    };
+    const next: LstmState = {
+      h: s.layers.map((l, li) => read(l, hc[li]!.h)),
+      c: s.layers.map((l, li) => read(l, hc[li]!.c)),
+    };
+    k.held = { rows: n, tensors: s.layers.flatMap((_, l) => [next.h[l]!, next.c[l]!]) };
+    return { updates, state: next };
+  };
+
+  return {
+    name: options.name ?? 'lstm[fused]',
+    init(params: TensorMap): LstmState {
+      return lstmZeroState(config, mapSize(params));
+    },
+    update(grads: TensorMap, state: LstmState, params: TensorMap) {
+      void params;
+      const keys = orderedKeys(grads);
+      for (const key of keys) {
+        const t = grads[key]!;
+        if (t.dtype !== 'float32') throw new Error(`lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`);
+      }
+      const n = mapSize(grads);
+      checkState(state, config, n);
+      const k = acquire(config, threads);
+      try {
+        return run(k, grads, keys, state, n);
+      } finally {
+        release(config, k);
+      }
+    },
+  };
+}
