@@ -77,3 +77,13 @@ export {
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
 export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';
+export { partitionOptimizer, partitionLearned, partitionLearnedFromConfig, splitPartitionMetaParams } from './partition.js';
+export type {
+  ParamMatcher,
+  PartitionGroup,
+  PartitionOptions,
+  PartitionState,
+  LearnedPartitionGroup,
+  LearnedPartitionOptions,
+  LearnedPartitionConfig,
+} from './partition.js';

@@ -243,7 +243,9 @@ describe('metaTrain', () => {
     type PassState = { m: TinyState; scale: tf.Tensor };
     const inner = tinyLearned();
     const passThrough: LearnedOptimizer<PassState> = {
-      ...inner,
+      name: inner.name,
+      config: inner.config,
+      initMetaParams: (rng) => inner.initMetaParams(rng),
       kind: 'pass-through',
       withMetaParams(phi) {
         const opt = inner.withMetaParams(phi);

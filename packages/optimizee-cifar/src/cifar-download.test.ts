@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10Split } from './cifar-binary.js';
+import { CIFAR10_BINARY_MD5, CIFAR10_BINARY_URL, downloadCifar10, extractCifar10Archive, verifyChecksum } from './cifar-download.js';
+import { readTar } from './tar-reader.js';
+
+/** A ustar archive written byte by byte (the test's own writer, independent of the reader). */
+function tar(entries: { path: string; data: Uint8Array; type?: string }[]): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const e of entries) {
+    const h = new Uint8Array(512);
+    const put = (s: string, at: number): void => h.set(Buffer.from(s, 'utf8'), at);
+    let name = e.path;
+    let prefix = '';
+    if (name.length > 100) {
+      const cut = name.lastIndexOf('/', name.length - 1);
+      prefix = name.slice(0, cut);
+      name = name.slice(cut + 1);
+    }
+    put(name, 0);
+    put('0000644\0', 100);
+    put('0000000\0', 108);
+    put('0000000\0', 116);
+    put(`${e.data.length.toString(8).padStart(11, '0')}\0`, 124);
+    put('00000000000\0', 136);
+    put(e.type ?? '0', 156);
+    put('ustar\0', 257);
+    put('00', 263);
+    put(prefix, 345);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
+    put(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(h);
+    const body = new Uint8Array(Math.ceil(e.data.length / 512) * 512);
+    body.set(e.data);
+    blocks.push(body);
+  }
+  blocks.push(new Uint8Array(1024));
+  return new Uint8Array(Buffer.concat(blocks));
+}
+
+function records(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n * 3073);
+  for (let r = 0; r < n; r++) {
+    b[r * 3073] = (r + seed) % 10;
+    for (let i = 1; i < 3073; i++) b[r * 3073 + i] = (i + seed) % 256;
+  }
+  return b;
+}
+
+function cifarTarGz(): Uint8Array {
+  const files = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f, i) => ({ path: `cifar-10-batches-bin/${f}`, data: records(2, i) }));
+  return gzipSync(
+    tar([{ path: 'cifar-10-batches-bin/', data: new Uint8Array(0), type: '5' }, { path: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\n') }, ...files]),
+  );
+}
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'cifar-dl-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('tar reader', () => {
+  it('reads regular files (long paths via the ustar prefix), skips directories, checks header checksums', () => {
+    const long = `${'d'.repeat(120)}/file.bin`;
+    const bytes = tar([
+      { path: 'dir/', data: new Uint8Array(0), type: '5' },
+      { path: 'a.txt', data: Buffer.from('hello') },
+      { path: long, data: new Uint8Array(700).fill(7) },
+    ]);
+    const entries = readTar(bytes);
+    expect(entries.map((e) => [e.path, e.data.length])).toEqual([
+      ['a.txt', 5],
+      [long, 700],
+    ]);
+    expect(Buffer.from(entries[0]!.data).toString()).toBe('hello');
+    const bad = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+    bad[512 + 3] = bad[512 + 3]! ^ 1; // a byte of the second header's name
+    expect(() => readTar(bad)).toThrow(/tar: header at byte 512 has checksum \d+, computed \d+/);
+    expect(() => readTar(bytes.subarray(0, 512 * 4))).toThrow(/needs 700 bytes, the archive ends first \(truncated\)/);
+  });
+});
+
+describe('CIFAR-10 download and extraction', () => {
+  it('the official URL and MD5', () => {
+    expect(CIFAR10_BINARY_URL).toBe('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
+    expect(CIFAR10_BINARY_MD5).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('verifies checksums (md5 and sha256) and names the mismatch', () => {
+    const data = Buffer.from('abc');
+    verifyChecksum(data, 'md5', '900150983CD24FB0D6963F7D28E17F72');
+    verifyChecksum(data, 'sha256', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(() => verifyChecksum(data, 'md5', '0'.repeat(32), 'x.tar.gz')).toThrow(/x\.tar\.gz: md5 is 900150983cd24fb0d6963f7d28e17f72, expected 0{32}/);
+  });
+
+  it('extracts a checked archive into cifar-10-batches-bin/ that loadCifar10Split reads', () => {
+    const gz = cifarTarGz();
+    const md5 = createHash('md5').update(gz).digest('hex');
+    const dest = tmp();
+    expect(() => extractCifar10Archive(gz, dest)).toThrow(/md5 is [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530/);
+    const out = extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5 } });
+    expect(out).toBe(join(dest, 'cifar-10-batches-bin'));
+    expect(new Uint8Array(readFileSync(join(out, 'data_batch_3.bin')))).toEqual(records(2, 2));
+    expect(existsSync(join(out, 'batches.meta.txt'))).toBe(false);
+    expect(Array.from(loadCifar10Split('test', { dir: dest }).labels)).toEqual([5, 6]);
+    const broken = gzipSync(tar([{ path: 'cifar-10-batches-bin/data_batch_1.bin', data: records(1, 0) }]));
+    const brokenMd5 = createHash('md5').update(broken).digest('hex');
+    expect(() => extractCifar10Archive(broken, tmp(), { checksum: { algorithm: 'md5', value: brokenMd5 } })).toThrow(/lacks data_batch_2\.bin/);
+  });
+
+  it('downloadCifar10 fetches, checks and extracts (fake fetch), then skips when present', async () => {
+    const gz = cifarTarGz();
+    const sha = createHash('sha256').update(gz).digest('hex');
+    const urls: string[] = [];
+    const fakeFetch = async (u: string) => {
+      urls.push(u);
+      return { ok: true, status: 200, arrayBuffer: async () => gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength) as ArrayBuffer };
+    };
+    const dir = tmp();
+    const out = await downloadCifar10({ dir, fetch: fakeFetch, checksum: { algorithm: 'sha256', value: sha } });
+    expect(urls).toEqual([CIFAR10_BINARY_URL]);
+    expect(loadCifar10Split('validation', { dir: out, validationSize: 3 }).size).toBe(3);
+    await downloadCifar10({ dir, fetch: fakeFetch, checksum: { algorithm: 'sha256', value: sha } });
+    expect(urls.length).toBe(1);
+    await expect(downloadCifar10({ dir: tmp(), fetch: async () => ({ ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) }) })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      downloadCifar10({
+        dir: tmp(),
+        fetch: async () => {
+          throw new Error('getaddrinfo ENOTFOUND');
+        },
+      }),
+    ).rejects.toThrow(/cannot reach .*ENOTFOUND.*L2O_CIFAR10_DIR/);
+  });
+});
