@@ -33,3 +33,5 @@ export {
   fusedLstmInferenceMemoryBytes,
 } from './fused/fused-inference.js';
 export type { FusedLstmInferenceOptions } from './fused/fused-inference.js';
+export { LSTM_PRESETS, describeLstmPresets, loadLstmPreset } from './presets/presets.js';
+export type { LstmPresetData } from './presets/preset-data.js';

@@ -72,7 +72,24 @@ export async function compareOptimizers(
   const progress = new Progress({ label: 'evaluate', total: problems });
   const result = await evaluate({ family, optimizers: entries, problems, steps, seed, onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)) });
   progress.finish();
-  const tunedSummary = tuned.map((t) => ({ name: t.name, best: t.best, bestAtEdge: t.bestAtEdge, grid: t.grid }));
+  const tunedSummary = tuned.map((t) => ({ name: t.name, best: t.best, bestAtEdge: t.bestAtEdge, grid: t.grid, scores: t.scores }));
+  const fmt = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : 'diverged');
+  const spread = [
+    '## Final-step distribution over test runs',
+    '',
+    '| optimizer | median | worst | runs worse than the start |',
+    '| --- | ---: | ---: | ---: |',
+    ...result.curves.map((c) => {
+      const f = [...c.finalLosses].sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
+      const start = c.mean[0]!;
+      return `| ${c.name} | ${fmt(c.median[steps]!)} | ${fmt(f[f.length - 1]!)} | ${c.finalLosses.filter((x) => !(x < start)).length} of ${f.length} |`;
+    }),
+    '',
+    '## Tuning scores (mean loss at the last step on the tuning problems, per learning rate)',
+    '',
+    ...tuned.map((t) => `- ${t.name}: ${t.scores.map((x) => `${x.learningRate} → ${fmt(x.score)}`).join(', ')}`),
+    '',
+  ].join('\n');
   const protocol = [
     '## Protocol',
     '',
@@ -81,6 +98,8 @@ export async function compareOptimizers(
     `- Test: ${problems} fresh problems (seed ${seed}), identical θ₀ and data for every optimizer.`,
     '',
     notes,
+    '',
+    spread,
   ].join('\n');
   writeEvaluationReport(str(flags['out']), result, { title, meta: { tuned: tunedSummary }, notes: protocol });
   return { result, tuned: tunedSummary };

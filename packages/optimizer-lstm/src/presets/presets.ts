@@ -1,0 +1,41 @@
+import { decodeArtifact, type ArtifactManifest, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import type { LstmConfig } from '../config.js';
+import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
+import type { LstmPresetData } from './preset-data.js';
+import { quadraticPreset } from './quadratic.js';
+
+const PRESETS: Readonly<Record<string, LstmPresetData>> = {
+  quadratic: quadraticPreset,
+};
+
+/** Names of the trained LSTM optimizers shipped in this package. */
+export const LSTM_PRESETS = Object.keys(PRESETS) as readonly string[];
+
+/** What each preset is, in one line. */
+export function describeLstmPresets(): { name: string; summary: string; report: string }[] {
+  return Object.values(PRESETS).map((p) => ({ name: p.name, summary: p.summary, report: p.report }));
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * A trained LSTM optimizer shipped inside the package (no file access, no network): its architecture, its φ
+ * (new tensors the caller owns) and its manifest (training config and results under `manifest.training`).
+ */
+export function loadLstmPreset(name: string): {
+  learned: LearnedOptimizer<LstmState, LstmConfig>;
+  metaParams: TensorMap;
+  manifest: ArtifactManifest;
+} {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
+  const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
+  if (manifest.kind !== LSTM_KIND) throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${LSTM_KIND}`);
+  return { learned: lstmOptimizer(manifest.config as Partial<LstmConfig>), metaParams, manifest };
+}
