@@ -1,6 +1,6 @@
 import type { BatchData, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import { disposeMap, loadArtifact } from '@l2o/core';
-import { lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
+import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
@@ -134,6 +134,16 @@ export interface LoadedLearned {
 
 /** Loads any saved learned optimizer, dispatching on the `kind` in its manifest. */
 export function loadLearned(dir: string): LoadedLearned {
+  if (dir.startsWith('preset:')) {
+    const name = dir.slice('preset:'.length);
+    let preset: ReturnType<typeof loadLstmPreset>;
+    try {
+      preset = loadLstmPreset(name);
+    } catch (e) {
+      throw new UsageError(`--learned ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { learned: preset.learned as unknown as LearnedOptimizer, metaParams: preset.metaParams, name: `LSTM preset ${name}`, path: dir };
+  }
   const { manifest, metaParams } = loadArtifact(dir);
   try {
     const learned = learnedFromConfig(manifest.kind, manifest.config);

@@ -7,7 +7,7 @@ import { writeEvaluationReport } from '../report.js';
 
 export const COMPARE_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
-  learned: { type: 'list', help: 'folders of trained optimizers (from l2o train)', default: [] },
+  learned: { type: 'list', help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)', default: [] },
   baselines: { type: 'list', help: 'baselines to tune and compare', default: [...BASELINE_NAMES], choices: BASELINE_NAMES },
   grid: { type: 'list', help: 'learning-rate grid (default: half-decades 1e-4…10, extended while the best is at an edge)', default: [] },
   'tune-problems': { type: 'integer', help: 'problems used to tune each baseline (disjoint from the test problems)', default: 20, min: 1 },

@@ -7,7 +7,7 @@ import { writeEvaluationReport } from '../report.js';
 
 export const EVAL_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
-  learned: { type: 'list', help: 'folders of trained optimizers (from l2o train)', default: [] },
+  learned: { type: 'list', help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)', default: [] },
   baselines: { type: 'list', help: `baselines as name:learning-rate (names: ${BASELINE_NAMES.join(', ')})`, default: [] },
   problems: { type: 'integer', help: 'fresh problems to average over', default: 100, min: 1 },
   steps: { type: 'integer', help: 'optimizer steps per problem', default: 100, min: 1 },
