@@ -325,12 +325,12 @@ function renderChart(spec: ChartSpec): string {
   // Title and subtitle.
   if (spec.title) {
     out.push(
-      `<text x="${num(left + pw / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="600" fill="${AXIS}">${escapeXml(spec.title)}</text>`,
+      `<text x="16" y="24" text-anchor="start" font-size="15" font-weight="600" fill="${AXIS}">${escapeXml(spec.title)}</text>`,
     );
   }
   if (spec.subtitle) {
     out.push(
-      `<text x="${num(left + pw / 2)}" y="${spec.title ? 42 : 20}" text-anchor="middle" font-size="11" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`,
+      `<text x="16" y="${spec.title ? 42 : 20}" text-anchor="start" font-size="11" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`,
     );
   }
 
