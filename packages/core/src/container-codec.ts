@@ -25,7 +25,8 @@ export type ContainerValue = tf.TensorContainer | null | ContainerValue[] | { [k
 const DTYPES = ['float32', 'int32', 'bool'] as const;
 type CodecDtype = (typeof DTYPES)[number];
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether this platform stores multi-byte numbers little-endian (internal; shared with serialization.ts). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function align4(n: number): number {
   return (n + 3) & ~3;
@@ -35,7 +36,8 @@ function bytesPerElement(dtype: CodecDtype): number {
   return dtype === 'bool' ? 1 : 4;
 }
 
-function swap4InPlace(b: Uint8Array): void {
+/** Reverses the byte order of each 4-byte group of `b` in place (internal; shared with serialization.ts). */
+export function swap4InPlace(b: Uint8Array): void {
   for (let i = 0; i + 3 < b.length; i += 4) {
     const a0 = b[i]!;
     const a1 = b[i + 1]!;

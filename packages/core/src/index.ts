@@ -53,6 +53,8 @@ export {
 export { writeFileAtomic, writeDirAtomic, recoverDirAtomic, atomicDirSiblings } from './atomic-write.js';
 export type { FileData } from './atomic-write.js';
 export { crc32 } from './crc32.js';
+export { packageDir } from './package-dir.js';
+export type { PackageDirContext } from './package-dir.js';
 export {
   encodeContainer,
   decodeContainer,

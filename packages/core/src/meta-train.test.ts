@@ -7,39 +7,8 @@ import { initEngine } from './engine/engine.js';
 import { metaTrain, type MetaTrainOptions, type MetaTrainProgress, type MetaTrainResult } from './meta-train.js';
 import { conformanceQuadraticFamily } from './testing.js';
 import { disposeMap } from './tensor-map.js';
+import { tinyLearned, type TinyState } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizee, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
-
-type TinyState = Record<string, tf.Tensor>;
-
-/**
- * A tiny learned optimizer with four scalar meta-parameters, a state and a dependence on θ:
- * m ← tanh(b·g + d·m), Δθ = −(a·m + c·θ), for every parameter tensor.
- */
-function tinyLearned(init: { a: number; b: number; c: number; d: number } = { a: 0.05, b: 0.5, c: 0.02, d: 0.2 }): LearnedOptimizer<TinyState> {
-  return {
-    name: 'tiny',
-    kind: 'tiny',
-    config: {},
-    initMetaParams: () => ({ a: tf.scalar(init.a), b: tf.scalar(init.b), c: tf.scalar(init.c), d: tf.scalar(init.d) }),
-    withMetaParams(phi: TensorMap): Optimizer<TinyState> {
-      return {
-        name: 'tiny',
-        init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
-        update: (grads, state, params) =>
-          tf.tidy(() => {
-            const updates: Record<string, tf.Tensor> = {};
-            const next: TinyState = {};
-            for (const k of Object.keys(params)) {
-              const m = tf.tanh(tf.add(tf.mul(phi['b']!, grads[k]!), tf.mul(phi['d']!, state[k]!)));
-              updates[k] = tf.neg(tf.add(tf.mul(phi['a']!, m), tf.mul(phi['c']!, params[k]!)));
-              next[k] = m;
-            }
-            return { updates, state: next };
-          }),
-      };
-    },
-  };
-}
 
 /** Plain SGD on φ, to check that `metaOptimizer` is used and that the meta-gradient scales with the weights. */
 function sgd(lr: number): Optimizer<Record<string, never>> {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { atomicDirSiblings, writeDirAtomic } from './atomic-write.js';
+import { LITTLE_ENDIAN, swap4InPlace } from './container-codec.js';
 import { orderedKeys } from './tensor-map.js';
 import type { JsonObject, JsonValue, TensorMap } from './types.js';
 
@@ -50,19 +51,6 @@ export interface ArtifactInput {
   readonly config: JsonObject;
   readonly metaParams: TensorMap;
   readonly training?: JsonObject;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function swap4InPlace(b: Uint8Array): void {
-  for (let i = 0; i + 3 < b.length; i += 4) {
-    const a0 = b[i]!;
-    const a1 = b[i + 1]!;
-    b[i] = b[i + 3]!;
-    b[i + 1] = b[i + 2]!;
-    b[i + 2] = a1;
-    b[i + 3] = a0;
-  }
 }
 
 function sha256Hex(bytes: Uint8Array): string {

@@ -6,6 +6,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { conformanceChecks, conformanceQuadraticFamily, registerConformance, type ConformanceSubject } from './testing.js';
 import { disposeMap } from './tensor-map.js';
+import { tinyLearned } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 type Momentum = { v: TensorMap };
@@ -36,35 +37,6 @@ function momentumSgd(
       });
       tweak.afterUpdate?.(grads, state, out.state);
       return out;
-    },
-  };
-}
-
-type TinyState = Record<string, tf.Tensor>;
-
-/** The tiny learned optimizer of meta-train.test.ts: m ← tanh(b·g + d·m), Δθ = −(a·m + c·θ). */
-function tinyLearned(a0: number): LearnedOptimizer<TinyState> {
-  return {
-    name: 'tiny',
-    kind: 'tiny',
-    config: {},
-    initMetaParams: () => ({ a: tf.scalar(a0), b: tf.scalar(0.5), c: tf.scalar(0.02), d: tf.scalar(0.2) }),
-    withMetaParams(phi: TensorMap): Optimizer<TinyState> {
-      return {
-        name: 'tiny',
-        init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
-        update: (grads, state, params) =>
-          tf.tidy(() => {
-            const updates: Record<string, tf.Tensor> = {};
-            const next: TinyState = {};
-            for (const k of Object.keys(params)) {
-              const m = tf.tanh(tf.add(tf.mul(phi['b']!, grads[k]!), tf.mul(phi['d']!, state[k]!)));
-              updates[k] = tf.neg(tf.add(tf.mul(phi['a']!, m), tf.mul(phi['c']!, params[k]!)));
-              next[k] = m;
-            }
-            return { updates, state: next };
-          }),
-      };
     },
   };
 }
@@ -255,7 +227,7 @@ describe('conformance suite', () => {
   });
 
   it('learned branch: the tiny learned optimizer fails descent untrained, passes after brief meta-training', async () => {
-    const learned = tinyLearned(0.005);
+    const learned = tinyLearned({ a: 0.005 });
     const phi0 = learned.initMetaParams(Rng.seeded(0));
     const untrained = await runChecks({ name: 'tiny-untrained', make: () => learned.withMetaParams(phi0) });
     expect(failed(untrained)).toEqual(['descent']);

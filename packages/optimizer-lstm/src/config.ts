@@ -55,9 +55,18 @@ export const REFERENCE_MNIST_CONFIG: Readonly<LstmConfig> = Object.freeze({
   outputScale: 0.01,
 });
 
-const FIELDS: readonly (keyof LstmConfig)[] = ['hiddenSizes', 'preprocessing', 'p', 'outputScale', 'forgetBias', 'initScale'];
+/** Every field of {@link LstmConfig}. */
+export const LSTM_CONFIG_FIELDS: readonly (keyof LstmConfig)[] = Object.freeze([
+  'hiddenSizes',
+  'preprocessing',
+  'p',
+  'outputScale',
+  'forgetBias',
+  'initScale',
+]);
 
-function show(v: unknown): string {
+/** A config value as shown in error messages (JSON where possible). */
+export function showConfigValue(v: unknown): string {
   if (v === undefined) return 'undefined';
   try {
     return JSON.stringify(v) ?? String(v);
@@ -67,29 +76,50 @@ function show(v: unknown): string {
 }
 
 /**
+ * Checks that a config `input` is an object whose fields are all among `fields` (unknown fields are usually
+ * typos) and returns it as a record. Errors start with `where` and list the allowed fields.
+ */
+export function checkConfigFields(input: unknown, fields: readonly string[], where: string): Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new Error(`${where}: must be an object with fields ${fields.join(', ')}; got ${showConfigValue(input)}`);
+  }
+  const raw = input as Record<string, unknown>;
+  for (const k of Object.keys(raw)) {
+    if (!fields.includes(k)) {
+      throw new Error(`${where}: unknown field "${k}"; allowed fields: ${fields.join(', ')}`);
+    }
+  }
+  return raw;
+}
+
+/** The entries of `raw` among `fields` whose value is not `undefined` (a partial config for a sub-resolver). */
+export function pickConfigFields(raw: Readonly<Record<string, unknown>>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of fields) if (raw[k] !== undefined) out[k] = raw[k];
+  return out;
+}
+
+/** Checks that a config field `field` is one of `allowed`; the error lists them. */
+export function checkConfigChoice<T extends string>(v: unknown, allowed: readonly T[], field: string, where: string): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new Error(`${where}: ${field} must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got ${showConfigValue(v)}`);
+  }
+  return v as T;
+}
+
+/**
  * Validates a (partial) config and fills in defaults from {@link PAPER_CONFIG}. Unknown fields are errors (they
  * are usually typos). Every error names the field and the allowed values. Returns a fresh frozen object.
  */
 export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): LstmConfig {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new Error(`${where}: must be an object with fields ${FIELDS.join(', ')}; got ${show(input)}`);
-  }
-  const raw = input as Record<string, unknown>;
-  for (const k of Object.keys(raw)) {
-    if (!(FIELDS as readonly string[]).includes(k)) {
-      throw new Error(`${where}: unknown field "${k}"; allowed fields: ${FIELDS.join(', ')}`);
-    }
-  }
+  const raw = checkConfigFields(input, LSTM_CONFIG_FIELDS, where);
   const pick = <K extends keyof LstmConfig>(k: K): unknown => (raw[k] === undefined ? PAPER_CONFIG[k] : raw[k]);
 
   const hs = pick('hiddenSizes');
   if (!Array.isArray(hs) || hs.length === 0 || !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1)) {
-    throw new Error(`${where}: hiddenSizes must be a non-empty array of positive integers (e.g. [20, 20]); got ${show(hs)}`);
+    throw new Error(`${where}: hiddenSizes must be a non-empty array of positive integers (e.g. [20, 20]); got ${showConfigValue(hs)}`);
   }
-  const pre = pick('preprocessing');
-  if (typeof pre !== 'string' || !(PREPROCESSING_MODES as readonly string[]).includes(pre)) {
-    throw new Error(`${where}: preprocessing must be one of ${PREPROCESSING_MODES.map((m) => `'${m}'`).join(', ')}; got ${show(pre)}`);
-  }
+  const pre = checkConfigChoice(pick('preprocessing'), PREPROCESSING_MODES, 'preprocessing', where);
   const num = (k: 'p' | 'outputScale' | 'forgetBias' | 'initScale', rule: 'positive' | 'finite' | 'non-negative'): number => {
     const v = pick(k);
     const ok =
@@ -98,7 +128,7 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
       (rule === 'finite' || (rule === 'positive' ? v > 0 : v >= 0));
     if (!ok) {
       const allowed = rule === 'finite' ? 'a finite number' : rule === 'positive' ? 'a finite number > 0' : 'a finite number ≥ 0';
-      throw new Error(`${where}: ${k} must be ${allowed}; got ${show(v)}`);
+      throw new Error(`${where}: ${k} must be ${allowed}; got ${showConfigValue(v)}`);
     }
     return v as number;
   };
@@ -109,7 +139,7 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
   }
   return Object.freeze({
     hiddenSizes: Object.freeze([...(hs as number[])]) as number[],
-    preprocessing: pre as Preprocessing,
+    preprocessing: pre,
     p,
     outputScale: num('outputScale', 'positive'),
     forgetBias: num('forgetBias', 'finite'),

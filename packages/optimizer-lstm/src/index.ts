@@ -6,6 +6,11 @@ export {
   REFERENCE_MNIST_CONFIG,
   resolveLstmConfig,
   lstmInputSize,
+  LSTM_CONFIG_FIELDS,
+  showConfigValue,
+  checkConfigFields,
+  pickConfigFields,
+  checkConfigChoice,
 } from './config.js';
 export type { LstmConfig, Preprocessing } from './config.js';
 export { preprocessGradients } from './preprocessing.js';
@@ -19,8 +24,15 @@ export {
   OUTPUT_W,
   OUTPUT_B,
 } from './meta-params.js';
-export { LSTM_KIND, lstmOptimizer, lstmStep, lstmZeroState } from './lstm-optimizer.js';
-export type { LstmState } from './lstm-optimizer.js';
+export {
+  LSTM_KIND,
+  lstmOptimizer,
+  lstmStep,
+  lstmZeroState,
+  checkLstmState,
+  coordinatewiseOptimizer,
+} from './lstm-optimizer.js';
+export type { LstmState, CoordinatewiseSpec } from './lstm-optimizer.js';
 export { saveLstmOptimizer, loadLstmOptimizer } from './save-load.js';
 export { beginFusedLstmUnroll, withFusedLstmUnroll, releaseFusedLstmKernels } from './fused/fused-unroll.js';
 export type { FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';

@@ -18,19 +18,20 @@ export const LSTM_KIND = 'lstm';
  */
 export type LstmState = { h: tf.Tensor2D[]; c: tf.Tensor2D[] };
 
-/** Zero state for `n` coordinates. The caller owns the returned tensors. */
-export function lstmZeroState(config: LstmConfig, n: number): LstmState {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`lstm init: the parameters must hold at least one coordinate; got ${n}`);
+/** Zero state for `n` coordinates. `where` starts the error message. The caller owns the returned tensors. */
+export function lstmZeroState(config: Pick<LstmConfig, 'hiddenSizes'>, n: number, where = 'lstm init'): LstmState {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: the parameters must hold at least one coordinate; got ${n}`);
   return {
     h: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
     c: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
   };
 }
 
-function checkState(state: LstmState, config: LstmConfig, n: number): void {
+/** Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each. `where` starts the error message. */
+export function checkLstmState(state: LstmState, config: Pick<LstmConfig, 'hiddenSizes'>, n: number, where = 'lstm update'): void {
   const L = config.hiddenSizes.length;
   if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
-    throw new Error(`lstm update: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+    throw new Error(`${where}: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
   }
   config.hiddenSizes.forEach((hs, l) => {
     for (const [name, t] of [
@@ -39,12 +40,52 @@ function checkState(state: LstmState, config: LstmConfig, n: number): void {
     ] as const) {
       if (t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== hs) {
         throw new Error(
-          `lstm update: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${hs}] ` +
+          `${where}: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${hs}] ` +
             `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${hs})`,
         );
       }
     }
   });
+}
+
+/** What {@link coordinatewiseOptimizer} runs: the state's lifecycle and one step of the network. */
+export interface CoordinatewiseSpec<S extends tf.TensorContainer> {
+  readonly name: string;
+  /** The preprocessing applied to the flattened gradients. */
+  readonly config: Pick<LstmConfig, 'preprocessing' | 'p'>;
+  /** Fresh state for `n` coordinates. */
+  zeroState(n: number): S;
+  /** Throws unless `state` fits `n` coordinates. */
+  checkState(state: S, n: number): void;
+  /**
+   * One step on the preprocessed gradients `input` [n, d] (rows in core's `flattenMap` order of `grads`): the
+   * update per coordinate [n] and the next state. Runs inside `tf.tidy`.
+   */
+  step(input: tf.Tensor2D, state: S, grads: TensorMap): { output: tf.Tensor1D; state: S };
+}
+
+/**
+ * A coordinatewise optimizer over all coordinates of the parameter map: `init` gives `zeroState(n)`; `update`
+ * checks the state against the n coordinates of the gradients, preprocesses the flattened gradients, runs
+ * `step` in `tf.tidy` and reshapes its output to the gradients' shapes. The updates do not depend on θ.
+ */
+export function coordinatewiseOptimizer<S extends tf.TensorContainer>(spec: CoordinatewiseSpec<S>): Optimizer<S> {
+  return {
+    name: spec.name,
+    init(params: TensorMap): S {
+      return spec.zeroState(mapSize(params));
+    },
+    update(grads: TensorMap, state: S, params: TensorMap) {
+      const n = mapSize(grads);
+      spec.checkState(state, n);
+      void params;
+      return tf.tidy(() => {
+        const input = preprocessGradients(flattenMap(grads), spec.config);
+        const step = spec.step(input, state, grads);
+        return { updates: unflattenLike(step.output, grads), state: step.state };
+      });
+    },
+  };
 }
 
 /**
@@ -117,23 +158,13 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
       : {}),
     withMetaParams(phi: TensorMap): Optimizer<LstmState> {
       checkLstmMetaParams(phi, cfg);
-      return {
+      return coordinatewiseOptimizer<LstmState>({
         name,
-        init(params: TensorMap): LstmState {
-          return lstmZeroState(cfg, mapSize(params));
-        },
-        update(grads: TensorMap, state: LstmState, params: TensorMap) {
-          const n = mapSize(grads);
-          checkState(state, cfg, n);
-          void params;
-          return tf.tidy(() => {
-            const g = flattenMap(grads);
-            const input = preprocessGradients(g, cfg);
-            const step = lstmStep(phi, cfg, input, state);
-            return { updates: unflattenLike(step.output, grads), state: step.state };
-          });
-        },
-      };
+        config: cfg,
+        zeroState: (n) => lstmZeroState(cfg, n),
+        checkState: (state, n) => checkLstmState(state, cfg, n),
+        step: (input, state) => lstmStep(phi, cfg, input, state),
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { GAC_CONFIG_FIELDS, PAPER_GAC_CONFIG, resolveGacConfig, type GacConfig } from '@l2o/optimizer-gac';
+import { checkConfigChoice, checkConfigFields, pickConfigFields, showConfigValue } from '@l2o/optimizer-lstm';
 
 /** 'dense': M is n×n (small problems); 'low-rank': NTM-L-BFGS, M = memoryInit·I + the last `window` outer products. */
 export const MEMORY_FORMS = ['dense', 'low-rank'] as const;
@@ -38,41 +39,19 @@ export const DEFAULT_NTM_BFGS_CONFIG: Readonly<NtmBfgsConfig> = Object.freeze({
 /** Dense memory holds n² floats; beyond this many coordinates use 'low-rank'. */
 export const DENSE_MAX_COORDINATES = 4096;
 
-function show(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 /**
  * Validates a (partial) NTM-BFGS config and fills in {@link DEFAULT_NTM_BFGS_CONFIG}. Unknown fields are errors;
  * every error names the field and the allowed values. Returns a fresh frozen object.
  */
 export function resolveNtmBfgsConfig(input: unknown = {}, where = 'ntm-bfgs config'): NtmBfgsConfig {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new Error(`${where}: must be an object with fields ${NTM_BFGS_CONFIG_FIELDS.join(', ')}; got ${show(input)}`);
-  }
-  const raw = input as Record<string, unknown>;
-  for (const k of Object.keys(raw)) {
-    if (!NTM_BFGS_CONFIG_FIELDS.includes(k)) {
-      throw new Error(`${where}: unknown field "${k}"; allowed fields: ${NTM_BFGS_CONFIG_FIELDS.join(', ')}`);
-    }
-  }
-  const gacPart: Record<string, unknown> = {};
-  for (const k of GAC_CONFIG_FIELDS) if (raw[k] !== undefined) gacPart[k] = raw[k];
-  const gac = resolveGacConfig(gacPart, where);
+  const raw = checkConfigFields(input, NTM_BFGS_CONFIG_FIELDS, where);
+  const gac = resolveGacConfig(pickConfigFields(raw, GAC_CONFIG_FIELDS), where);
   const pick = (k: (typeof NTM_FIELDS)[number]): unknown => (raw[k] === undefined ? DEFAULT_NTM_BFGS_CONFIG[k] : raw[k]);
 
-  const memory = pick('memory');
-  if (typeof memory !== 'string' || !(MEMORY_FORMS as readonly string[]).includes(memory)) {
-    throw new Error(`${where}: memory must be one of ${MEMORY_FORMS.map((m) => `'${m}'`).join(', ')}; got ${show(memory)}`);
-  }
+  const memory = checkConfigChoice(pick('memory'), MEMORY_FORMS, 'memory', where);
   const int = (k: 'window' | 'readHeads' | 'writeHeads', min: number): number => {
     const v = pick(k);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}: ${k} must be an integer ≥ ${min}; got ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}: ${k} must be an integer ≥ ${min}; got ${showConfigValue(v)}`);
     return v;
   };
   const readHeads = int('readHeads', 1);
@@ -82,6 +61,6 @@ export function resolveNtmBfgsConfig(input: unknown = {}, where = 'ntm-bfgs conf
     throw new Error(`${where}: window must be an integer ≥ writeHeads (${writeHeads}) for 'low-rank' memory; got ${window}`);
   }
   const m0 = pick('memoryInit');
-  if (typeof m0 !== 'number' || !Number.isFinite(m0)) throw new Error(`${where}: memoryInit must be a finite number; got ${show(m0)}`);
-  return Object.freeze({ ...gac, memory: memory as MemoryForm, window, readHeads, writeHeads, memoryInit: m0 });
+  if (typeof m0 !== 'number' || !Number.isFinite(m0)) throw new Error(`${where}: memoryInit must be a finite number; got ${showConfigValue(m0)}`);
+  return Object.freeze({ ...gac, memory, window, readHeads, writeHeads, memoryInit: m0 });
 }

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
 import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
 import { averagingSegments, checkGacState, gacLayers, gacZeroState, type GacState } from '@l2o/optimizer-gac';
-import { preprocessGradients } from '@l2o/optimizer-lstm';
+import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm';
 import { DENSE_MAX_COORDINATES, resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, initNtmBfgsMetaParams } from './controller-params.js';
 import {
@@ -89,41 +88,37 @@ export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOp
     },
     withMetaParams(phi: TensorMap): Optimizer<NtmBfgsState> {
       checkNtmBfgsMetaParams(phi, cfg);
-      return {
+      return coordinatewiseOptimizer<NtmBfgsState>({
         name,
-        init(params: TensorMap): NtmBfgsState {
-          return ntmBfgsZeroState(cfg, mapSize(params));
-        },
-        update(grads: TensorMap, state: NtmBfgsState, params: TensorMap) {
-          const n = mapSize(grads);
-          checkState(state, cfg, n);
-          void params;
+        config: cfg,
+        zeroState: (n) => ntmBfgsZeroState(cfg, n),
+        checkState: (state, n) => checkState(state, cfg, n),
+        step: (input, state, grads) => {
+          const n = input.shape[0];
           const segments = averagingSegments(grads, cfg.averaging);
-          return tf.tidy(() => {
-            const x = tf.concat([preprocessGradients(flattenMap(grads), cfg), state.read], 1) as tf.Tensor2D;
-            const { top, state: controller } = gacLayers(phi, cfg, x, state.controller, segments);
-            const heads = tf.add(tf.matMul(top, phi[HEADS_W] as tf.Tensor2D), phi[HEADS_B]!) as tf.Tensor2D;
-            const parts = W === 0 ? [heads] : (tf.split(heads, [R, W, W], 1) as tf.Tensor2D[]);
-            const r = parts[0]!;
-            let memory: DenseMemory | LowRankMemory = state.memory;
-            if (W > 0) {
-              const a = parts[1]!;
-              const b = tf.div(parts[2]!, n) as tf.Tensor2D;
-              memory =
-                cfg.memory === 'dense'
-                  ? denseMemoryWrite(state.memory as DenseMemory, a, b)
-                  : lowRankMemoryWrite(state.memory as LowRankMemory, a, b);
-            } else {
-              memory = cfg.memory === 'dense' ? { m: tf.clone((state.memory as DenseMemory).m) } : { a: tf.clone((state.memory as LowRankMemory).a), b: tf.clone((state.memory as LowRankMemory).b) };
-            }
-            const read =
-              cfg.memory === 'dense' ? denseMemoryRead(memory as DenseMemory, r) : lowRankMemoryRead(memory as LowRankMemory, r, cfg.memoryInit);
-            const first = R === 1 ? tf.reshape(read, [n]) : tf.reshape(tf.slice(read, [0, 0], [n, 1]), [n]);
-            const step = tf.mul(first, cfg.outputScale) as tf.Tensor1D;
-            return { updates: unflattenLike(step, grads), state: { controller, read, memory } };
-          });
+          const x = tf.concat([input, state.read], 1) as tf.Tensor2D;
+          const { top, state: controller } = gacLayers(phi, cfg, x, state.controller, segments);
+          const heads = tf.add(tf.matMul(top, phi[HEADS_W] as tf.Tensor2D), phi[HEADS_B]!) as tf.Tensor2D;
+          const parts = W === 0 ? [heads] : (tf.split(heads, [R, W, W], 1) as tf.Tensor2D[]);
+          const r = parts[0]!;
+          let memory: DenseMemory | LowRankMemory = state.memory;
+          if (W > 0) {
+            const a = parts[1]!;
+            const b = tf.div(parts[2]!, n) as tf.Tensor2D;
+            memory =
+              cfg.memory === 'dense'
+                ? denseMemoryWrite(state.memory as DenseMemory, a, b)
+                : lowRankMemoryWrite(state.memory as LowRankMemory, a, b);
+          } else {
+            memory = cfg.memory === 'dense' ? { m: tf.clone((state.memory as DenseMemory).m) } : { a: tf.clone((state.memory as LowRankMemory).a), b: tf.clone((state.memory as LowRankMemory).b) };
+          }
+          const read =
+            cfg.memory === 'dense' ? denseMemoryRead(memory as DenseMemory, r) : lowRankMemoryRead(memory as LowRankMemory, r, cfg.memoryInit);
+          const first = R === 1 ? tf.reshape(read, [n]) : tf.reshape(tf.slice(read, [0, 0], [n, 1]), [n]);
+          const output = tf.mul(first, cfg.outputScale) as tf.Tensor1D;
+          return { output, state: { controller, read, memory } };
         },
-      };
+      });
     },
   };
 }

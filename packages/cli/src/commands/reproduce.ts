@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
-import { UsageError, num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
 import { LSTM_FLAGS, loadLearned, makeFamily } from '../registry.js';
-import { compareOptimizers } from './compare.js';
+import { compareOptimizers, type CompareOutcome } from './compare.js';
 import { runTrain, TRAIN_FLAGS } from './train.js';
 
 export const REPRODUCE_EXPERIMENTS = ['quadratic', 'mnist'] as const;
@@ -19,6 +19,8 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 10 },
   'validation-problems': TRAIN_FLAGS['validation-problems']!,
   runs: { type: 'integer', help: 'fresh test problems per row', default: 100, min: 1 },
+  rows: { type: 'list', help: 'mnist: which rows to run (1: 1×20 sigmoid to 200 steps, 2: 1×40, 3: 2×20, 4: ReLU); the report covers every row present in --out', default: ['1', '2', '3', '4'] },
+  grid: { type: 'list', help: 'starting learning-rate grid for the baselines (extended at the edges, then refined)', default: ['0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3'] },
   'tune-problems': { type: 'integer', help: 'validation problems used to tune each baseline', default: 10, min: 1 },
   'skip-train': { type: 'string', help: 'use this trained optimizer folder instead of meta-training', default: '' },
   out: { type: 'string', help: 'report folder (default docs/results/<experiment>-paper)', default: '' },
@@ -58,7 +60,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   const started = performance.now();
   let optimizerDir = str(flags['skip-train']);
   let trainSeconds = Number.NaN;
-  let trainSummary = 'a previously trained optimizer (--skip-train)';
+  let trainSummary = describeTraining(optimizerDir);
   if (!optimizerDir) {
     const t = await runTrain({ ...base, out: join(out, 'train') });
     optimizerDir = t.optimizerDir;
@@ -71,22 +73,24 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     { label: '2×20 sigmoid', flags: { ...base, 'mlp-hidden': ['20', '20'] }, steps: 100, reportSteps: [100] },
     { label: '1×20 ReLU', flags: { ...base, activation: 'relu' }, steps: 100, reportSteps: [100] },
   ];
-  const sections: string[] = [];
-  const summary: string[][] = [];
-  const results: { label: string; result: EvaluationResult; tuned: unknown }[] = [];
+  const wanted = new Set(list(flags['rows']).map((r) => Number(r)));
+  for (const r of wanted) {
+    if (!Number.isInteger(r) || r < 1 || r > rows.length) throw new UsageError(`--rows: rows are 1…${rows.length}, got "${r}"`);
+  }
   for (const [i, row] of rows.entries()) {
+    if (!wanted.has(i + 1)) continue;
     const loaded = loadLearned(optimizerDir);
     const rowOut = join(out, `row-${i + 1}`);
     process.stderr.write(`\n== ${row.label}: tuning baselines on the validation split, then ${num(flags['runs'])} test runs ==\n`);
     // Each baseline is tuned for the row's last step (the paper tunes every baseline per problem).
-    const cmp = await compareOptimizers(
+    await compareOptimizers(
       makeFamily(row.flags, 'test'),
       makeFamily(row.flags, 'validation'),
       [{ ...loaded, name: 'LSTM (learned)' }],
       {
         ...row.flags,
         baselines: ['sgd', 'rmsprop', 'adam', 'nag'],
-        grid: [],
+        grid: list(flags['grid']),
         'tune-problems': num(flags['tune-problems']),
         problems: num(flags['runs']),
         steps: row.steps,
@@ -96,20 +100,31 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
       `MNIST ${row.label}`,
     );
     disposeMap(loaded.metaParams);
+  }
+  // The report covers every row whose results are in `out` (rows can be run in separate processes).
+  const sections: string[] = [];
+  const summary: string[][] = [];
+  const results: { label: string; result: EvaluationResult; tuned: CompareOutcome['tuned'] }[] = [];
+  for (const [i, row] of rows.entries()) {
+    const file = join(out, `row-${i + 1}`, 'result.json');
+    if (!existsSync(file)) continue;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { result: EvaluationResult; tuned: CompareOutcome['tuned'] };
+    const cmp = { result: saved.result, tuned: saved.tuned };
     results.push({ label: row.label, result: cmp.result, tuned: cmp.tuned });
     writeFileSync(join(out, `mnist-row-${i + 1}.svg`), lossCurvesSvg(cmp.result, { title: `MNIST ${row.label}` }));
     sections.push(
       `### ${row.label}\n\n${evaluationTable(cmp.result, { steps: row.reportSteps, format: 'markdown' })}\n\n` +
-        `Baseline learning rates (tuned on the validation split): ${cmp.tuned.map((t) => `${t.name} ${t.best}${t.bestAtEdge ? ' (at grid edge)' : ''}`).join(', ')}.\n\n` +
+        `Baseline learning rates (tuned on the validation split): ${cmp.tuned.map((t) => `${t.name} ${t.best}${t.bestAtEdge ? ' (at grid edge)' : ''}`).join(', ')}. Details: [row-${i + 1}/report.md](row-${i + 1}/report.md).\n\n` +
         `![${row.label}](mnist-row-${i + 1}.svg)\n`,
     );
     for (const s of row.reportSteps) {
       summary.push([
         `${row.label}, step ${s}`,
-        ...cmp.result.curves.map((c) => `${c.mean[s]!.toPrecision(3)} ± ${c.std[s]!.toPrecision(2)}`),
+        ...cmp.result.curves.map((c) => `${fmtCell(c.mean[s]!)} ± ${fmtCell(c.std[s]!)}`),
       ]);
     }
   }
+  if (results.length === 0) throw new Error(`reproduce: no row results in ${out}`);
   const names = results[0]!.result.curves.map((c) => c.name.replace(/ \(lr [^)]*\)/, ''));
   const info = engineInfo();
   const md = [
@@ -128,7 +143,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     '',
     '- Optimizee: MLP on MNIST, sigmoid hidden units unless stated, softmax cross-entropy, minibatch 128 drawn fresh (with replacement) at every step, weights N(0, 0.01²), biases 0.',
     `- Learned optimizer: ${loadSummary(flags)}; meta-trained on the training split (first 50,000 training images) with horizon 100, unroll 20, Adam on φ (lr ${num(flags['meta-lr'])}); validation on the validation split (last 10,000 training images) every ${num(flags['validate-every'])} epochs over ${num(flags['validation-problems'])} problems, keeping the best φ.`,
-    `- Baselines: SGD, RMSprop, Adam, NAG; each learning rate tuned per row on ${num(flags['tune-problems'])} validation-split problems by the mean loss at the row's last step, on a half-decade grid 1e-4…10 extended while the best is at an edge, then refined.`,
+    `- Baselines: SGD, RMSprop, Adam, NAG; each learning rate tuned per row on ${num(flags['tune-problems'])} validation-split problems by the mean loss at the row's last step, on the half-decade grid ${list(flags['grid']).join(', ')} extended while the best is at an edge, then refined twice between the best and its neighbours.`,
     `- Test: ${num(flags['runs'])} fresh MLPs per row on the test split (10,000 images), the same θ₀ and minibatches for every optimizer; the loss reported is the minibatch loss at that step, averaged over runs.`,
     '- The learned optimizer was trained only on the 1×20 sigmoid network; the other rows test generalization.',
     '',
@@ -154,7 +169,7 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
   mkdirSync(out, { recursive: true });
   const base: Record<string, FlagValue> = { ...flags, task: 'quadratic', dim: 10, functions: 128, sampling: 'gaussian', horizon: 100, unroll: 20 };
   let optimizerDir = str(flags['skip-train']);
-  let trainNote = 'a previously trained optimizer (--skip-train)';
+  let trainNote = describeTraining(optimizerDir);
   if (!optimizerDir) {
     const t = await runTrain({ ...base, out: join(out, 'train') });
     optimizerDir = t.optimizerDir;
@@ -176,4 +191,21 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
     ].join('\n'),
   );
   disposeMap(loaded.metaParams);
+}
+
+/** What a trained optimizer's manifest says about its meta-training (for --skip-train). */
+function describeTraining(dir: string): string {
+  if (!dir) return '';
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { training?: Record<string, unknown> };
+    const t = m.training ?? {};
+    const secs = Number(t['wallSeconds']);
+    return `${String(t['epochs'])} epochs in ${formatDuration(secs)} on ${String(t['task'])} (meta-lr ${String(t['metaLearningRate'])}, best validation ${Number(t['bestValidation']).toPrecision(4)} at epoch ${String(t['bestEpoch'])}), from ${dir}`;
+  } catch {
+    return `a previously trained optimizer (${dir})`;
+  }
+}
+
+function fmtCell(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(3) : 'diverged';
 }

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+
+/**
+ * Test-only fixtures shared by core's tests (not exported from index.ts).
+ */
+
+/** State of {@link tinyLearned}: one momentum-like tensor per parameter tensor. */
+export type TinyState = Record<string, tf.Tensor>;
+
+/** Initial meta-parameters of {@link tinyLearned}. */
+export interface TinyInit {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+}
+
+const TINY_DEFAULTS: TinyInit = { a: 0.05, b: 0.5, c: 0.02, d: 0.2 };
+
+/**
+ * A tiny learned optimizer with four scalar meta-parameters, a state and a dependence on θ:
+ * m ← tanh(b·g + d·m), Δθ = −(a·m + c·θ), for every parameter tensor. Missing `init` fields default to
+ * a = 0.05, b = 0.5, c = 0.02, d = 0.2.
+ */
+export function tinyLearned(init: Partial<TinyInit> = {}): LearnedOptimizer<TinyState> {
+  const { a, b, c, d } = { ...TINY_DEFAULTS, ...init };
+  return {
+    name: 'tiny',
+    kind: 'tiny',
+    config: {},
+    initMetaParams: () => ({ a: tf.scalar(a), b: tf.scalar(b), c: tf.scalar(c), d: tf.scalar(d) }),
+    withMetaParams(phi: TensorMap): Optimizer<TinyState> {
+      return {
+        name: 'tiny',
+        init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
+        update: (grads, state, params) =>
+          tf.tidy(() => {
+            const updates: Record<string, tf.Tensor> = {};
+            const next: TinyState = {};
+            for (const k of Object.keys(params)) {
+              const m = tf.tanh(tf.add(tf.mul(phi['b']!, grads[k]!), tf.mul(phi['d']!, state[k]!)));
+              updates[k] = tf.neg(tf.add(tf.mul(phi['a']!, m), tf.mul(phi['c']!, params[k]!)));
+              next[k] = m;
+            }
+            return { updates, state: next };
+          }),
+      };
+    },
+  };
+}
