@@ -1,11 +1,13 @@
 import { decodeArtifact, type ArtifactManifest, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
+import { mnistPaperPreset } from './mnist-paper.js';
 import type { LstmPresetData } from './preset-data.js';
 import { quadraticPreset } from './quadratic.js';
 
 const PRESETS: Readonly<Record<string, LstmPresetData>> = {
   quadratic: quadraticPreset,
+  'mnist-paper': mnistPaperPreset,
 };
 
 /** Names of the trained LSTM optimizers shipped in this package. */
