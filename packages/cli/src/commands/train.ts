@@ -84,6 +84,8 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     metaLearningRate: num(flags['meta-lr']),
     metaLearningRateSchedule: str(flags['meta-lr-schedule'] ?? 'constant') as 'constant' | 'cosine',
     seed: num(flags['seed']),
+    validateEvery: num(flags['validate-every']),
+    validationProblems: num(flags['validation-problems']),
     bestEpoch: result.bestEpoch,
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
