@@ -7,11 +7,11 @@ import { disposeMap } from '@l2o/core';
 
 export const QUICKSTART_FLAGS: FlagSpecs = {
   ...TRAIN_FLAGS,
-  epochs: { ...TRAIN_FLAGS['epochs']!, default: 150 },
+  epochs: { ...TRAIN_FLAGS['epochs']!, default: 300 },
   'meta-lr': { ...TRAIN_FLAGS['meta-lr']!, default: 0.005 },
   'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 25 },
   problems: COMPARE_FLAGS['problems']!,
-  'tune-problems': COMPARE_FLAGS['tune-problems']!,
+  'tune-problems': { ...COMPARE_FLAGS['tune-problems']!, default: 50 },
   baselines: COMPARE_FLAGS['baselines']!,
   grid: COMPARE_FLAGS['grid']!,
   out: { type: 'string', help: 'run folder', default: 'runs/quickstart' },
