@@ -89,3 +89,4 @@ export type {
   LearnedPartitionOptions,
   LearnedPartitionConfig,
 } from './partition.js';
+export { softmaxCrossEntropy, classificationAccuracy } from './classification.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
 import {
   MNIST_CLASSES,
   MNIST_PIXELS,
@@ -158,19 +159,14 @@ export class MnistMlpProblem implements Optimizee<MnistBatch> {
   }
 
   loss(params: TensorMap, batch: MnistBatch): tf.Scalar {
-    return tf.tidy(() => {
-      const logp = tf.logSoftmax(this.logits(params, batch.x));
-      return tf.neg(tf.div(tf.sum(tf.mul(batch.y, logp)), batch.x.shape[0])) as tf.Scalar;
-    });
+    return tf.tidy(() => softmaxCrossEntropy(this.logits(params, batch.x), batch.y));
   }
 
   /** Fraction of the batch classified correctly (not differentiable). */
   accuracy(params: TensorMap, batch: MnistBatch): number {
-    const acc = tf.tidy(() =>
-      tf.mean(tf.cast(tf.equal(tf.argMax(this.logits(params, batch.x), 1), tf.argMax(batch.y, 1)), 'float32')),
-    );
-    const v = acc.dataSync()[0]!;
-    acc.dispose();
+    const logits = this.logits(params, batch.x);
+    const v = classificationAccuracy(logits, batch.y);
+    logits.dispose();
     return v;
   }
 
