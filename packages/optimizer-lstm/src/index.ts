@@ -21,6 +21,7 @@ export {
   lstmMetaParamCount,
   initLstmMetaParams,
   checkLstmMetaParams,
+  checkMetaParamShapes,
   OUTPUT_W,
   OUTPUT_B,
 } from './meta-params.js';

@@ -62,16 +62,22 @@ export function initLstmMetaParams(config: LstmConfig, rng: Rng): TensorMap {
   return out;
 }
 
-/** Throws unless `phi` has exactly the meta-parameters of `config`, with the right shapes and dtype float32. */
-export function checkLstmMetaParams(phi: TensorMap, config: LstmConfig, where = 'lstm meta-parameters'): void {
-  const shapes = lstmMetaParamShapes(config);
+/**
+ * Throws unless `phi` has exactly the tensors of `shapes` (names, shapes, dtype float32). Shared by every
+ * learned optimizer built on this one; `context` is appended to the "expected exactly" message.
+ */
+export function checkMetaParamShapes(
+  phi: TensorMap,
+  shapes: Readonly<Record<string, readonly number[]>>,
+  where: string,
+  context = '',
+): void {
   const want = Object.keys(shapes).sort();
-  const have = Object.keys(phi).sort();
   const missing = want.filter((k) => !(k in phi));
-  const extra = have.filter((k) => !(k in shapes));
+  const extra = Object.keys(phi).filter((k) => !(k in shapes)).sort();
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
-      `${where}: expected exactly [${want.join(', ')}] for hiddenSizes [${config.hiddenSizes.join(', ')}]` +
+      `${where}: expected exactly [${want.join(', ')}]${context}` +
         (missing.length > 0 ? `; missing [${missing.join(', ')}]` : '') +
         (extra.length > 0 ? `; unexpected [${extra.join(', ')}]` : ''),
     );
@@ -84,4 +90,9 @@ export function checkLstmMetaParams(phi: TensorMap, config: LstmConfig, where = 
     }
     if (t.dtype !== 'float32') throw new Error(`${where}: "${k}" has dtype ${t.dtype}; expected float32`);
   }
+}
+
+/** Throws unless `phi` has exactly the meta-parameters of `config`, with the right shapes and dtype float32. */
+export function checkLstmMetaParams(phi: TensorMap, config: LstmConfig, where = 'lstm meta-parameters'): void {
+  checkMetaParamShapes(phi, lstmMetaParamShapes(config), where, ` for hiddenSizes [${config.hiddenSizes.join(', ')}]`);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
-import { lstmInputSize, lstmParamNames } from '@l2o/optimizer-lstm';
+import { checkMetaParamShapes, lstmInputSize, lstmParamNames } from '@l2o/optimizer-lstm';
 import type { NtmBfgsConfig } from './config.js';
 
 /** Head projection of the controller: `heads/w` [H_last, R + 2W], `heads/b` [R + 2W]; columns r_0…r_{R−1}, a_0…a_{W−1}, b_0…b_{W−1}. */
@@ -60,23 +60,5 @@ export function initNtmBfgsMetaParams(config: NtmBfgsConfig, rng: Rng): TensorMa
 
 /** Throws unless `phi` has exactly the meta-parameters of `config`, with the right shapes and dtype float32. */
 export function checkNtmBfgsMetaParams(phi: TensorMap, config: NtmBfgsConfig, where = 'ntm-bfgs meta-parameters'): void {
-  const shapes = ntmBfgsMetaParamShapes(config);
-  const want = Object.keys(shapes).sort();
-  const missing = want.filter((k) => !(k in phi));
-  const extra = Object.keys(phi).filter((k) => !(k in shapes)).sort();
-  if (missing.length > 0 || extra.length > 0) {
-    throw new Error(
-      `${where}: expected exactly [${want.join(', ')}]` +
-        (missing.length > 0 ? `; missing [${missing.join(', ')}]` : '') +
-        (extra.length > 0 ? `; unexpected [${extra.join(', ')}]` : ''),
-    );
-  }
-  for (const k of want) {
-    const t = phi[k]!;
-    const s = shapes[k]!;
-    if (t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i])) {
-      throw new Error(`${where}: "${k}" has shape [${t.shape.join(', ')}]; expected [${s.join(', ')}]`);
-    }
-    if (t.dtype !== 'float32') throw new Error(`${where}: "${k}" has dtype ${t.dtype}; expected float32`);
-  }
+  checkMetaParamShapes(phi, ntmBfgsMetaParamShapes(config), where);
 }
