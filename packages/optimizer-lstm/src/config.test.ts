@@ -24,6 +24,7 @@ describe('LSTM config', () => {
     expect(resolveLstmConfig({ hiddenSizes: [3], p: 5 })).toMatchObject({ hiddenSizes: [3], p: 5, outputScale: 0.1 });
     expect(lstmInputSize(PAPER_CONFIG)).toBe(2);
     expect(lstmInputSize(REFERENCE_QUADRATIC_CONFIG)).toBe(1);
+    expect(lstmInputSize({ preprocessing: 'log-sign-moments' })).toBe(5);
   });
 
   it('round-trips through JSON', () => {
@@ -35,7 +36,7 @@ describe('LSTM config', () => {
     expect(() => resolveLstmConfig({ hiddenSizes: [] })).toThrow(/hiddenSizes must be a non-empty array of positive integers/);
     expect(() => resolveLstmConfig({ hiddenSizes: [20, 0] })).toThrow(/hiddenSizes/);
     expect(() => resolveLstmConfig({ hiddenSizes: [2.5] })).toThrow(/hiddenSizes/);
-    expect(() => resolveLstmConfig({ preprocessing: 'log' as 'none' })).toThrow(/preprocessing must be one of 'log-sign', 'none'; got "log"/);
+    expect(() => resolveLstmConfig({ preprocessing: 'log' as 'none' })).toThrow(/preprocessing must be one of 'log-sign', 'none', 'log-sign-moments'; got "log"/);
     expect(() => resolveLstmConfig({ p: 0 })).toThrow(/p must be a finite number > 0; got 0/);
     expect(() => resolveLstmConfig({ p: 100 })).toThrow(/p must be a finite number in \(0, 80\]/);
     expect(() => resolveLstmConfig({ outputScale: -1 })).toThrow(/outputScale must be a finite number > 0/);

@@ -1,5 +1,5 @@
 /** Input preprocessing of the optimizee gradients, see `preprocessing.ts`. */
-export const PREPROCESSING_MODES = ['log-sign', 'none'] as const;
+export const PREPROCESSING_MODES = ['log-sign', 'none', 'log-sign-moments'] as const;
 export type Preprocessing = (typeof PREPROCESSING_MODES)[number];
 
 /**
@@ -9,7 +9,11 @@ export type Preprocessing = (typeof PREPROCESSING_MODES)[number];
 export type LstmConfig = {
   /** Units of each stacked LSTM layer. Paper and reference code: [20, 20]. */
   hiddenSizes: number[];
-  /** 'log-sign': the paper's two inputs per coordinate (log|g|/p, sign g); 'none': the raw gradient. */
+  /**
+   * 'log-sign': the paper's two inputs per coordinate (log|g|/p, sign g); 'none': the raw gradient;
+   * 'log-sign-moments': log/sign plus gradient and momentum (two time scales) over the gradient's running RMS,
+   * five inputs, with running statistics carried in the state (see `moment-features.ts`).
+   */
   preprocessing: Preprocessing;
   /** The p of the log/sign preprocessing (> 0). Paper: 10; reference code: 5. Ignored for 'none'. */
   p: number;
@@ -133,9 +137,9 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
     return v as number;
   };
   const p = num('p', 'positive');
-  if (pre === 'log-sign' && p > 80) {
+  if (pre !== 'none' && p > 80) {
     // e^p must stay finite in float32 (e^88.7 overflows).
-    throw new Error(`${where}: p must be a finite number in (0, 80] for 'log-sign' preprocessing; got ${p}`);
+    throw new Error(`${where}: p must be a finite number in (0, 80] for log/sign preprocessing; got ${p}`);
   }
   return Object.freeze({
     hiddenSizes: Object.freeze([...(hs as number[])]) as number[],
@@ -147,7 +151,12 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
   });
 }
 
-/** Number of network inputs per coordinate: 2 for 'log-sign', 1 for 'none'. */
+/** Number of network inputs per coordinate: 2 for 'log-sign', 1 for 'none', 5 for 'log-sign-moments'. */
 export function lstmInputSize(config: Pick<LstmConfig, 'preprocessing'>): number {
-  return config.preprocessing === 'log-sign' ? 2 : 1;
+  return config.preprocessing === 'log-sign' ? 2 : config.preprocessing === 'none' ? 1 : 5;
+}
+
+/** Whether the preprocessing keeps running statistics per coordinate in the state ('log-sign-moments'). */
+export function preprocessingHasStats(config: Pick<LstmConfig, 'preprocessing'>): boolean {
+  return config.preprocessing === 'log-sign-moments';
 }

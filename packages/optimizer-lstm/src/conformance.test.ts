@@ -37,3 +37,28 @@ registerConformance(
   },
   { describe, it },
 );
+
+// The stateful 'log-sign-moments' inputs (running statistics in the state), on both paths.
+const moments = lstmOptimizer({ preprocessing: 'log-sign-moments', outputScale: 0.01 });
+const momentsPhi = moments.initMetaParams(Rng.seeded(43));
+registerConformance(
+  {
+    name: 'lstm log-sign-moments',
+    make: () => moments.withMetaParams(momentsPhi),
+    learned: moments,
+    saveLoad: {
+      save: (dir) => {
+        saveLstmOptimizer(dir, { learned: moments, metaParams: momentsPhi });
+      },
+      load: (dir) => {
+        const l = loadLstmOptimizer(dir);
+        return l.learned.withMetaParams(l.metaParams);
+      },
+    },
+  },
+  { describe, it },
+);
+registerConformance(
+  { name: 'lstm log-sign-moments (fused inference)', make: () => moments.inferenceOptimizer!(momentsPhi), learned: moments },
+  { describe, it },
+);

@@ -6,6 +6,7 @@ export {
   REFERENCE_MNIST_CONFIG,
   resolveLstmConfig,
   lstmInputSize,
+  preprocessingHasStats,
   LSTM_CONFIG_FIELDS,
   showConfigValue,
   checkConfigFields,
@@ -14,6 +15,15 @@ export {
 } from './config.js';
 export type { LstmConfig, Preprocessing } from './config.js';
 export { preprocessGradients } from './preprocessing.js';
+export {
+  MOMENT_DECAYS,
+  MOMENT_EPSILON,
+  MOMENT_STATS_SIZE,
+  MOMENT_INPUT_SIZE,
+  momentInputs,
+  momentZeroStats,
+  writeMomentInputs,
+} from './moment-features.js';
 export { lstmCell } from './lstm-cell.js';
 export {
   lstmParamNames,

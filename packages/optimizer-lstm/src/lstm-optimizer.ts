@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
 import type { FusedUnroll, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
-import { resolveLstmConfig, type LstmConfig } from './config.js';
+import { preprocessingHasStats, resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmCell } from './lstm-cell.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';
 import { preprocessGradients } from './preprocessing.js';
+import { MOMENT_STATS_SIZE, momentInputs, momentZeroStats } from './moment-features.js';
 import { beginFusedLstmUnroll } from './fused/fused-unroll.js';
 import { fusedLstmInferenceOptimizer } from './fused/fused-inference.js';
 import { fusedKernelSupported } from './fused/wasm-kernel.js';
@@ -14,24 +15,47 @@ export const LSTM_KIND = 'lstm';
 
 /**
  * Per-coordinate recurrent state: for each layer l, h[l] and c[l] are [N, H_l] (row i = coordinate i in
- * core's `flattenMap` order). A type alias so that it is a `tf.TensorContainer`.
+ * core's `flattenMap` order); with 'log-sign-moments' preprocessing also the running gradient statistics
+ * `stats` [N, 4] (m_fast, m_slow, v, t). A type alias so that it is a `tf.TensorContainer`.
  */
-export type LstmState = { h: tf.Tensor2D[]; c: tf.Tensor2D[] };
+export type LstmState = { h: tf.Tensor2D[]; c: tf.Tensor2D[]; stats?: tf.Tensor2D };
 
 /** Zero state for `n` coordinates. `where` starts the error message. The caller owns the returned tensors. */
-export function lstmZeroState(config: Pick<LstmConfig, 'hiddenSizes'>, n: number, where = 'lstm init'): LstmState {
+export function lstmZeroState(
+  config: Pick<LstmConfig, 'hiddenSizes'> & Partial<Pick<LstmConfig, 'preprocessing'>>,
+  n: number,
+  where = 'lstm init',
+): LstmState {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: the parameters must hold at least one coordinate; got ${n}`);
   return {
     h: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
     c: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
+    ...(config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing }) ? { stats: momentZeroStats(n) } : {}),
   };
 }
 
-/** Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each. `where` starts the error message. */
-export function checkLstmState(state: LstmState, config: Pick<LstmConfig, 'hiddenSizes'>, n: number, where = 'lstm update'): void {
+/**
+ * Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each (and `stats` [n, 4] when the
+ * preprocessing keeps statistics). `where` starts the error message.
+ */
+export function checkLstmState(
+  state: LstmState,
+  config: Pick<LstmConfig, 'hiddenSizes'> & Partial<Pick<LstmConfig, 'preprocessing'>>,
+  n: number,
+  where = 'lstm update',
+): void {
   const L = config.hiddenSizes.length;
   if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
     throw new Error(`${where}: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+  }
+  if (config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing })) {
+    const s = state.stats;
+    if (!s || s.shape.length !== 2 || s.shape[0] !== n || s.shape[1] !== MOMENT_STATS_SIZE) {
+      throw new Error(
+        `${where}: state.stats must be [${n}, ${MOMENT_STATS_SIZE}] for '${config.preprocessing}' preprocessing; ` +
+          `got ${s ? `[${s.shape.join(', ')}]` : 'none'}`,
+      );
+    }
   }
   config.hiddenSizes.forEach((hs, l) => {
     for (const [name, t] of [
@@ -62,6 +86,11 @@ export interface CoordinatewiseSpec<S extends tf.TensorContainer> {
    * update per coordinate [n] and the next state. Runs inside `tf.tidy`.
    */
   step(input: tf.Tensor2D, state: S, grads: TensorMap): { output: tf.Tensor1D; state: S };
+  /**
+   * Optional stateful preprocessing that replaces `preprocessGradients`: the inputs for the flat gradient `g`
+   * and the state with its input statistics advanced (passed on to `step`). Runs inside `tf.tidy`.
+   */
+  inputs?(g: tf.Tensor1D, state: S): { input: tf.Tensor2D; state: S };
 }
 
 /**
@@ -80,8 +109,9 @@ export function coordinatewiseOptimizer<S extends tf.TensorContainer>(spec: Coor
       spec.checkState(state, n);
       void params;
       return tf.tidy(() => {
-        const input = preprocessGradients(flattenMap(grads), spec.config);
-        const step = spec.step(input, state, grads);
+        const g = flattenMap(grads);
+        const pre = spec.inputs ? spec.inputs(g, state) : { input: preprocessGradients(g, spec.config), state };
+        const step = spec.step(pre.input, pre.state, grads);
         return { updates: unflattenLike(step.output, grads), state: step.state };
       });
     },
@@ -124,7 +154,8 @@ export function lstmStep(
 
 /** Name shown in logs, e.g. `lstm(20,20)`. */
 function displayName(config: LstmConfig): string {
-  return `${LSTM_KIND}(${config.hiddenSizes.join(',')})${config.preprocessing === 'none' ? '[raw]' : ''}`;
+  const tag = config.preprocessing === 'none' ? '[raw]' : config.preprocessing === 'log-sign-moments' ? '[moments]' : '';
+  return `${LSTM_KIND}(${config.hiddenSizes.join(',')})${tag}`;
 }
 
 /**
@@ -163,7 +194,18 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
         config: cfg,
         zeroState: (n) => lstmZeroState(cfg, n),
         checkState: (state, n) => checkLstmState(state, cfg, n),
-        step: (input, state) => lstmStep(phi, cfg, input, state),
+        step: (input, state) => {
+          const r = lstmStep(phi, cfg, input, state);
+          return { output: r.output, state: state.stats ? { ...r.state, stats: state.stats } : r.state };
+        },
+        ...(preprocessingHasStats(cfg)
+          ? {
+              inputs: (g: tf.Tensor1D, state: LstmState) => {
+                const m = momentInputs(g, state.stats!, preprocessGradients(g, { preprocessing: 'log-sign', p: cfg.p }));
+                return { input: m.input, state: { ...state, stats: m.stats } };
+              },
+            }
+          : {}),
       });
     },
   };

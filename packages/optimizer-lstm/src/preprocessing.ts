@@ -12,6 +12,8 @@ import type { LstmConfig } from './config.js';
  * ±Infinity for finite g, and the (unused) gradients of `where` stay finite.
  *
  * 'none', d_in = 1: the raw gradient as one column.
+ *
+ * 'log-sign-moments' is stateful (see `momentInputs`); its first two columns are this function's 'log-sign'.
  */
 export function preprocessGradients(
   g: tf.Tensor1D,
@@ -20,6 +22,12 @@ export function preprocessGradients(
   return tf.tidy(() => {
     const n = g.shape[0];
     if (config.preprocessing === 'none') return tf.reshape(g, [n, 1]) as tf.Tensor2D;
+    if (config.preprocessing !== 'log-sign') {
+      throw new Error(
+        `preprocessGradients: preprocessing '${config.preprocessing}' keeps running statistics in the optimizer state; ` +
+          `use momentInputs (stateless modes: 'log-sign', 'none')`,
+      );
+    }
     const p = config.p;
     const threshold = Math.exp(-p);
     const abs = tf.abs(g);

@@ -35,7 +35,13 @@ function randomGrads(rng: Rng, shapes: Record<string, number[]>): TensorMap {
 /** A nonzero state for `n` coordinates (the zero state would hide errors in reading h, c). */
 function randomState(rng: Rng, config: LstmConfig, n: number): LstmState {
   const mk = (H: number): tf.Tensor2D => tf.tensor2d(Float32Array.from(rng.normalArray(n * H), (v) => 0.5 * v), [n, H]);
-  return { h: config.hiddenSizes.map(mk), c: config.hiddenSizes.map(mk) };
+  const base = { h: config.hiddenSizes.map(mk), c: config.hiddenSizes.map(mk) };
+  if (config.preprocessing !== 'log-sign-moments') return base;
+  // Running statistics as after a few steps: momenta of either sign, v > 0, t = 3.
+  const stats = Float32Array.from({ length: 4 * n }, (_, i) =>
+    i % 4 === 3 ? 3 : i % 4 === 2 ? Math.exp(-20 + 18 * rng.uniform()) : 1e-3 * rng.normal(),
+  );
+  return { ...base, stats: tf.tensor2d(stats, [n, 4]) };
 }
 
 /** max |a − b| / max |b| over all coordinates. */
@@ -58,6 +64,8 @@ function worst(fast: { updates: TensorMap; state: LstmState }, ref: { updates: T
   for (const k of Object.keys(ref.updates)) update = Math.max(update, relErr(fast.updates[k]!, ref.updates[k]!));
   let state = 0;
   ref.state.h.forEach((t, l) => (state = Math.max(state, relErr(fast.state.h[l]!, t), relErr(fast.state.c[l]!, ref.state.c[l]!))));
+  expect(fast.state.stats === undefined).toBe(ref.state.stats === undefined);
+  if (ref.state.stats) state = Math.max(state, relErr(fast.state.stats!, ref.state.stats));
   return { update, state };
 }
 
@@ -112,6 +120,7 @@ describe('fused lstm inference optimizer: same updates and state as withMetaPara
     ["[20,20] 'none' (raw gradients), N = 13", { preprocessing: 'none', outputScale: 1 }, { a: [13] }],
     ['[7] (padded units) log-sign p = 5, N = 10', { hiddenSizes: [7], p: 5 }, { x: [2, 5] }],
     ["[5, 3, 6] 'none', N = 22", { hiddenSizes: [5, 3, 6], preprocessing: 'none' }, { x: [2, 3], y: [4, 4] }],
+    ["[20,20] 'log-sign-moments' (5 inputs, statistics in the state), N = 19", { preprocessing: 'log-sign-moments' }, { a: [3, 4], b: [7] }],
   ];
   for (const [name, config, shapes] of cases) {
     it(name, () => {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { mapSize, orderedKeys } from '@l2o/core';
 import type { Optimizer, TensorMap } from '@l2o/core';
-import { lstmInputSize, type LstmConfig } from '../config.js';
+import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
+import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, lstmParamNames } from '../meta-params.js';
-import { lstmZeroState, type LstmState } from '../lstm-optimizer.js';
+import { checkLstmState, lstmZeroState, type LstmState } from '../lstm-optimizer.js';
 import { ensureMemory, instantiateLstmKernel, type LstmKernel } from './wasm-kernel.js';
 
 /**
@@ -169,6 +170,8 @@ function checkState(state: LstmState, config: LstmConfig, n: number): void {
       if (t.isDisposed) throw new Error(`lstm inference update: state.${name}[${l}] is disposed`);
     }
   });
+  checkLstmState(state, config, n, 'lstm inference update');
+  if (state.stats?.isDisposed) throw new Error('lstm inference update: state.stats is disposed');
 }
 
 /** Options of {@link fusedLstmInferenceOptimizer}. */
@@ -201,6 +204,7 @@ export function fusedLstmInferenceOptimizer(
     release(config, first);
   }
   const logSign = config.preprocessing === 'log-sign';
+  const moments = preprocessingHasStats(config);
   const thr = Math.fround(Math.exp(-config.p));
   const expP = Math.fround(Math.exp(config.p));
   const p32 = Math.fround(config.p);
@@ -272,7 +276,17 @@ export function fusedLstmInferenceOptimizer(
     // The preprocessed gradient, in core's flattenMap order.
     const xb = x0 >>> 2;
     let r = 0;
-    for (const key of keys) {
+    let nextStats: Float32Array | undefined;
+    if (moments) {
+      const flat = new Float32Array(n);
+      for (const key of keys) {
+        flat.set(grads[key]!.dataSync() as Float32Array, r);
+        r += grads[key]!.size;
+      }
+      nextStats = Float32Array.from(state.stats!.dataSync() as Float32Array);
+      writeMomentInputs(flat, nextStats, f32, xb, config.p);
+    }
+    for (const key of moments ? [] : keys) {
       const g = grads[key]!.dataSync() as Float32Array;
       if (logSign) {
         for (let i = 0; i < g.length; i++, r++) {
@@ -324,6 +338,7 @@ export function fusedLstmInferenceOptimizer(
     const next: LstmState = {
       h: s.layers.map((l, li) => read(l, hc[li]!.h)),
       c: s.layers.map((l, li) => read(l, hc[li]!.c)),
+      ...(nextStats ? { stats: tf.tensor2d(nextStats, [n, MOMENT_STATS_SIZE]) } : {}),
     };
     k.held = { rows: n, tensors: s.layers.flatMap((_, l) => [next.h[l]!, next.c[l]!]) };
     return { updates, state: next };

@@ -1,12 +1,16 @@
-import { lstmInputSize, type LstmConfig } from '../config.js';
+import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
+import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '../meta-params.js';
 import { ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
 
 /** φ as plain arrays, keyed like the tensors (`layer{l}/wx`, …, `output/b`), row-major. */
 export type FlatMetaParams = Readonly<Record<string, Float32Array>>;
 
-/** Recurrent state as plain arrays: h[l], c[l] are [N, H_l] row-major. */
-export type FlatLstmState = { h: Float32Array[]; c: Float32Array[] };
+/**
+ * Recurrent state as plain arrays: h[l], c[l] are [N, H_l] row-major; `stats` [N, 4] row-major with
+ * 'log-sign-moments' preprocessing (zeros if omitted).
+ */
+export type FlatLstmState = { h: Float32Array[]; c: Float32Array[]; stats?: Float32Array };
 
 /**
  * The coordinatewise LSTM optimizer run by the fused WebAssembly kernel over plain Float32Arrays: one unroll
@@ -80,6 +84,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   const d0 = lstmInputSize(config);
   const p = config.p;
   const logSign = config.preprocessing === 'log-sign';
+  const moments = preprocessingHasStats(config);
+  let stats = new Float32Array(0);
   const thr = Math.fround(Math.exp(-p));
   const expP = Math.fround(Math.exp(p));
   const p32 = Math.fround(p);
@@ -266,6 +272,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       layout(rows);
       loadPhi(phi);
       loadState(state);
+      if (moments) {
+        if (state?.stats && state.stats.length !== rows * MOMENT_STATS_SIZE) {
+          throw new Error(`fused lstm: state.stats must hold ${rows}×${MOMENT_STATS_SIZE} values; got ${state.stats.length}`);
+        }
+        stats = state?.stats ? Float32Array.from(state.stats) : new Float32Array(rows * MOMENT_STATS_SIZE);
+      }
       steps = 0;
       ready = true;
     },
@@ -289,6 +301,9 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
           }
         }
         f32.fill(0, x0 + 2 * n, x0 + 2 * np);
+      } else if (moments) {
+        writeMomentInputs(grad, stats, f32, x0, p);
+        f32.fill(0, x0 + d0 * n, x0 + d0 * np);
       } else {
         f32.set(grad, x0);
         f32.fill(0, x0 + n, x0 + np);
@@ -307,7 +322,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     },
     state(): FlatLstmState {
       views();
-      const res: FlatLstmState = { h: [], c: [] };
+      const res: FlatLstmState = moments ? { h: [], c: [], stats: stats.slice() } : { h: [], c: [] };
       for (const l of layers) {
         for (const [which, at] of [
           ['h', hAt(l, steps - 1)],

@@ -84,6 +84,8 @@ function compareUnrolls(
     for (let l = 0; l < state.h.length; l++) {
       worst.state = Math.max(worst.state, relErr(fState.h[l]!, state.h[l]!), relErr(fState.c[l]!, state.c[l]!));
     }
+    expect(fState.stats === undefined).toBe(state.stats === undefined);
+    if (state.stats) worst.state = Math.max(worst.state, relErr(fState.stats!, state.stats));
     tf.dispose(fState);
     const refMeta = unrollMetaGradient(learned, phi, thetaStart, stateStart, seq, weights);
     const fastMeta = fused.metaGradient(seq, weights);
@@ -128,6 +130,15 @@ describe('fused LSTM unroll against the tfjs optimizer and core unrollMetaGradie
     expect(worst.update).toBeLessThan(1e-4);
     expect(worst.state).toBeLessThan(1e-4);
     expect(worst.meta).toBeLessThan(1e-4);
+  });
+
+  it("'log-sign-moments' inputs: the running statistics carry across unrolls and add no term to dφ", () => {
+    const before = tf.memory().numTensors;
+    const worst = compareUnrolls({ preprocessing: 'log-sign-moments', hiddenSizes: [6, 5] }, 10, 4);
+    expect(worst.update).toBeLessThan(1e-4);
+    expect(worst.state).toBeLessThan(1e-4);
+    expect(worst.meta).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('withFusedLstmUnroll keeps the optimizer and adds beginFusedUnroll; errors name the field', () => {

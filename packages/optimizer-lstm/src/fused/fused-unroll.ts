@@ -4,7 +4,7 @@ import { orderedKeys } from '@l2o/core';
 import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
-import type { LstmState } from '../lstm-optimizer.js';
+import { checkLstmState, type LstmState } from '../lstm-optimizer.js';
 import { createFusedLstm, suffixAdjoints, type FusedLstm } from './fused-lstm.js';
 import { fusedKernelSupported } from './wasm-kernel.js';
 
@@ -98,12 +98,14 @@ export function beginFusedLstmUnroll(
       }
     }
   });
+  checkLstmState(state, config, n, 'fused lstm unroll');
   const kernel = acquire(config, threads);
   const flatPhi: Record<string, Float32Array> = {};
   for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
   kernel.begin(n, flatPhi, {
     h: state.h.map((t) => t.dataSync() as Float32Array),
     c: state.c.map((t) => t.dataSync() as Float32Array),
+    ...(state.stats ? { stats: state.stats.dataSync() as Float32Array } : {}),
   });
   let keys: string[] | undefined;
   let shapes: number[][] = [];
@@ -143,6 +145,7 @@ export function beginFusedLstmUnroll(
       return {
         h: s.h.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
         c: s.c.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
+        ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
       };
     },
     metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {
