@@ -16,6 +16,8 @@ export const TRAIN_FLAGS: FlagSpecs = {
   seed: { type: 'integer', help: 'seed of the run', default: 0 },
   'validate-every': { type: 'integer', help: 'validate and checkpoint every N epochs', default: 20, min: 1 },
   'validation-problems': { type: 'integer', help: 'held-out problems per validation', default: 10, min: 1 },
+  'loss-weights': { type: 'string', help: 'meta-loss weights w_t over the T steps of an epoch: uniform (the paper) or linear (w_t ∝ t with mean 1, late losses count more)', default: 'uniform', choices: ['uniform', 'linear'] },
+  'validation-metric': { type: 'string', help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective) or the loss at step T', default: 'mean', choices: ['mean', 'final'] },
   out: { type: 'string', help: 'run folder (checkpoint, trained optimizer, history, plot)', default: 'runs/train' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
 };
@@ -47,22 +49,27 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let last = '';
+  const horizon = num(flags['horizon']);
+  const weighting = str(flags['loss-weights'] ?? 'uniform');
+  const validationMetric = str(flags['validation-metric'] ?? 'mean') as 'mean' | 'final';
   const result = await metaTrain({
     learned,
     family,
     validationFamily,
     epochs,
-    horizon: num(flags['horizon']),
+    horizon,
     unroll: num(flags['unroll']),
     metaLearningRate: num(flags['meta-lr']),
     metaLearningRateSchedule: str(flags['meta-lr-schedule'] ?? 'constant') as 'constant' | 'cosine',
     seed: num(flags['seed']),
     validateEvery: num(flags['validate-every']),
     validationProblems: num(flags['validation-problems']),
+    validationMetric,
+    ...(weighting === 'linear' ? { lossWeights: linearLossWeights(horizon) } : {}),
     checkpointPath,
     resume: Boolean(flags['resume']),
     signal: controller.signal,
-    runInfo: { task: family.name, metaLr: num(flags['meta-lr']) },
+    runInfo: { task: family.name, metaLr: num(flags['meta-lr']), lossWeights: weighting, validationMetric },
     onProgress: (e) => {
       if (e.kind === 'resumed') progress.log(`resumed from epoch ${e.epoch} (best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`);
       if (e.kind === 'epoch') {
@@ -86,6 +93,8 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     seed: num(flags['seed']),
     validateEvery: num(flags['validate-every']),
     validationProblems: num(flags['validation-problems']),
+    lossWeights: weighting,
+    validationMetric,
     bestEpoch: result.bestEpoch,
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
@@ -107,4 +116,9 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
   disposeMap(result.lastMetaParams);
   disposeMap(result.metaParams);
   return { result, optimizerDir };
+}
+
+/** w_t = 2t / (T + 1), t = 1…T: grows linearly, mean 1 (the sum equals the paper's uniform weights'). */
+export function linearLossWeights(horizon: number): number[] {
+  return Array.from({ length: horizon }, (_, i) => (2 * (i + 1)) / (horizon + 1));
 }
