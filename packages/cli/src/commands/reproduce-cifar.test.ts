@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { CIFAR10_IMAGE_SIZE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, encodeCifarBinary } from '@l2o/optimizee-cifar';
+
 const BIN = resolve(__dirname, '..', '..', 'dist', 'bin.cjs');
+
+/** A CIFAR-10 folder in the official binary format: random pixels, labels cycling through the ten classes. */
+function writeCifarFixture(dir: string, perTrainFile: number, test: number): void {
+  let seed = 12345;
+  const byte = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 255;
+  const file = (n: number, offset: number): Uint8Array =>
+    encodeCifarBinary(
+      Array.from({ length: n }, (_, i) => (i + offset) % 10),
+      Array.from({ length: n * CIFAR10_IMAGE_SIZE }, byte),
+    );
+  CIFAR10_TRAIN_FILES.forEach((f, k) => writeFileSync(join(dir, f), file(perTrainFile, k)));
+  writeFileSync(join(dir, CIFAR10_TEST_FILE), file(test, 7));
+}
 
 function l2o(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -50,6 +65,34 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
         expect(c.mean[0]).toBeLessThan(0.9);
       }
     } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('with full CIFAR-10 (a fixture in the official format): LSTM and LSTM-sub on CIFAR-10, CIFAR-5 and CIFAR-2', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'l2o-cifar10-'));
+    const out = mkdtempSync(join(tmpdir(), 'l2o-cifar-full-'));
+    try {
+      // 5 × 1,010 training images: the last 5,000 are the validation split, 50 remain for training.
+      writeCifarFixture(data, 1_010, 60);
+      const r = await l2o([
+        'reproduce', 'cifar', '--backend', 'wasm', '--cifar-dir', data, '--epochs', '1', '--horizon', '2', '--unroll', '1',
+        '--steps', '2', '--runs', '1', '--tune-problems', '1', '--grid', '0.01,0.1', '--validation-problems', '1',
+        '--validate-every', '1', '--batch-size', '4', '--out', out,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const report = readFileSync(join(out, 'README.md'), 'utf8');
+      expect(report).toContain('on full CIFAR-10');
+      for (const label of ['| CIFAR-10 |', 'CIFAR-5 (held-out classes: dog, frog, horse, ship, truck)', 'CIFAR-2 (held-out classes: ship, truck)']) {
+        expect(report).toContain(label);
+      }
+      const sub = JSON.parse(readFileSync(join(out, 'train-lstm-sub', 'history.json'), 'utf8')) as { training: { task: string } };
+      expect(sub.training.task).toMatch(/classes-0-1-2-3-4/); // LSTM-sub saw the five classes disjoint from CIFAR-5 only
+      const row2 = JSON.parse(readFileSync(join(out, 'row-2', 'result.json'), 'utf8')) as { result: { curves: { name: string; mean: number[] }[] } };
+      expect(row2.result.curves.map((c) => c.name.replace(/ \(lr .*\)$/, ''))).toEqual(['LSTM', 'LSTM-sub', 'SGD', 'RMSPROP', 'ADAM', 'NAG']);
+      expect(row2.result.curves[0]!.mean[0]).toBeCloseTo(Math.log(5), 0); // a 5-way head
+    } finally {
+      rmSync(data, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     }
   }, 300_000);
