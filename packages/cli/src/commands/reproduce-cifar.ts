@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
 import { list, num, str, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
@@ -64,7 +64,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
         { name: 'LSTM', classes: [], note: 'trained on all ten classes' },
         { name: 'LSTM-sub', classes: [...CIFAR_SUB_CLASSES], note: `trained on ${CIFAR_SUB_CLASSES.join(', ')} only (disjoint from CIFAR-5)` },
       ]
-    : [{ name: 'LSTM', classes: [...OFFLINE_CLASSES], note: 'trained on the training images (700 per class)' }];
+    : [{ name: 'LSTM', classes: [...OFFLINE_CLASSES], note: 'trained on the 700 training images per class' }];
   const studies: Study[] = full
     ? [
         { label: 'CIFAR-10', classes: [] },
@@ -147,7 +147,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
     '',
     '## Meta-training',
     '',
-    ...trained.map((t) => `- ${t.learner.name} (${t.learner.note}): ${t.summary}; from ${t.dir}.`),
+    ...trained.map((t) => `- ${t.learner.name} (${t.learner.note}): ${t.summary}; from ${relative(process.cwd(), t.dir) || t.dir}.`),
     '',
     '## Protocol',
     '',
