@@ -35,8 +35,8 @@ export function lstmZeroState(
 }
 
 /**
- * Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each (and `stats` [n, 4] when the
- * preprocessing keeps statistics). `where` starts the error message.
+ * Throws unless `state` is {h, c} with one live [n, H_l] tensor per layer each (and `stats` [n, 4] when the
+ * preprocessing keeps statistics). `where` starts the error message, which names the field.
  */
 export function checkLstmState(
   state: LstmState,
@@ -50,24 +50,27 @@ export function checkLstmState(
   }
   if (config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing })) {
     const s = state.stats;
-    if (!s || s.shape.length !== 2 || s.shape[0] !== n || s.shape[1] !== MOMENT_STATS_SIZE) {
+    if (!(s instanceof tf.Tensor) || s.shape.length !== 2 || s.shape[0] !== n || s.shape[1] !== MOMENT_STATS_SIZE) {
       throw new Error(
         `${where}: state.stats must be [${n}, ${MOMENT_STATS_SIZE}] for '${config.preprocessing}' preprocessing; ` +
-          `got ${s ? `[${s.shape.join(', ')}]` : 'none'}`,
+          `got ${s instanceof tf.Tensor ? `[${s.shape.join(', ')}]` : 'none'}`,
       );
     }
+    if (s.isDisposed) throw new Error(`${where}: state.stats is disposed`);
   }
   config.hiddenSizes.forEach((hs, l) => {
     for (const [name, t] of [
       ['h', state.h[l]!],
       ['c', state.c[l]!],
     ] as const) {
-      if (t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== hs) {
+      if (!(t instanceof tf.Tensor) || t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== hs) {
+        const shape = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
         throw new Error(
-          `${where}: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${hs}] ` +
+          `${where}: state.${name}[${l}] has shape ${shape}; expected [${n}, ${hs}] ` +
             `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${hs})`,
         );
       }
+      if (t.isDisposed) throw new Error(`${where}: state.${name}[${l}] is disposed`);
     }
   });
 }

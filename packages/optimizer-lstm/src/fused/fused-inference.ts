@@ -150,30 +150,6 @@ function loadPhi(k: InferenceKernel, packed: Float32Array): void {
   k.phi = packed;
 }
 
-function checkState(state: LstmState, config: LstmConfig, n: number): void {
-  const L = config.hiddenSizes.length;
-  if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
-    throw new Error(`lstm inference update: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
-  }
-  config.hiddenSizes.forEach((H, l) => {
-    for (const [name, t] of [
-      ['h', state.h[l]!],
-      ['c', state.c[l]!],
-    ] as const) {
-      if (!(t instanceof tf.Tensor) || t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== H) {
-        const shape = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
-        throw new Error(
-          `lstm inference update: state.${name}[${l}] has shape ${shape}; expected [${n}, ${H}] ` +
-            `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${H})`,
-        );
-      }
-      if (t.isDisposed) throw new Error(`lstm inference update: state.${name}[${l}] is disposed`);
-    }
-  });
-  checkLstmState(state, config, n, 'lstm inference update');
-  if (state.stats?.isDisposed) throw new Error('lstm inference update: state.stats is disposed');
-}
-
 /** Options of {@link fusedLstmInferenceOptimizer}. */
 export interface FusedLstmInferenceOptions {
   /** Shown as the optimizer's name. Default 'lstm[fused]'. */
@@ -357,7 +333,7 @@ export function fusedLstmInferenceOptimizer(
         if (t.dtype !== 'float32') throw new Error(`lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`);
       }
       const n = mapSize(grads);
-      checkState(state, config, n);
+      checkLstmState(state, config, n, 'lstm inference update');
       const k = acquire(config, threads);
       try {
         return run(k, grads, keys, state, n);

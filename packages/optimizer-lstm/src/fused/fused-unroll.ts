@@ -88,16 +88,6 @@ export function beginFusedLstmUnroll(
     throw new Error(`fused lstm unroll: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
   }
   const n = state.h[0]!.shape[0];
-  config.hiddenSizes.forEach((H, l) => {
-    for (const [name, t] of [
-      ['h', state.h[l]!],
-      ['c', state.c[l]!],
-    ] as const) {
-      if (t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== H) {
-        throw new Error(`fused lstm unroll: state.${name}[${l}] has shape [${t.shape.join(', ')}]; expected [${n}, ${H}]`);
-      }
-    }
-  });
   checkLstmState(state, config, n, 'fused lstm unroll');
   const kernel = acquire(config, threads);
   const flatPhi: Record<string, Float32Array> = {};
