@@ -80,6 +80,8 @@ export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './ser
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
 export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';
 export { partitionOptimizer, partitionLearned, partitionLearnedFromConfig, splitPartitionMetaParams } from './partition.js';
+export { residualLearned, residualLearnedFromConfig } from './residual.js';
+export type { ResidualOptions, ResidualConfig, ResidualState } from './residual.js';
 export type {
   ParamMatcher,
   PartitionGroup,

@@ -320,7 +320,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
         const fused = options.fused === false ? undefined : learned.beginFusedUnroll?.(phi, stateStart);
         for (let k = 0; k < unroll; k++) {
           const step = tf.tidy(() => {
-            if (fused) return { theta: addMaps(theta, fused.step(gradSeq[k]!)), state };
+            if (fused) return { theta: addMaps(theta, fused.step(gradSeq[k]!, theta)), state };
             const s = opt.update(gradSeq[k]!, state, theta);
             return { theta: addMaps(theta, s.updates), state: s.state };
           });

@@ -9,6 +9,7 @@ import { partitionLearned, partitionLearnedFromConfig, partitionOptimizer } from
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
 import { conformanceQuadraticFamily, registerConformance } from './testing.js';
+import { tinyGradientOnly, withReplayedFusedUnroll, type TinyState } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 beforeAll(async () => {
@@ -33,64 +34,11 @@ function momentum(lr: number, mu: number): Optimizer<Record<string, tf.Tensor>> 
   };
 }
 
-type TinyState = Record<string, tf.Tensor>;
-/** m ← tanh(b·g + d·m), Δθ = −a·m: three scalar meta-parameters. */
-function tinyLearned(kind: string, a: number): LearnedOptimizer<TinyState> {
-  return {
-    name: kind,
-    kind,
-    config: { a },
-    initMetaParams: () => ({ a: tf.scalar(a), b: tf.scalar(0.5), d: tf.scalar(0.2) }),
-    withMetaParams: (phi) => ({
-      name: kind,
-      init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
-      update: (grads, state) =>
-        tf.tidy(() => {
-          const updates: Record<string, tf.Tensor> = {};
-          const next: TinyState = {};
-          for (const k of Object.keys(grads)) {
-            const m = tf.tanh(tf.add(tf.mul(phi['b']!, grads[k]!), tf.mul(phi['d']!, state[k]!)));
-            updates[k] = tf.neg(tf.mul(phi['a']!, m));
-            next[k] = m;
-          }
-          return { updates, state: next };
-        }),
-    }),
-  };
-}
+const tinyLearned = tinyGradientOnly;
 
-/**
- * The tiny optimizer with a fused unroll that replays the generic path (its updates do not depend on θ), to test
- * that a partition routes `step`, `state` and `metaGradient` of fused groups correctly.
- */
+/** The tiny optimizer with a fused unroll that replays its generic path (its updates do not depend on θ). */
 function tinyFused(kind: string, a: number, calls: { steps: number }): LearnedOptimizer<TinyState> {
-  const base = tinyLearned(kind, a);
-  return {
-    ...base,
-    beginFusedUnroll(phi, state0) {
-      const opt = base.withMetaParams(phi);
-      let state = state0;
-      return {
-        step(grads) {
-          calls.steps++;
-          const s = opt.update(grads, state, grads);
-          for (const t of Object.values(s.state)) tf.keep(t);
-          if (state !== state0) disposeMap(state);
-          state = s.state;
-          return s.updates;
-        },
-        state: () => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, tf.keep(tf.clone(t))])),
-        metaGradient: (grads, weights) =>
-          tf.tidy(() => {
-            const theta0 = Object.fromEntries(Object.entries(grads[0]!).map(([k, t]) => [k, tf.zerosLike(t)]));
-            return unrollMetaGradient(base, phi, theta0, state0, grads, weights);
-          }),
-        dispose() {
-          if (state !== state0) disposeMap(state);
-        },
-      };
-    },
-  };
+  return withReplayedFusedUnroll(tinyLearned(kind, a), calls);
 }
 
 function sub(map: TensorMap, keys: string[]): TensorMap {

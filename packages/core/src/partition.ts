@@ -295,10 +295,13 @@ export function partitionLearned(options: LearnedPartitionOptions): LearnedOptim
       const tests = groups.map((g) => ({ name: g.name, test: (n: string) => g.match.test(n) }));
       const routed = (grads: TensorMap): Map<string, string[]> => (routing ??= route(Object.keys(grads).sort(), tests, where));
       return {
-        step(grads: TensorMap): TensorMap {
+        step(grads: TensorMap, params?: TensorMap): TensorMap {
           const r = routed(grads);
           const updates: Record<string, tf.Tensor> = {};
-          for (const f of fused) Object.assign(updates, f.unroll.step(pick(grads, r.get(f.name)!, `${where}.fused.step`)));
+          for (const f of fused) {
+            const keys = r.get(f.name)!;
+            Object.assign(updates, f.unroll.step(pick(grads, keys, `${where}.fused.step`), params && pick(params, keys, `${where}.fused.step`)));
+          }
           return updates;
         },
         state(): PartitionState {

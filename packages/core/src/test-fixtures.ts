@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { unrollMetaGradient } from './meta-gradient.js';
+import { disposeMap } from './tensor-map.js';
 import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 /**
@@ -45,6 +47,65 @@ export function tinyLearned(init: Partial<TinyInit> = {}): LearnedOptimizer<Tiny
             }
             return { updates, state: next };
           }),
+      };
+    },
+  };
+}
+
+/** m ← tanh(b·g + d·m), Δθ = −a·m per parameter tensor: three scalar meta-parameters, no dependence on θ. */
+export function tinyGradientOnly(kind: string, a: number): LearnedOptimizer<TinyState> {
+  return {
+    name: kind,
+    kind,
+    config: { a },
+    initMetaParams: () => ({ a: tf.scalar(a), b: tf.scalar(0.5), d: tf.scalar(0.2) }),
+    withMetaParams: (phi) => ({
+      name: kind,
+      init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
+      update: (grads, state) =>
+        tf.tidy(() => {
+          const updates: Record<string, tf.Tensor> = {};
+          const next: TinyState = {};
+          for (const k of Object.keys(grads)) {
+            const m = tf.tanh(tf.add(tf.mul(phi['b']!, grads[k]!), tf.mul(phi['d']!, state[k]!)));
+            updates[k] = tf.neg(tf.mul(phi['a']!, m));
+            next[k] = m;
+          }
+          return { updates, state: next };
+        }),
+    }),
+  };
+}
+
+/**
+ * `learned` (whose updates must not depend on θ, and whose state is a flat map of tensors) with a fused unroll
+ * that replays its generic path: to test that combinators route `step`, `state` and `metaGradient` of a fused
+ * unroll correctly. `calls.steps` counts the fused steps taken.
+ */
+export function withReplayedFusedUnroll(learned: LearnedOptimizer<TinyState>, calls: { steps: number }): LearnedOptimizer<TinyState> {
+  return {
+    ...learned,
+    beginFusedUnroll(phi, state0) {
+      const opt = learned.withMetaParams(phi);
+      let state = state0;
+      return {
+        step(grads) {
+          calls.steps++;
+          const s = opt.update(grads, state, grads);
+          for (const t of Object.values(s.state)) tf.keep(t);
+          if (state !== state0) disposeMap(state);
+          state = s.state;
+          return s.updates;
+        },
+        state: () => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, tf.keep(tf.clone(t))])),
+        metaGradient: (grads, weights) =>
+          tf.tidy(() => {
+            const theta0 = Object.fromEntries(Object.entries(grads[0]!).map(([k, t]) => [k, tf.zerosLike(t)]));
+            return unrollMetaGradient(learned, phi, theta0, state0, grads, weights);
+          }),
+        dispose() {
+          if (state !== state0) disposeMap(state);
+        },
       };
     },
   };

@@ -84,8 +84,11 @@ export function optimizerForEvaluation<State extends tf.TensorContainer>(
  * `withMetaParams(phi).update` + `unrollMetaGradient`, and tested against them.
  */
 export interface FusedUnroll<State> {
-  /** The updates for the next step (what `update(grads, …).updates` gives); saves what the backward needs. */
-  step(grads: TensorMap): TensorMap;
+  /**
+   * The updates for the next step (what `update(grads, state, params).updates` gives); saves what the backward
+   * needs. `params` (θ at this step) is passed on to parts that take it, such as a residual's hand-designed base.
+   */
+  step(grads: TensorMap, params?: TensorMap): TensorMap;
   /** The optimizer state after the steps taken (new tensors, owned by the caller). */
   state(): State;
   /** dL/dφ of the unroll: same arguments and result as core's `unrollMetaGradient`. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, disposeMap, initEngine, metaTrain } from '@l2o/core';
+import { Rng, adam, disposeMap, initEngine, metaTrain, residualLearned } from '@l2o/core';
+import type { LearnedOptimizer } from '@l2o/core';
 import { conformanceQuadraticFamily } from '@l2o/core/testing';
 import { lstmOptimizer } from '../lstm-optimizer.js';
 import { fusedKernelSupported } from './wasm-kernel.js';
@@ -48,6 +49,49 @@ describe('metaTrain through the fused LSTM unroll', () => {
       });
       expect(worst).toBeLessThan(1e-4);
     }
+    for (const r of [generic, fused]) {
+      disposeMap(r.metaParams);
+      disposeMap(r.lastMetaParams);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    disposeMap(phi0);
+  });
+
+  it('runs a residual (Adam base + LSTM with moment inputs) through the fused kernel: same history and φ as tfjs', async () => {
+    const lstm = lstmOptimizer({ hiddenSizes: [6, 6], preprocessing: 'log-sign-moments', outputScale: 0.01 });
+    const learned = residualLearned({ base: adam({ learningRate: 0.05 }), baseConfig: { name: 'adam', learningRate: 0.05 }, learned: lstm as unknown as LearnedOptimizer });
+    expect(learned.beginFusedUnroll).toBeDefined();
+    const phi0 = learned.initMetaParams(Rng.seeded(2));
+    const opts = {
+      learned,
+      family: conformanceQuadraticFamily(),
+      epochs: 4,
+      horizon: 20,
+      unroll: 5,
+      seed: 6,
+      metaLearningRate: 0.01,
+      validateEvery: 2,
+      validationProblems: 2,
+      initialMetaParams: phi0,
+    };
+    const before = tf.memory().numTensors;
+    const generic = await metaTrain({ ...opts, fused: false });
+    const fused = await metaTrain({ ...opts });
+    fused.history.forEach((h, i) => {
+      const g = generic.history[i]!;
+      expect(Math.abs(h.metaLoss - g.metaLoss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(g.metaLoss)));
+    });
+    let moved = 0;
+    for (const k of Object.keys(generic.lastMetaParams)) {
+      const a = generic.lastMetaParams[k]!.dataSync();
+      const b = fused.lastMetaParams[k]!.dataSync();
+      const p0 = phi0[k]!.dataSync();
+      a.forEach((v, i) => {
+        expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4);
+        moved = Math.max(moved, Math.abs(v - p0[i]!));
+      });
+    }
+    expect(moved).toBeGreaterThan(1e-3);
     for (const r of [generic, fused]) {
       disposeMap(r.metaParams);
       disposeMap(r.lastMetaParams);
