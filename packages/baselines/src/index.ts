@@ -8,7 +8,7 @@ export type { RmspropOptions, RmspropState } from './rmsprop.js';
 // four baselines come from one place.
 export { adam } from '@l2o/core';
 export type { AdamOptions, AdamState } from '@l2o/core';
-export { BASELINE_NAMES, makeBaseline, parseBaselineName } from './registry.js';
+export { BASELINE_NAMES, makeBaseline, parseBaselineName, baselineFromConfig } from './registry.js';
 export type { BaselineName } from './registry.js';
 export {
   tuneLearningRate,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '@l2o/core';
-import { BASELINE_NAMES, makeBaseline, parseBaselineName } from './registry.js';
+import { BASELINE_NAMES, baselineFromConfig, makeBaseline, parseBaselineName } from './registry.js';
 
 describe('baseline registry', () => {
   beforeAll(async () => {
@@ -42,5 +42,14 @@ describe('baseline registry', () => {
     expect(() => parseBaselineName('momentum', '--baselines')).toThrow(/^--baselines: unknown baseline "momentum"/);
     expect(() => makeBaseline('sgd', -1)).toThrow(/sgd: learningRate must be a finite number > 0/);
     expect(() => makeBaseline('foo' as 'sgd', 0.1)).toThrow(/allowed values: sgd, nag, rmsprop, adam/);
+  });
+
+  it('builds a baseline from its JSON description, hyperparameters included; unknown fields are refused by name', () => {
+    expect(baselineFromConfig({ name: 'nag', learningRate: 1 }).name).toBe('nag(lr=1)');
+    expect(baselineFromConfig({ name: 'nag', learningRate: 1, momentum: 0.5 }).name).toBe('nag(lr=1, momentum=0.5)');
+    expect(baselineFromConfig({ name: 'adam', learningRate: 0.01, beta1: 0.8 }).name).toBe('adam(lr=0.01, beta1=0.8)');
+    expect(() => baselineFromConfig({ name: 'nag', learningRate: 1, beta1: 0.9 })).toThrow(/base\.beta1: not a field of nag; allowed fields: name, learningRate, momentum/);
+    expect(() => baselineFromConfig({ name: 'lbfgs', learningRate: 1 })).toThrow(/base\.name: unknown baseline "lbfgs"; allowed values: sgd, nag, rmsprop, adam/);
+    expect(() => baselineFromConfig({ name: 'sgd', learningRate: -1 })).toThrow(/learningRate/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Optimizer } from '@l2o/core';
+import type { JsonObject, Optimizer } from '@l2o/core';
 import { adam } from '@l2o/core';
 import { nag } from './nag.js';
 import { rmsprop } from './rmsprop.js';
@@ -28,5 +28,42 @@ export function makeBaseline(name: BaselineName, learningRate: number): Optimize
       return adam({ learningRate });
     default:
       return parseBaselineName(name as string) as never;
+  }
+}
+
+/** The hyperparameters each baseline accepts in {@link baselineFromConfig}, besides `name` and `learningRate`. */
+const BASELINE_OPTION_FIELDS: Readonly<Record<BaselineName, readonly string[]>> = {
+  sgd: [],
+  nag: ['momentum'],
+  rmsprop: ['decay', 'momentum', 'epsilon', 'centered'],
+  adam: ['beta1', 'beta2', 'epsilon'],
+};
+
+/**
+ * A baseline from its JSON description, e.g. `{ name: 'nag', learningRate: 1, momentum: 0.9 }` (how a residual
+ * learned optimizer stores its base). Unknown fields are refused with the allowed ones named; the values are
+ * checked by the optimizer itself.
+ */
+export function baselineFromConfig(config: JsonObject, field = 'base'): Optimizer {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new Error(`${field}: must be an object such as { name: 'nag', learningRate: 1 }`);
+  }
+  const name = parseBaselineName(String(config['name']), `${field}.name`);
+  const allowed = ['name', 'learningRate', ...BASELINE_OPTION_FIELDS[name]];
+  for (const k of Object.keys(config)) {
+    if (!allowed.includes(k)) throw new Error(`${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`);
+  }
+  const { name: _name, ...options } = config;
+  void _name;
+  const opts = options as unknown as { learningRate: number };
+  switch (name) {
+    case 'sgd':
+      return sgd(opts);
+    case 'nag':
+      return nag(opts);
+    case 'rmsprop':
+      return rmsprop(opts);
+    case 'adam':
+      return adam(opts);
   }
 }
