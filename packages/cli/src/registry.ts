@@ -1,5 +1,6 @@
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import { disposeMap, loadArtifact, partitionLearned, partitionLearnedFromConfig } from '@l2o/core';
+import { disposeMap, loadArtifact, partitionLearned, partitionLearnedFromConfig, residualLearned, residualLearnedFromConfig } from '@l2o/core';
+import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
@@ -45,6 +46,8 @@ export const LSTM_FLAGS: FlagSpecs = {
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
   'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
   'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },
+  base: { type: 'string', help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)", default: 'none', choices: ['none', ...BASELINE_NAMES] },
+  'base-lr': { type: 'number', help: 'learning rate of --base (tune it first: l2o tune)', default: 1 },
   groups: { type: 'string', help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)", default: 'auto', choices: GROUPINGS },
 };
 
@@ -148,13 +151,29 @@ export function learnedFromConfig(kind: string, config: Record<string, unknown>)
       return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
     case 'partition':
       return partitionLearnedFromConfig(config as JsonObject, (k, c) => learnedFromConfig(k, c)) as unknown as LearnedOptimizer;
+    case 'residual':
+      return residualLearnedFromConfig(config as JsonObject, (k, c) => learnedFromConfig(k, c), (c) => baselineFromConfig(c)) as unknown as LearnedOptimizer;
     default:
       throw new UsageError(`unknown learned optimizer kind "${kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
   }
 }
 
-/** The learned optimizer described by the train flags. */
+/** The learned optimizer described by the train flags: `--base` wraps it as a correction of a hand-designed optimizer. */
 export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
+  const learned = learnedPartFromFlags(flags);
+  const baseName = str(flags['base'] ?? 'none');
+  if (baseName === 'none') return learned;
+  const baseConfig = { name: baseName, learningRate: num(flags['base-lr']) };
+  let base: ReturnType<typeof baselineFromConfig>;
+  try {
+    base = baselineFromConfig(baseConfig, '--base');
+  } catch (e) {
+    throw new UsageError(`--base-lr: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return residualLearned({ base, baseConfig, learned }) as unknown as LearnedOptimizer;
+}
+
+function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
   const kind = str(flags['optimizer']) as LearnedKind;
   const config: Record<string, unknown> = { ...lstmConfigFromFlags(flags) };
   if (kind === 'lstm-gac' || kind === 'ntm-bfgs') {

@@ -193,12 +193,17 @@ function learnedSummary(dir: string, flags: Record<string, FlagValue>): string {
   } catch {
     return loadSummary(flags);
   }
-  const c = m.config ?? {};
   const t = m.training ?? {};
+  // A residual optimizer: its base, then the learned correction's own config.
+  const residual = m.kind === 'residual' && m.config && typeof m.config['config'] === 'object' ? m.config : undefined;
+  const c = (residual ? (residual['config'] as Record<string, unknown>) : m.config) ?? {};
+  const kind = residual ? String(residual['kind']) : (m.kind ?? 'lstm');
+  const b = residual?.['base'] as Record<string, unknown> | undefined;
+  const prefix = b ? `${String(b['name']).toUpperCase()} (lr ${String(b['learningRate'])}) + learned correction: ` : '';
   const hidden = Array.isArray(c['hiddenSizes']) ? (c['hiddenSizes'] as number[]).join('×') : '?';
   const v = (k: string, fallback: FlagValue): string => String(t[k] ?? fallback);
   return (
-    `${m.kind ?? 'lstm'} ${hidden}, ${String(c['preprocessing'])} inputs (p = ${String(c['p'])}), output ×${String(c['outputScale'])}; ` +
+    `${prefix}${kind} ${hidden}, ${String(c['preprocessing'])} inputs (p = ${String(c['p'])}), output ×${String(c['outputScale'])}; ` +
     `horizon ${v('horizon', 100)}, unroll ${v('unroll', 20)}, Adam on φ (lr ${v('metaLearningRate', num(flags['meta-lr']))}, ` +
     `${v('metaLearningRateSchedule', 'constant')} schedule), ${v('epochs', num(flags['epochs']))} epochs, ` +
     `validation every ${v('validateEvery', num(flags['validate-every']))} epochs over ${v('validationProblems', num(flags['validation-problems']))} problems`
