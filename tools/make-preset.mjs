@@ -11,7 +11,9 @@ if (!dir || !name || !/^[a-z0-9-]+$/.test(name) || !summary) {
   process.exit(2);
 }
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-if (manifest.kind !== 'lstm') throw new Error(`${dir}: kind ${manifest.kind}, expected lstm`);
+if (manifest.kind !== 'lstm' && !(manifest.kind === 'residual' && manifest.config?.kind === 'lstm')) {
+  throw new Error(`${dir}: kind ${manifest.kind}, expected lstm or a residual of an lstm`);
+}
 const weights = readFileSync(join(dir, 'weights.bin')).toString('base64');
 const ident = name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 const out = resolve('packages/optimizer-lstm/src/presets', `${name}.ts`);

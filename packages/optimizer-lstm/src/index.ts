@@ -58,3 +58,4 @@ export {
 export type { FusedLstmInferenceOptions } from './fused/fused-inference.js';
 export { LSTM_PRESETS, describeLstmPresets, loadLstmPreset } from './presets/presets.js';
 export type { LstmPresetData } from './presets/preset-data.js';
+export type { LstmPresetOptimizer } from './presets/presets.js';

@@ -1,4 +1,5 @@
-import { decodeArtifact, type ArtifactManifest, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import { decodeArtifact, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
+import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import { mnistPaperPreset } from './mnist-paper.js';
@@ -26,18 +27,33 @@ function decodeBase64(b64: string): Uint8Array {
   return out;
 }
 
+/** A preset's learned optimizer: the LSTM alone, or a residual (a tuned hand-designed base + the LSTM's correction). */
+export type LstmPresetOptimizer = LearnedOptimizer<LstmState | ResidualState, LstmConfig | ResidualConfig>;
+
 /**
  * A trained LSTM optimizer shipped inside the package (no file access, no network): its architecture, its φ
  * (new tensors the caller owns) and its manifest (training config and results under `manifest.training`).
+ * Presets of kind `'residual'` carry their hand-designed base (from @l2o/baselines) in the manifest.
  */
 export function loadLstmPreset(name: string): {
-  learned: LearnedOptimizer<LstmState, LstmConfig>;
+  learned: LstmPresetOptimizer;
   metaParams: TensorMap;
   manifest: ArtifactManifest;
 } {
   const preset = PRESETS[name];
   if (!preset) throw new Error(`loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
   const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
-  if (manifest.kind !== LSTM_KIND) throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${LSTM_KIND}`);
-  return { learned: lstmOptimizer(manifest.config as Partial<LstmConfig>), metaParams, manifest };
+  if (manifest.kind === LSTM_KIND) return { learned: lstmOptimizer(manifest.config as Partial<LstmConfig>), metaParams, manifest };
+  if (manifest.kind === 'residual') {
+    const learned = residualLearnedFromConfig(
+      manifest.config,
+      (kind, config: JsonObject) => {
+        if (kind !== LSTM_KIND) throw new Error(`preset ${name}: residual of kind ${kind}, expected ${LSTM_KIND}`);
+        return lstmOptimizer(config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
+      },
+      (config) => baselineFromConfig(config, `preset ${name} base`),
+    );
+    return { learned, metaParams, manifest };
+  }
+  throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${LSTM_KIND} or residual`);
 }
