@@ -3,12 +3,14 @@ import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import { mnistPaperPreset } from './mnist-paper.js';
+import { mnistResidualPreset } from './mnist-residual.js';
 import type { LstmPresetData } from './preset-data.js';
 import { quadraticPreset } from './quadratic.js';
 
 const PRESETS: Readonly<Record<string, LstmPresetData>> = {
   quadratic: quadraticPreset,
   'mnist-paper': mnistPaperPreset,
+  'mnist-residual': mnistResidualPreset,
 };
 
 /** Names of the trained LSTM optimizers shipped in this package. */
