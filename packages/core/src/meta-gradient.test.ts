@@ -5,6 +5,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { unrollMetaGradient } from './meta-gradient.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
+import { tinyLinearTask, tinyQuadraticTask } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
 
 type S = { m: tf.Tensor };
@@ -28,26 +29,6 @@ const tinyLearned: LearnedOptimizer<S> = {
     };
   },
 };
-
-function quadTask(): Optimizee<null> {
-  const a = tf.tensor1d([1, 3, 0.5]);
-  return {
-    name: 'q',
-    init: () => ({ x: tf.tensor1d([1, -2, 0.5]) }),
-    sampleBatch: () => null,
-    loss: (p) => tf.tidy(() => tf.sum(tf.mul(a, tf.square(p['x']!)))) as tf.Scalar,
-  };
-}
-
-function linearTask(): Optimizee<null> {
-  const c = tf.tensor1d([1, -2, 0.5]);
-  return {
-    name: 'lin',
-    init: () => ({ x: tf.tensor1d([0.1, 0.2, 0.3]) }),
-    sampleBatch: () => null,
-    loss: (p) => tf.tidy(() => tf.sum(tf.mul(c, p['x']!))) as tf.Scalar,
-  };
-}
 
 /** Forward unroll without a tape: the gradients fed to the optimizer and the losses. */
 function forward(task: Optimizee<null>, phi: TensorMap, K: number): { grads: TensorMap[]; losses: number[] } {
@@ -99,7 +80,7 @@ describe('unrollMetaGradient (exact form with constant optimizee gradients)', ()
   const w = [1, 1, 0.5, 1, 2, 1];
 
   it('equals central finite differences of the true meta-loss on a linear task (constant gradients)', () => {
-    const task = linearTask();
+    const task = tinyLinearTask();
     const phi = tinyLearned.initMetaParams(Rng.seeded(0));
     const g = ours(task, phi, K, w);
     const metaLoss = (p: TensorMap): number => {
@@ -121,7 +102,7 @@ describe('unrollMetaGradient (exact form with constant optimizee gradients)', ()
   });
 
   it('equals the plain tape with the gradients detached, on a quadratic (within float32 tolerance)', () => {
-    const task = quadTask();
+    const task = tinyQuadraticTask();
     const phi = tinyLearned.initMetaParams(Rng.seeded(0));
     const g = ours(task, phi, K, w);
     const keys = Object.keys(phi).sort();
@@ -151,7 +132,7 @@ describe('unrollMetaGradient (exact form with constant optimizee gradients)', ()
   });
 
   it('does not leak tensors', () => {
-    const task = quadTask();
+    const task = tinyQuadraticTask();
     const phi = tinyLearned.initMetaParams(Rng.seeded(0));
     ours(task, phi, K, w);
     const before = tf.memory().numTensors;

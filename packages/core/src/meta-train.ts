@@ -10,6 +10,7 @@ import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
 import { optimizerForEvaluation } from './types.js';
 import type { BatchData, LearnedOptimizer, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
+import { disposeExcept } from './tensor-container.js';
 
 export interface MetaTrainOptions<Batch extends BatchData, State extends tf.TensorContainer> {
   /** The learned optimizer whose meta-parameters φ are trained. */
@@ -101,20 +102,6 @@ export interface MetaTrainResult {
   readonly skippedUnrolls: number;
 }
 
-/** Disposes the tensors of `from` that `keep` does not also hold. */
-function disposeExcept(from: tf.TensorContainer, keep: tf.TensorContainer): void {
-  const kept = new Set(tensorsIn(keep).map((t) => t.id));
-  for (const t of tensorsIn(from)) if (!kept.has(t.id)) t.dispose();
-}
-
-function tensorsIn(c: tf.TensorContainer, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (c instanceof tf.Tensor) out.push(c);
-  else if (Array.isArray(c)) for (const x of c) tensorsIn(x as tf.TensorContainer, out);
-  else if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) {
-    for (const x of Object.values(c)) tensorsIn(x as tf.TensorContainer, out);
-  }
-  return out;
-}
 
 /** A short, exact-enough identifier of the loss weights for the resume fingerprint. */
 function lossWeightsDigest(w: readonly number[]): string {

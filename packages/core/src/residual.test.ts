@@ -8,35 +8,13 @@ import { metaTrain } from './meta-train.js';
 import { residualLearned, residualLearnedFromConfig, type ResidualState } from './residual.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import { tinyGradientOnly, tinyLearned, withReplayedFusedUnroll } from './test-fixtures.js';
+import { tinyGradientOnly, tinyLearned, tinyLinearTask, tinyQuadraticTask, withReplayedFusedUnroll } from './test-fixtures.js';
 import { conformanceQuadraticFamily, registerConformance } from './testing.js';
 import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
 
 beforeAll(async () => {
   await initEngine('cpu');
 });
-
-/** A linear task: constant gradients, so the true meta-loss is what the exact meta-gradient differentiates. */
-function linearTask(): Optimizee<null> {
-  const c = tf.tensor1d([1, -2, 0.5]);
-  return {
-    name: 'lin',
-    init: () => ({ x: tf.tensor1d([0.1, 0.2, 0.3]) }),
-    sampleBatch: () => null,
-    loss: (p) => tf.tidy(() => tf.sum(tf.mul(c, p['x']!))) as tf.Scalar,
-  };
-}
-
-/** A quadratic Σ a_i x_i², so the gradients change along the trajectory. */
-function quadTask(): Optimizee<null> {
-  const a = tf.tensor1d([1, 3, 0.5]);
-  return {
-    name: 'quad',
-    init: () => ({ x: tf.tensor1d([1, -2, 0.5]) }),
-    sampleBatch: () => null,
-    loss: (p) => tf.tidy(() => tf.sum(tf.mul(a, tf.square(p['x']!)))) as tf.Scalar,
-  };
-}
 
 const baseConfig = { name: 'adam', learningRate: 0.1 };
 const residual = (learned: LearnedOptimizer = tinyLearned() as unknown as LearnedOptimizer) =>
@@ -78,7 +56,7 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
     const base = adam({ learningRate: 0.1 });
     const inner = learned.withMetaParams(phi);
     const before = tf.memory().numTensors;
-    const task = quadTask();
+    const task = tinyQuadraticTask();
     let theta = task.init(Rng.seeded(1));
     let rs = res.init(theta);
     let bs = base.init(theta);
@@ -113,7 +91,7 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
   it('meta-gradient equals central finite differences of the true meta-loss (linear task)', () => {
     const K = 6;
     const w = [1, 1, 0.5, 1, 2, 1];
-    const task = linearTask();
+    const task = tinyLinearTask();
     const learned = residual();
     const phi = learned.initMetaParams(Rng.seeded(0));
     const metaLoss = (p: TensorMap): number => {
@@ -180,7 +158,7 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
     const calls = { steps: 0 };
     const learned = residual(withReplayedFusedUnroll(tinyGradientOnly('tiny', 0.05), calls) as unknown as LearnedOptimizer);
     const phi = learned.initMetaParams(Rng.seeded(0));
-    const task = quadTask();
+    const task = tinyQuadraticTask();
     const theta = task.init(Rng.seeded(1));
     const state0 = learned.withMetaParams(phi).init(theta);
     const before = tf.memory().numTensors;

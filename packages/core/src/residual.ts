@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
+import { cloneContainer, disposeExcept, tensorsIn } from './tensor-container.js';
 import { addMaps } from './tensor-map.js';
 import type { FusedUnroll, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
@@ -22,24 +23,6 @@ export interface ResidualOptions {
 
 /** The serialisable description of a residual optimizer (its `config`). */
 export type ResidualConfig = JsonObject & { readonly base: JsonObject; readonly kind: string; readonly config: JsonObject };
-
-function tensorsIn(c: tf.TensorContainer, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (c instanceof tf.Tensor) out.push(c);
-  else if (Array.isArray(c)) for (const x of c) tensorsIn(x as tf.TensorContainer, out);
-  else if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) {
-    for (const x of Object.values(c)) tensorsIn(x as tf.TensorContainer, out);
-  }
-  return out;
-}
-
-function cloneContainer<T extends tf.TensorContainer>(c: T): T {
-  if (c instanceof tf.Tensor) return tf.clone(c) as unknown as T;
-  if (Array.isArray(c)) return c.map((x) => cloneContainer(x as tf.TensorContainer)) as unknown as T;
-  if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) {
-    return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, cloneContainer(v as tf.TensorContainer)])) as T;
-  }
-  return c;
-}
 
 function checkState(state: ResidualState, where: string): void {
   if (state === null || typeof state !== 'object' || !('base' in state) || !('learned' in state)) {
@@ -112,10 +95,7 @@ export function residualLearned(options: ResidualOptions): LearnedOptimizer<Resi
           const b = tf.tidy(() => base.update(grads, baseState, params ?? grads));
           const next = tensorsIn(b.state);
           for (const t of next) tf.keep(t);
-          if (owned) {
-            const keep = new Set(next.map((t) => t.id));
-            for (const t of tensorsIn(baseState)) if (!keep.has(t.id)) t.dispose();
-          }
+          if (owned) disposeExcept(baseState, b.state);
           baseState = b.state;
           owned = true;
           const l = inner.step(grads, params);

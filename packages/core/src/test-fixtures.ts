@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { unrollMetaGradient } from './meta-gradient.js';
 import { disposeMap } from './tensor-map.js';
-import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
 
 /**
  * Test-only fixtures shared by core's tests (not exported from index.ts).
@@ -108,5 +108,27 @@ export function withReplayedFusedUnroll(learned: LearnedOptimizer<TinyState>, ca
         },
       };
     },
+  };
+}
+
+/** Σ a_i x_i² with a = (1, 3, 0.5) from x = (1, −2, 0.5): the gradients change along a trajectory. */
+export function tinyQuadraticTask(): Optimizee<null> {
+  const a = tf.tensor1d([1, 3, 0.5]);
+  return {
+    name: 'q',
+    init: () => ({ x: tf.tensor1d([1, -2, 0.5]) }),
+    sampleBatch: () => null,
+    loss: (p) => tf.tidy(() => tf.sum(tf.mul(a, tf.square(p['x']!)))) as tf.Scalar,
+  };
+}
+
+/** c·x with c = (1, −2, 0.5) from x = (0.1, 0.2, 0.3): constant gradients, so the exact meta-gradient is the true one. */
+export function tinyLinearTask(): Optimizee<null> {
+  const c = tf.tensor1d([1, -2, 0.5]);
+  return {
+    name: 'lin',
+    init: () => ({ x: tf.tensor1d([0.1, 0.2, 0.3]) }),
+    sampleBatch: () => null,
+    loss: (p) => tf.tidy(() => tf.sum(tf.mul(c, p['x']!))) as tf.Scalar,
   };
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { CIFAR10_IMAGE_SIZE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, encodeCifarBinary } from '@l2o/optimizee-cifar';
 
-const BIN = resolve(__dirname, '..', '..', 'dist', 'bin.cjs');
+import { BUILT_BIN as BIN, runBuiltCli as l2o } from './run-built-cli.js';
 
 /** A CIFAR-10 folder in the official binary format: random pixels, labels cycling through the ten classes. */
 function writeCifarFixture(dir: string, perTrainFile: number, test: number): void {
@@ -21,15 +20,6 @@ function writeCifarFixture(dir: string, perTrainFile: number, test: number): voi
   writeFileSync(join(dir, CIFAR10_TEST_FILE), file(test, 7));
 }
 
-function l2o(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const env = { ...process.env };
-    delete env['L2O_CIFAR10_DIR'];
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 240_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
   it('meta-trains the conv/fc pair of LSTMs, tunes the four baselines and writes the report', async () => {

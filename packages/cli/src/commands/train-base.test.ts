@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const BIN = resolve(__dirname, '..', '..', 'dist', 'bin.cjs');
-
-function l2o(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 240_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { join } from 'node:path';
+import { BUILT_BIN as BIN, runBuiltCli as l2o } from './run-built-cli.js';
 
 describe('l2o train --base (a learned correction on top of a hand-designed optimizer)', () => {
   it('saves a residual optimizer that records its base, and eval loads it back', async () => {
