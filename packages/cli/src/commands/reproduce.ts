@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult, type LearnedOptimizer } from '@l2o/core';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
@@ -99,7 +99,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     await compareOptimizers(
       makeFamily(row.flags, 'test'),
       makeFamily(row.flags, 'validation'),
-      [{ ...loaded, name: 'LSTM (learned)' }],
+      [{ ...loaded, name: learnedLabel(loaded.learned) }],
       {
         ...row.flags,
         baselines: ['sgd', 'rmsprop', 'adam', 'nag'],
@@ -210,6 +210,15 @@ function learnedSummary(dir: string, flags: Record<string, FlagValue>): string {
   );
 }
 
+/** The learned optimizer's column in the reports: 'LSTM (learned)', or e.g. 'NAG + LSTM (learned)' for a residual. */
+function learnedLabel(learned: LearnedOptimizer): string {
+  const c = learned.config as { base?: { name?: unknown }; kind?: unknown };
+  if (learned.kind === 'residual' && typeof c.base?.name === 'string') {
+    return `${c.base.name.toUpperCase()} + ${typeof c.kind === 'string' ? c.kind.toUpperCase() : 'learned'} (learned)`;
+  }
+  return 'LSTM (learned)';
+}
+
 function loadSummary(flags: Record<string, FlagValue>): string {
   return `${str(flags['optimizer'])} ${Array.isArray(flags['hidden']) ? flags['hidden'].join('×') : ''}, ${str(flags['preprocessing'])} preprocessing (p = ${num(flags['p'])}), output ×${num(flags['output-scale'])}`;
 }
@@ -235,7 +244,7 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
   await compareOptimizers(
     makeFamily(base, 'test'),
     makeFamily(base, 'validation'),
-    [{ ...loaded, name: 'LSTM (learned)' }],
+    [{ ...loaded, name: learnedLabel(loaded.learned) }],
     { ...base, baselines: ['sgd', 'nag', 'rmsprop', 'adam'], grid: [], 'tune-problems': num(flags['tune-problems']), problems: runs, steps: 100, seed: 2_000_003, out },
     'Quadratics ||Wθ − y||², 10-dim, W and y Gaussian: learned LSTM against tuned baselines',
     [
