@@ -5,7 +5,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { unrollMetaGradient } from './meta-gradient.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import { tinyLinearTask, tinyQuadraticTask } from './test-fixtures.js';
+import { forwardUnroll, tinyLinearTask, tinyQuadraticTask } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
 
 type S = { m: tf.Tensor };
@@ -30,32 +30,9 @@ const tinyLearned: LearnedOptimizer<S> = {
   },
 };
 
-/** Forward unroll without a tape: the gradients fed to the optimizer and the losses. */
+/** Forward unroll of the tiny optimizer without a tape: the gradients fed to it and the losses. */
 function forward(task: Optimizee<null>, phi: TensorMap, K: number): { grads: TensorMap[]; losses: number[] } {
-  const opt = tinyLearned.withMetaParams(phi);
-  let theta = task.init(Rng.seeded(1));
-  let state = opt.init(theta);
-  const grads: TensorMap[] = [];
-  const losses: number[] = [];
-  let lg = lossAndGrad(task, theta, null);
-  grads.push(lg.grads);
-  for (let k = 0; k < K; k++) {
-    const s = opt.update(grads[k]!, state, theta);
-    const next = addMaps(theta, s.updates);
-    disposeMap(s.updates);
-    disposeMap(theta);
-    tf.dispose(state);
-    theta = next;
-    state = s.state;
-    lg.loss.dispose();
-    lg = lossAndGrad(task, theta, null);
-    grads.push(lg.grads);
-    losses.push(lg.loss.dataSync()[0]!);
-  }
-  lg.loss.dispose();
-  disposeMap(theta);
-  tf.dispose(state);
-  return { grads, losses };
+  return forwardUnroll(tinyLearned.withMetaParams(phi), task, K);
 }
 
 function ours(task: Optimizee<null>, phi: TensorMap, K: number, w: number[]): Record<string, number> {

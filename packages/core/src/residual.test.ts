@@ -8,9 +8,9 @@ import { metaTrain } from './meta-train.js';
 import { residualLearned, residualLearnedFromConfig, type ResidualState } from './residual.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import { tinyGradientOnly, tinyLearned, tinyLinearTask, tinyQuadraticTask, withReplayedFusedUnroll } from './test-fixtures.js';
+import { forwardUnroll, tinyGradientOnly, tinyLearned, tinyLinearTask, tinyQuadraticTask, withReplayedFusedUnroll } from './test-fixtures.js';
 import { conformanceQuadraticFamily, registerConformance } from './testing.js';
-import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
+import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 beforeAll(async () => {
   await initEngine('cpu');
@@ -19,34 +19,6 @@ beforeAll(async () => {
 const baseConfig = { name: 'adam', learningRate: 0.1 };
 const residual = (learned: LearnedOptimizer = tinyLearned() as unknown as LearnedOptimizer) =>
   residualLearned({ base: adam({ learningRate: 0.1 }), baseConfig, learned });
-
-/** K steps of `opt` on `task`: every update (flattened) and the losses f(θ_1…θ_K); the gradients fed in order. */
-function run(opt: Optimizer, task: Optimizee<null>, K: number): { updates: number[][]; losses: number[]; grads: TensorMap[] } {
-  let theta = task.init(Rng.seeded(1));
-  let state = opt.init(theta);
-  const updates: number[][] = [];
-  const losses: number[] = [];
-  let lg = lossAndGrad(task, theta, null);
-  lg.loss.dispose();
-  const grads: TensorMap[] = [lg.grads];
-  for (let k = 0; k < K; k++) {
-    const s = opt.update(grads[k]!, state, theta);
-    updates.push(Array.from(s.updates['x']!.dataSync()));
-    const next = addMaps(theta, s.updates);
-    disposeMap(s.updates);
-    disposeMap(theta);
-    tf.dispose(state);
-    theta = next;
-    state = s.state;
-    lg = lossAndGrad(task, theta, null);
-    losses.push(lg.loss.dataSync()[0]!);
-    lg.loss.dispose();
-    grads.push(lg.grads);
-  }
-  disposeMap(theta);
-  tf.dispose(state);
-  return { updates, losses, grads };
-}
 
 describe('residualLearned (a learned correction on top of a hand-designed optimizer)', () => {
   it('updates are exactly the base update plus the learned update, each with its own state carried', () => {
@@ -95,11 +67,11 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
     const learned = residual();
     const phi = learned.initMetaParams(Rng.seeded(0));
     const metaLoss = (p: TensorMap): number => {
-      const r = run(learned.withMetaParams(p), task, K);
+      const r = forwardUnroll(learned.withMetaParams(p), task, K);
       r.grads.forEach(disposeMap);
       return r.losses.reduce((s, l, i) => s + w[i]! * l, 0);
     };
-    const { grads } = run(learned.withMetaParams(phi), task, K);
+    const { grads } = forwardUnroll(learned.withMetaParams(phi), task, K);
     const theta0 = task.init(Rng.seeded(1));
     const state0 = learned.withMetaParams(phi).init(theta0);
     const g = unrollMetaGradient(learned, phi, theta0, state0, grads, w);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { unrollMetaGradient } from './meta-gradient.js';
-import { disposeMap } from './tensor-map.js';
+import { lossAndGrad } from './loss-and-grad.js';
+import { Rng } from './rng.js';
+import { addMaps, disposeMap } from './tensor-map.js';
 import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
 
 /**
@@ -131,4 +133,33 @@ export function tinyLinearTask(): Optimizee<null> {
     sampleBatch: () => null,
     loss: (p) => tf.tidy(() => tf.sum(tf.mul(c, p['x']!))) as tf.Scalar,
   };
+}
+
+/**
+ * K steps of `opt` on a deterministic task from θ₀ = `task.init(Rng.seeded(1))`, without a tape: the gradients
+ * fed to the optimizer (∇_0 … ∇_K, owned by the caller) and the losses f(θ_1) … f(θ_K).
+ */
+export function forwardUnroll(opt: Optimizer, task: Optimizee<null>, K: number): { grads: TensorMap[]; losses: number[] } {
+  let theta = task.init(Rng.seeded(1));
+  let state = opt.init(theta);
+  const losses: number[] = [];
+  let lg = lossAndGrad(task, theta, null);
+  lg.loss.dispose();
+  const grads: TensorMap[] = [lg.grads];
+  for (let k = 0; k < K; k++) {
+    const s = opt.update(grads[k]!, state, theta);
+    const next = addMaps(theta, s.updates);
+    disposeMap(s.updates);
+    disposeMap(theta);
+    tf.dispose(state);
+    theta = next;
+    state = s.state;
+    lg = lossAndGrad(task, theta, null);
+    losses.push(lg.loss.dataSync()[0]!);
+    lg.loss.dispose();
+    grads.push(lg.grads);
+  }
+  disposeMap(theta);
+  tf.dispose(state);
+  return { grads, losses };
 }
