@@ -2,7 +2,6 @@
 // Usage: node tools/bench-kernels.mjs   (bundles packages/core/src/engine/wasm-kernels.ts with esbuild first)
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -54,13 +53,43 @@ function time(kernelFunc, inputs, attrs) {
 
 const rand = (shape) => tf.randomUniform(shape, -3, 3);
 const cases = [
-  { label: 'Slice [15910,80] → [15910,20] at col 20', kernel: 'Slice', inputs: { x: rand([15910, 80]) }, attrs: { begin: [0, 20], size: [15910, 20] } },
-  { label: 'SplitV [15910,80] → 4×[15910,20]', kernel: 'SplitV', inputs: { x: rand([15910, 80]) }, attrs: { numOrSizeSplits: 4, axis: 1 } },
-  { label: 'Concat [15910,2] ‖ [15910,20] (axis 1)', kernel: 'Concat', inputs: [rand([15910, 2]), rand([15910, 20])], attrs: { axis: 1 } },
+  {
+    label: 'Slice [15910,80] → [15910,20] at col 20',
+    kernel: 'Slice',
+    inputs: { x: rand([15910, 80]) },
+    attrs: { begin: [0, 20], size: [15910, 20] },
+  },
+  {
+    label: 'SplitV [15910,80] → 4×[15910,20]',
+    kernel: 'SplitV',
+    inputs: { x: rand([15910, 80]) },
+    attrs: { numOrSizeSplits: 4, axis: 1 },
+  },
+  {
+    label: 'Concat [15910,2] ‖ [15910,20] (axis 1)',
+    kernel: 'Concat',
+    inputs: [rand([15910, 2]), rand([15910, 20])],
+    attrs: { axis: 1 },
+  },
   { label: 'Tanh [15910,20]', kernel: 'Tanh', inputs: { x: rand([15910, 20]) }, attrs: {} },
-  { label: 'BatchMatMul [15910,22]ᵀ×[15910,80]', kernel: 'BatchMatMul', inputs: { a: rand([1, 15910, 22]), b: rand([1, 15910, 80]) }, attrs: { transposeA: true, transposeB: false } },
-  { label: 'BatchMatMul [15910,80]×[22,80]ᵀ', kernel: 'BatchMatMul', inputs: { a: rand([1, 15910, 80]), b: rand([1, 22, 80]) }, attrs: { transposeA: false, transposeB: true } },
-  { label: 'BatchMatMul [15910,22]×[22,80] (no flags)', kernel: 'BatchMatMul', inputs: { a: rand([1, 15910, 22]), b: rand([1, 22, 80]) }, attrs: { transposeA: false, transposeB: false } },
+  {
+    label: 'BatchMatMul [15910,22]ᵀ×[15910,80]',
+    kernel: 'BatchMatMul',
+    inputs: { a: rand([1, 15910, 22]), b: rand([1, 15910, 80]) },
+    attrs: { transposeA: true, transposeB: false },
+  },
+  {
+    label: 'BatchMatMul [15910,80]×[22,80]ᵀ',
+    kernel: 'BatchMatMul',
+    inputs: { a: rand([1, 15910, 80]), b: rand([1, 22, 80]) },
+    attrs: { transposeA: false, transposeB: true },
+  },
+  {
+    label: 'BatchMatMul [15910,22]×[22,80] (no flags)',
+    kernel: 'BatchMatMul',
+    inputs: { a: rand([1, 15910, 22]), b: rand([1, 22, 80]) },
+    attrs: { transposeA: false, transposeB: false },
+  },
 ];
 
 console.log(`median ms per call (${WARMUP} warm-up, ${REPEATS} repeats), wasm backend, ${tf.version.tfjs}`);
@@ -78,5 +107,7 @@ for (const c of cases) {
   const dy = rand([32, 28, 28, 16]);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 8, 16] };
   const ours = time(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc, { x, dy }, attrs);
-  console.log(`| Conv2DBackpropFilter x[32,28,28,8] dy[32,28,28,16] f3×3 (added; no stock) | — | ${ours.toFixed(3)} | — |`);
+  console.log(
+    `| Conv2DBackpropFilter x[32,28,28,8] dy[32,28,28,16] f3×3 (added; no stock) | — | ${ours.toFixed(3)} | — |`,
+  );
 }

@@ -58,11 +58,23 @@ export function logisticRegressionFamily(
   const initStd = options.initStd ?? 0.01;
   const subsetFraction = options.subsetFraction ?? 0.8;
   const n = data.features.length;
-  check(n > 0 && data.labels.length === n, `logistic.data: need as many labels as rows (${n} rows, ${data.labels.length} labels)`);
+  check(
+    n > 0 && data.labels.length === n,
+    `logistic.data: need as many labels as rows (${n} rows, ${data.labels.length} labels)`,
+  );
   const d = data.features[0]!.length;
-  check(d > 0 && data.features.every((r) => r.length === d), 'logistic.data.features: every row must have the same, non-zero length');
-  check(data.labels.every((y) => y === 0 || y === 1), 'logistic.data.labels: every label must be 0 or 1');
-  check(Number.isInteger(batchSize) && batchSize >= 1, `logistic.batchSize: must be a positive integer, got ${batchSize}`);
+  check(
+    d > 0 && data.features.every((r) => r.length === d),
+    'logistic.data.features: every row must have the same, non-zero length',
+  );
+  check(
+    data.labels.every((y) => y === 0 || y === 1),
+    'logistic.data.labels: every label must be 0 or 1',
+  );
+  check(
+    Number.isInteger(batchSize) && batchSize >= 1,
+    `logistic.batchSize: must be a positive integer, got ${batchSize}`,
+  );
   check(Number.isFinite(l2) && l2 >= 0, `logistic.l2: must be a finite number ≥ 0, got ${l2}`);
   check(Number.isFinite(initStd) && initStd >= 0, `logistic.initStd: must be a finite number ≥ 0, got ${initStd}`);
   check(subsetFraction > 0 && subsetFraction <= 1, `logistic.subsetFraction: must be in (0, 1], got ${subsetFraction}`);

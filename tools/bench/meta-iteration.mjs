@@ -47,7 +47,8 @@ const median = (xs) => {
 const MiB = (bytes) => (bytes / 2 ** 20).toFixed(0);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).join(' ');
 
-if (!Number.isInteger(EPOCHS) || EPOCHS < 2) throw new Error(`--epochs: must be an integer ≥ 2 (epoch 1 is warm-up), got ${EPOCHS}`);
+if (!Number.isInteger(EPOCHS) || EPOCHS < 2)
+  throw new Error(`--epochs: must be an integer ≥ 2 (epoch 1 is warm-up), got ${EPOCHS}`);
 if (X4 !== 'hidden' && X4 !== 'unroll') throw new Error(`--x4: allowed values hidden, unroll; got ${X4}`);
 if (!['wasm', 'cpu'].includes(BACKEND)) throw new Error(`--backend: allowed values wasm, cpu; got ${BACKEND}`);
 
@@ -60,7 +61,8 @@ if (opt('child', undefined)) {
 // ---------------------------------------------------------------------------------------------------- parent
 async function parent() {
   const jobs = (opt('jobs', ALL_JOBS.join(',')) || '').split(',').filter(Boolean);
-  for (const j of jobs) if (!ALL_JOBS.includes(j)) throw new Error(`--jobs: unknown "${j}"; allowed values ${ALL_JOBS.join(', ')}`);
+  for (const j of jobs)
+    if (!ALL_JOBS.includes(j)) throw new Error(`--jobs: unknown "${j}"; allowed values ${ALL_JOBS.join(', ')}`);
   const dir = mkdtempSync(join(root, 'node_modules', '.bench-meta-'));
   const bundle = join(dir, 'bench-entry.mjs');
   const entry = join(dir, 'entry.ts');
@@ -82,16 +84,22 @@ async function parent() {
     logLevel: 'error',
     absWorkingDir: root,
   });
-  console.log(`l2o meta-training benchmark — backend ${BACKEND}, ${EPOCHS} epochs per metaTrain job (epoch 1 = warm-up), load average ${loadavg()}`);
+  console.log(
+    `l2o meta-training benchmark — backend ${BACKEND}, ${EPOCHS} epochs per metaTrain job (epoch 1 = warm-up), load average ${loadavg()}`,
+  );
   const results = {};
   try {
     for (const job of jobs) {
       console.log(`\n--- ${job}`);
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', job, '--bundle', bundle], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), ...args, '--child', job, '--bundle', bundle],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+        },
+      );
       const lines = r.stdout.split('\n');
       process.stdout.write(lines.filter((l) => !l.startsWith('RESULT ')).join('\n'));
       const line = lines.find((l) => l.startsWith('RESULT '));
@@ -125,8 +133,24 @@ async function parent() {
     }
   }
 
-  console.log(`\n=== meta-training through metaTrain (median s per meta-iteration over epochs 2…${EPOCHS}; load average ${loadavg()})`);
-  const rows = [['job', 'workload', 'N', 'unroll', 's/meta-iter', 'epochs timed', 'peak RSS MiB', 'kernel MiB', '/ peer 2t', '/ peer 1t', 'load 1m']];
+  console.log(
+    `\n=== meta-training through metaTrain (median s per meta-iteration over epochs 2…${EPOCHS}; load average ${loadavg()})`,
+  );
+  const rows = [
+    [
+      'job',
+      'workload',
+      'N',
+      'unroll',
+      's/meta-iter',
+      'epochs timed',
+      'peak RSS MiB',
+      'kernel MiB',
+      '/ peer 2t',
+      '/ peer 1t',
+      'load 1m',
+    ],
+  ];
   for (const job of ['ref-fused', 'ref-generic', 'x4-fused']) {
     const r = results[job];
     if (!r) continue;
@@ -146,18 +170,41 @@ async function parent() {
     ]);
   }
   for (const t of [2, 1]) {
-    if (peer[t]) rows.push([`pytorch peer ${t}t`, 'reference', '15910', '20', peer[t].toFixed(3), `${PEER_REPS} reps`, '', '', '', '', peer[`load${t}`]]);
+    if (peer[t])
+      rows.push([
+        `pytorch peer ${t}t`,
+        'reference',
+        '15910',
+        '20',
+        peer[t].toFixed(3),
+        `${PEER_REPS} reps`,
+        '',
+        '',
+        '',
+        '',
+        peer[`load${t}`],
+      ]);
   }
   printTable(rows);
   const inf = results.inference;
   if (inf) {
-    console.log(`\n=== inference: one optimizer step on the 784-20-10 MLP (lossAndGrad + update + θ ← θ + u), median of ${STEPS} steps`);
+    console.log(
+      `\n=== inference: one optimizer step on the 784-20-10 MLP (lossAndGrad + update + θ ← θ + u), median of ${STEPS} steps`,
+    );
     printTable([
       ['optimizer', 'ms/step', 'ms update only', 'step / adam', 'update / adam'],
-      [inf.lstm.name, (inf.lstm.step * 1e3).toFixed(2), (inf.lstm.update * 1e3).toFixed(2), (inf.lstm.step / inf.adam.step).toFixed(2), (inf.lstm.update / inf.adam.update).toFixed(2)],
+      [
+        inf.lstm.name,
+        (inf.lstm.step * 1e3).toFixed(2),
+        (inf.lstm.update * 1e3).toFixed(2),
+        (inf.lstm.step / inf.adam.step).toFixed(2),
+        (inf.lstm.update / inf.adam.update).toFixed(2),
+      ],
       [inf.adam.name, (inf.adam.step * 1e3).toFixed(2), (inf.adam.update * 1e3).toFixed(2), '1.00', '1.00'],
     ]);
-    console.log(`inference peak RSS ${MiB(inf.maxRssBytes)} MiB; LSTM inference path: ${inf.fastPath ? 'inferenceOptimizer (fused kernel)' : 'withMetaParams (tfjs ops)'}`);
+    console.log(
+      `inference peak RSS ${MiB(inf.maxRssBytes)} MiB; LSTM inference path: ${inf.fastPath ? 'inferenceOptimizer (fused kernel)' : 'withMetaParams (tfjs ops)'}`,
+    );
   }
 }
 
@@ -173,16 +220,27 @@ function printTable(rows) {
 async function child(job, bundle) {
   const tf = await import('@tensorflow/tfjs');
   const l2o = await import(pathToFileURL(bundle).href);
-  const { initEngine, metaTrain, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng, lstmOptimizer } = l2o;
+  const { initEngine, metaTrain, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng, lstmOptimizer } =
+    l2o;
   await initEngine(BACKEND);
-  const D = 784, C = 10, B = 128;
+  const D = 784,
+    C = 10,
+    B = 128;
 
   /** MNIST-shaped D-H-C sigmoid MLP on one fixed random batch (x ~ N(0,1), uniform labels), θ₀ ~ N(0, 0.1²). */
   const mlpFamily = (H) => ({
     name: `bench-mlp-${D}-${H}-${C}-random-b${B}`,
     sample(rng) {
       const X = tf.tensor2d(rng.normalArray(B * D), [B, D]);
-      const Y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: B }, () => rng.int(C)), 'int32'), C));
+      const Y = tf.tidy(() =>
+        tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: B }, () => rng.int(C)),
+            'int32',
+          ),
+          C,
+        ),
+      );
       const shapes = { w1: [D, H], b1: [H], w2: [H, C], b2: [C] };
       return {
         name: `bench-mlp-${D}-${H}-${C}`,
@@ -190,7 +248,10 @@ async function child(job, bundle) {
           const out = {};
           for (const [k, s] of Object.entries(shapes)) {
             const n = s.reduce((a, b) => a * b, 1);
-            out[k] = tf.tensor(Float32Array.from(r.normalArray(n), (v) => 0.1 * v), s);
+            out[k] = tf.tensor(
+              Float32Array.from(r.normalArray(n), (v) => 0.1 * v),
+              s,
+            );
           }
           return out;
         },
@@ -199,7 +260,10 @@ async function child(job, bundle) {
         },
         loss(p) {
           return tf.tidy(() =>
-            tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(tf.sigmoid(tf.add(tf.matMul(X, p.w1), p.b1)), p.w2), p.b2)),
+            tf.losses.softmaxCrossEntropy(
+              Y,
+              tf.add(tf.matMul(tf.sigmoid(tf.add(tf.matMul(X, p.w1), p.b1)), p.w2), p.b2),
+            ),
           );
         },
         dispose() {
@@ -227,7 +291,8 @@ async function child(job, bundle) {
       const task = family.sample(Rng.seeded(1));
       let theta = task.init(Rng.seeded(2));
       let state = o.init(theta);
-      const steps = [], updates = [];
+      const steps = [],
+        updates = [];
       const WARM = 5;
       const n0 = tf.memory().numTensors;
       for (let i = 0; i < WARM + STEPS; i++) {
@@ -255,12 +320,14 @@ async function child(job, bundle) {
       tf.dispose(state);
       task.dispose();
       const r = { name: o.name, step: median(steps), update: median(updates) };
-      console.log(`${o.name}: ${(r.step * 1e3).toFixed(2)} ms/step, update ${(r.update * 1e3).toFixed(2)} ms (tensor leak ${leaked})`);
+      console.log(
+        `${o.name}: ${(r.step * 1e3).toFixed(2)} ms/step, update ${(r.update * 1e3).toFixed(2)} ms (tensor leak ${leaked})`,
+      );
       if (!res[key] || r.step < res[key].step) res[key] = r;
     }
     disposeMap(phi);
     res.maxRssBytes = maxRssBytes();
-    console.log('RESULT ' + JSON.stringify(res));
+    console.log(`RESULT ${JSON.stringify(res)}`);
     return;
   }
 
@@ -342,7 +409,7 @@ async function child(job, bundle) {
       (fused ? `, fused unrolls ${fusedUnrolls}, kernel memory ${MiB(kernelBytes)} MiB` : '') +
       `; tensors left ${res.tensorsLeft}`,
   );
-  console.log('RESULT ' + JSON.stringify(res));
+  console.log(`RESULT ${JSON.stringify(res)}`);
 }
 
 function tensorsIn(tf, c, out = []) {

@@ -18,7 +18,7 @@ describe('adam', () => {
     await initEngine('wasm');
   });
 
-  it('first step is −α m̂/(√v̂ + ε) with tfjs\'s float32 bias corrections, and the step counter advances', () => {
+  it("first step is −α m̂/(√v̂ + ε) with tfjs's float32 bias corrections, and the step counter advances", () => {
     const opt = adam({ learningRate: 0.1 });
     const p = { a: tf.tensor1d([0, 0, 0]) };
     const g = { a: tf.tensor1d([2, -0.5, 0]) };
@@ -47,11 +47,15 @@ describe('adam', () => {
 
   it('names itself, listing non-default hyperparameters', () => {
     expect(adam({ learningRate: 0.03 }).name).toBe('adam(lr=0.03)');
-    expect(adam({ learningRate: 0.001, beta2: 0.99, epsilon: 1e-8 }).name).toBe('adam(lr=0.001, beta2=0.99, epsilon=1e-8)');
+    expect(adam({ learningRate: 0.001, beta2: 0.99, epsilon: 1e-8 }).name).toBe(
+      'adam(lr=0.001, beta2=0.99, epsilon=1e-8)',
+    );
   });
 
   it('rejects bad options, naming the field and the range', () => {
-    expect(() => adam({ learningRate: Number.POSITIVE_INFINITY })).toThrow(/adam: learningRate must be a finite number > 0/);
+    expect(() => adam({ learningRate: Number.POSITIVE_INFINITY })).toThrow(
+      /adam: learningRate must be a finite number > 0/,
+    );
     expect(() => adam({ learningRate: 0.1, beta1: 1 })).toThrow(/adam: beta1 must be a number in \[0, 1\)/);
     expect(() => adam({ learningRate: 0.1, beta2: -0.5 })).toThrow(/adam: beta2 must be a number in \[0, 1\)/);
     expect(() => adam({ learningRate: 0.1, epsilon: -1 })).toThrow(/adam: epsilon must be a finite number > 0/);

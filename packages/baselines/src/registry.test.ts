@@ -48,8 +48,12 @@ describe('baseline registry', () => {
     expect(baselineFromConfig({ name: 'nag', learningRate: 1 }).name).toBe('nag(lr=1)');
     expect(baselineFromConfig({ name: 'nag', learningRate: 1, momentum: 0.5 }).name).toBe('nag(lr=1, momentum=0.5)');
     expect(baselineFromConfig({ name: 'adam', learningRate: 0.01, beta1: 0.8 }).name).toBe('adam(lr=0.01, beta1=0.8)');
-    expect(() => baselineFromConfig({ name: 'nag', learningRate: 1, beta1: 0.9 })).toThrow(/base\.beta1: not a field of nag; allowed fields: name, learningRate, momentum/);
-    expect(() => baselineFromConfig({ name: 'lbfgs', learningRate: 1 })).toThrow(/base\.name: unknown baseline "lbfgs"; allowed values: sgd, nag, rmsprop, adam/);
+    expect(() => baselineFromConfig({ name: 'nag', learningRate: 1, beta1: 0.9 })).toThrow(
+      /base\.beta1: not a field of nag; allowed fields: name, learningRate, momentum/,
+    );
+    expect(() => baselineFromConfig({ name: 'lbfgs', learningRate: 1 })).toThrow(
+      /base\.name: unknown baseline "lbfgs"; allowed values: sgd, nag, rmsprop, adam/,
+    );
     expect(() => baselineFromConfig({ name: 'sgd', learningRate: -1 })).toThrow(/learningRate/);
   });
 });

@@ -51,7 +51,8 @@ export function baselineFromConfig(config: JsonObject, field = 'base'): Optimize
   const name = parseBaselineName(String(config['name']), `${field}.name`);
   const allowed = ['name', 'learningRate', ...BASELINE_OPTION_FIELDS[name]];
   for (const k of Object.keys(config)) {
-    if (!allowed.includes(k)) throw new Error(`${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`);
+    if (!allowed.includes(k))
+      throw new Error(`${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`);
   }
   const { name: _name, ...options } = config;
   void _name;

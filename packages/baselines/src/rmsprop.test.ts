@@ -66,7 +66,9 @@ describe('rmsprop', () => {
   it('rejects bad options, naming the field and the range', () => {
     expect(() => rmsprop({ learningRate: 0 })).toThrow(/rmsprop: learningRate must be a finite number > 0/);
     expect(() => rmsprop({ learningRate: 0.1, decay: 1 })).toThrow(/rmsprop: decay must be a number in \[0, 1\)/);
-    expect(() => rmsprop({ learningRate: 0.1, momentum: -1 })).toThrow(/rmsprop: momentum must be a number in \[0, 1\)/);
+    expect(() => rmsprop({ learningRate: 0.1, momentum: -1 })).toThrow(
+      /rmsprop: momentum must be a number in \[0, 1\)/,
+    );
     expect(() => rmsprop({ learningRate: 0.1, epsilon: 0 })).toThrow(/rmsprop: epsilon must be a finite number > 0/);
     expect(() => rmsprop({ learningRate: 0.1, centered: 'yes' as unknown as boolean })).toThrow(
       /rmsprop: centered must be true or false/,

@@ -33,7 +33,9 @@ describe('sgd', () => {
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => sgd({ learningRate: bad })).toThrow(/sgd: learningRate must be a finite number > 0/);
     }
-    expect(() => sgd({} as { learningRate: number })).toThrow(/sgd: learningRate must be a finite number > 0; got undefined/);
+    expect(() => sgd({} as { learningRate: number })).toThrow(
+      /sgd: learningRate must be a finite number > 0; got undefined/,
+    );
     expect(() => sgd(undefined as unknown as { learningRate: number })).toThrow(/sgd: options/);
   });
 

@@ -205,11 +205,15 @@ describe('tuneLearningRate', () => {
       seed: 1,
     };
     await expect(tuneLearningRate({ ...base, grid: [] })).rejects.toThrow(/grid must be a non-empty array/);
-    await expect(tuneLearningRate({ ...base, grid: [0.1, -1] })).rejects.toThrow(/grid\[1\] must be a finite number > 0/);
+    await expect(tuneLearningRate({ ...base, grid: [0.1, -1] })).rejects.toThrow(
+      /grid\[1\] must be a finite number > 0/,
+    );
     await expect(tuneLearningRate({ ...base, metric: 'best' as 'final' })).rejects.toThrow(
       /metric must be one of final, mean; got best/,
     );
-    await expect(tuneLearningRate({ ...base, maxExtensions: -1 })).rejects.toThrow(/maxExtensions must be an integer ≥ 0/);
+    await expect(tuneLearningRate({ ...base, maxExtensions: -1 })).rejects.toThrow(
+      /maxExtensions must be an integer ≥ 0/,
+    );
     await expect(tuneLearningRate({ ...base, name: '' })).rejects.toThrow(/name must be a non-empty string/);
     await expect(tuneLearningRate({ ...base, problems: 0 })).rejects.toThrow(/problems must be a positive integer/);
   });
@@ -245,8 +249,24 @@ describe('tuneLearningRate refinement', () => {
     // f(θ) = ½ h ||θ||² with SGD: θ_T = (1 − lr·h)^T θ₀, minimised at lr = 1/h. With h = 2.5 the optimum 0.4
     // lies between the half-decade grid points 0.3 and 1.
     const family = quadraticFamily(2.5);
-    const coarse = await tuneLearningRate({ name: 'sgd', make: (lr) => sgd({ learningRate: lr }), family, problems: 2, steps: 5, seed: 1, refine: 0 });
-    const fine = await tuneLearningRate({ name: 'sgd', make: (lr) => sgd({ learningRate: lr }), family, problems: 2, steps: 5, seed: 1, refine: 2 });
+    const coarse = await tuneLearningRate({
+      name: 'sgd',
+      make: (lr) => sgd({ learningRate: lr }),
+      family,
+      problems: 2,
+      steps: 5,
+      seed: 1,
+      refine: 0,
+    });
+    const fine = await tuneLearningRate({
+      name: 'sgd',
+      make: (lr) => sgd({ learningRate: lr }),
+      family,
+      problems: 2,
+      steps: 5,
+      seed: 1,
+      refine: 2,
+    });
     expect(coarse.best).toBe(0.3);
     expect(fine.refined).toBeGreaterThan(0);
     expect(Math.abs(Math.log(fine.best / 0.4))).toBeLessThan(Math.abs(Math.log(coarse.best / 0.4)));

@@ -130,9 +130,7 @@ const DEFAULT_MAX_EXTENSIONS = 4;
  * keeps the one with the lowest score. While the best rate sits at an edge of the grid (and `extendEdges`),
  * the grid grows one half-decade in that direction, up to `maxExtensions` new rates.
  */
-export async function tuneLearningRate<B extends BatchData>(
-  options: TuneLearningRateOptions<B>,
-): Promise<TuneResult> {
+export async function tuneLearningRate<B extends BatchData>(options: TuneLearningRateOptions<B>): Promise<TuneResult> {
   const where = 'tuneLearningRate';
   if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
   const { name, make, family, problems, steps, seed, onProgress } = options;
@@ -230,9 +228,7 @@ export interface TunedBaseline extends TuneResult {
 }
 
 /** Tunes the learning rate of each baseline (other hyperparameters at their defaults) on the same problems. */
-export async function tuneBaselines<B extends BatchData>(
-  options: TuneBaselinesOptions<B>,
-): Promise<TunedBaseline[]> {
+export async function tuneBaselines<B extends BatchData>(options: TuneBaselinesOptions<B>): Promise<TunedBaseline[]> {
   if (options === null || typeof options !== 'object') throw new Error('tuneBaselines: options must be an object');
   const { names = BASELINE_NAMES, ...rest } = options;
   if (!Array.isArray(names) || names.length === 0) {

@@ -44,7 +44,11 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<st
       spec = specs[name];
     }
     if (!spec) {
-      throw new UsageError(`unknown flag --${name}; allowed flags: ${Object.keys(specs).map((k) => `--${k}`).join(', ')}`);
+      throw new UsageError(
+        `unknown flag --${name}; allowed flags: ${Object.keys(specs)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     }
     if (spec.type === 'boolean') {
       if (value === undefined) out[name] = !negated;
@@ -75,11 +79,15 @@ function convert(name: string, spec: FlagSpec, raw: string): FlagValue {
     }
     case 'integer': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--${name}: expected a whole number, got "${raw}"`);
+      if (raw.trim() === '' || !Number.isInteger(n))
+        throw new UsageError(`--${name}: expected a whole number, got "${raw}"`);
       return range(n);
     }
     case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
       if (spec.choices) {
         for (const it of items) {
           if (!spec.choices.includes(it)) {

@@ -17,13 +17,26 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   quickstart: {
-    summary: 'Meta-train an LSTM optimizer on quadratics and compare it with tuned baselines (the main job, a few minutes).',
+    summary:
+      'Meta-train an LSTM optimizer on quadratics and compare it with tuned baselines (the main job, a few minutes).',
     flags: QUICKSTART_FLAGS,
     run: runQuickstart,
   },
-  train: { summary: 'Meta-train a learned optimizer; checkpoints as it goes (--resume continues a killed run).', flags: TRAIN_FLAGS, run: runTrain },
-  eval: { summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.', flags: EVAL_FLAGS, run: runEvaluate },
-  compare: { summary: 'Tune the baselines\' learning rates, run learned optimizers beside them; table + JSON + SVG.', flags: COMPARE_FLAGS, run: runCompare },
+  train: {
+    summary: 'Meta-train a learned optimizer; checkpoints as it goes (--resume continues a killed run).',
+    flags: TRAIN_FLAGS,
+    run: runTrain,
+  },
+  eval: {
+    summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.',
+    flags: EVAL_FLAGS,
+    run: runEvaluate,
+  },
+  compare: {
+    summary: "Tune the baselines' learning rates, run learned optimizers beside them; table + JSON + SVG.",
+    flags: COMPARE_FLAGS,
+    run: runCompare,
+  },
   reproduce: {
     summary: 'Reproduce a paper experiment end to end and write its report (l2o reproduce mnist).',
     flags: REPRODUCE_FLAGS,
@@ -34,7 +47,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 
 function mainHelp(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
-  return `l2o — learned optimizers for TensorFlow.js\n\nUsage: l2o <command> [flags]   (l2o <command> --help for its flags)\n\nCommands:\n${Object.entries(COMMANDS)
+  return `l2o — learned optimizers for TensorFlow.js\n\nUsage: l2o <command> [flags]   (l2o <command> --help for its flags)\n\nCommands:\n${Object.entries(
+    COMMANDS,
+  )
     .map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`)
     .join('\n')}\n\nEnvironment: L2O_BACKEND=node|wasm|cpu forces a backend (default: the fastest available).\n`;
 }
@@ -65,7 +80,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const backend = parseBackend(str(flags['backend']), '--backend');
   if (name === 'info') {
-    await runInfo(backend === 'auto' && process.env['L2O_BACKEND'] ? parseBackend(process.env['L2O_BACKEND'], 'L2O_BACKEND') : backend);
+    await runInfo(
+      backend === 'auto' && process.env['L2O_BACKEND']
+        ? parseBackend(process.env['L2O_BACKEND'], 'L2O_BACKEND')
+        : backend,
+    );
     return 0;
   }
   const info = await initEngine(backend === 'auto' ? undefined : backend);
@@ -86,7 +105,8 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`l2o: error: ${msg}\n`);
-    if (!(err instanceof UsageError) && process.env['L2O_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (!(err instanceof UsageError) && process.env['L2O_DEBUG'] && err instanceof Error)
+      process.stderr.write(`${err.stack}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

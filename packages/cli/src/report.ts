@@ -14,7 +14,9 @@ export interface ReportExtras {
 export function writeEvaluationReport(outDir: string, result: EvaluationResult, extras: ReportExtras): string[] {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
-  const steps = [...new Set([Math.min(result.steps, 20), Math.floor(result.steps / 2), result.steps])].filter((s) => s > 0).sort((a, b) => a - b);
+  const steps = [...new Set([Math.min(result.steps, 20), Math.floor(result.steps / 2), result.steps])]
+    .filter((s) => s > 0)
+    .sort((a, b) => a - b);
   const jsonPath = join(dir, 'result.json');
   const svgPath = join(dir, 'loss-curves.svg');
   const mdPath = join(dir, 'report.md');

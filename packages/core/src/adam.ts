@@ -55,7 +55,13 @@ export function adam(options: AdamOptions): Optimizer<AdamState> {
       ['epsilon', eps, undefined],
     ]),
     init(params): AdamState {
-      return tf.tidy(() => ({ m: zerosLikeMap(params), v: zerosLikeMap(params), step: 0, beta1Power: 1, beta2Power: 1 }));
+      return tf.tidy(() => ({
+        m: zerosLikeMap(params),
+        v: zerosLikeMap(params),
+        step: 0,
+        beta1Power: 1,
+        beta2Power: 1,
+      }));
     },
     update(grads, state) {
       assertSameKeys(grads, state.m, 'adam.update');

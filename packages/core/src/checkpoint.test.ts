@@ -16,21 +16,43 @@ function bitsOf(t: tf.Tensor): number[] {
 }
 
 function mapBits(m: TensorMap): Record<string, number[]> {
-  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, bitsOf(m[k]!)]));
+  return Object.fromEntries(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, bitsOf(m[k]!)]),
+  );
 }
 
 function sample(): MetaCheckpoint {
   return {
     epoch: 12,
-    phi: { w: tf.tensor2d([[1.5, -0, 3e-39], [Math.PI, -2, 1e30]]), b: tf.scalar(0.1) },
+    phi: {
+      w: tf.tensor2d([
+        [1.5, -0, 3e-39],
+        [Math.PI, -2, 1e30],
+      ]),
+      b: tf.scalar(0.1),
+    },
     metaState: {
-      m: { w: tf.tensor2d([[1, 2, 3], [4, 5, 6]]), b: tf.scalar(-0.25) },
+      m: {
+        w: tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        b: tf.scalar(-0.25),
+      },
       v: { w: tf.zeros([2, 3]), b: tf.scalar(1e-8) },
       step: 24,
       beta1Power: Math.fround(0.9 ** 24),
       beta2Power: Math.fround(0.999 ** 24),
     },
-    best: { w: tf.tensor2d([[0.5, 0.25, 0.125], [1, 2, 4]]), b: tf.scalar(7) },
+    best: {
+      w: tf.tensor2d([
+        [0.5, 0.25, 0.125],
+        [1, 2, 4],
+      ]),
+      b: tf.scalar(7),
+    },
     bestEpoch: 0,
     bestValidation: Number.POSITIVE_INFINITY,
     history: [
@@ -172,9 +194,13 @@ describe('writeCheckpoint / readCheckpoint', () => {
     expect(() => readCheckpoint(reframed((j) => delete j['epoch']))).toThrow(/"epoch"/);
     expect(() => readCheckpoint(reframed((j) => (j['skippedUnrolls'] = 'many')))).toThrow(/"skippedUnrolls"/);
     expect(() => readCheckpoint(reframed((j) => (j['history'] = 3)))).toThrow(/"history"/);
-    expect(() => readCheckpoint(reframed((j) => (j['history'] = [{ epoch: 1, metaLoss: 'x' }])))).toThrow(/history\[0\]\.metaLoss/);
+    expect(() => readCheckpoint(reframed((j) => (j['history'] = [{ epoch: 1, metaLoss: 'x' }])))).toThrow(
+      /history\[0\]\.metaLoss/,
+    );
     expect(() => readCheckpoint(reframed((j) => (j['fingerprint'] = null)))).toThrow(/"fingerprint"/);
-    expect(() => readCheckpoint(reframed((j) => delete (j['tensors'] as Record<string, JsonValue>)['best']))).toThrow(/best/);
+    expect(() => readCheckpoint(reframed((j) => delete (j['tensors'] as Record<string, JsonValue>)['best']))).toThrow(
+      /best/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -23,7 +23,11 @@ const CHECKPOINT_VERSION = 1;
 
 /** Writes a checkpoint atomically: a crash leaves either the previous complete file or the new one. */
 export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
-  const { json: tensors, bytes } = encodeContainer({ phi: { ...ck.phi }, metaState: ck.metaState, best: { ...ck.best } });
+  const { json: tensors, bytes } = encodeContainer({
+    phi: { ...ck.phi },
+    metaState: ck.metaState,
+    best: { ...ck.best },
+  });
   const json: JsonValue = {
     kind: CHECKPOINT_KIND,
     version: CHECKPOINT_VERSION,
@@ -80,16 +84,23 @@ function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown)
 export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
   // A Node Buffer (what readFileSync returns) is a view into a shared pool and its slice() is a view too; the
   // codec reads tensors from `slice().buffer` at offset 0, so hand it a plain Uint8Array of its own.
-  const own = Object.getPrototypeOf(data) === Uint8Array.prototype && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
-    ? data
-    : new Uint8Array(data);
+  const own =
+    Object.getPrototypeOf(data) === Uint8Array.prototype &&
+    data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength
+      ? data
+      : new Uint8Array(data);
   const { json, bytes } = unpackBinaryFile(own);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('checkpoint: not an l2o checkpoint');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new Error('checkpoint: not an l2o checkpoint');
   const o = json as Record<string, unknown>;
-  if (o['kind'] !== CHECKPOINT_KIND) throw new Error(`checkpoint: not an l2o meta-training checkpoint (kind ${String(o['kind'])})`);
+  if (o['kind'] !== CHECKPOINT_KIND)
+    throw new Error(`checkpoint: not an l2o meta-training checkpoint (kind ${String(o['kind'])})`);
   const version = field<number>(o, 'version', (v) => typeof v === 'number', 'a number');
   if (version > CHECKPOINT_VERSION) {
-    throw new Error(`checkpoint: written by a newer l2o (version ${version}); this l2o reads up to ${CHECKPOINT_VERSION}`);
+    throw new Error(
+      `checkpoint: written by a newer l2o (version ${version}); this l2o reads up to ${CHECKPOINT_VERSION}`,
+    );
   }
   const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
   const isInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -106,7 +117,10 @@ export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
     'an object',
   );
-  const decoded = decodeContainer(field<JsonValue>(o, 'tensors', (v) => typeof v === 'object' && v !== null, 'an object'), bytes);
+  const decoded = decodeContainer(
+    field<JsonValue>(o, 'tensors', (v) => typeof v === 'object' && v !== null, 'an object'),
+    bytes,
+  );
   const parts = decoded as { phi?: unknown; metaState?: unknown; best?: unknown };
   const isTensorMap = (v: unknown): boolean =>
     typeof v === 'object' && v !== null && Object.values(v).every((t) => t instanceof tf.Tensor);

@@ -74,7 +74,12 @@ describe('encodeContainer / decodeContainer', () => {
   });
 
   it('aligns every tensor offset to 4 bytes', () => {
-    const c = [tf.tensor([true], [1], 'bool'), tf.tensor([1.5]), tf.tensor([1, 0, 1], [3], 'bool'), tf.tensor([7], [1], 'int32')];
+    const c = [
+      tf.tensor([true], [1], 'bool'),
+      tf.tensor([1.5]),
+      tf.tensor([1, 0, 1], [3], 'bool'),
+      tf.tensor([7], [1], 'int32'),
+    ];
     const { json, bytes } = encodeContainer(c);
     const offsets = (json as { $tensor: { offset: number } }[]).map((r) => r.$tensor.offset);
     expect(offsets).toEqual([0, 4, 8, 12]);
@@ -91,9 +96,13 @@ describe('encodeContainer / decodeContainer', () => {
     const before = tf.memory().numTensors;
     const ref = (o: object) => ({ $tensor: { shape: [2], dtype: 'float32', offset: 0, length: 8, ...o } });
     const bytes = new Uint8Array(8);
-    expect(() => decodeContainer({ ok: ref({}), a: ref({ offset: 4 }) }, bytes)).toThrow(/\$\.a.*outside the 8-byte blob/);
+    expect(() => decodeContainer({ ok: ref({}), a: ref({ offset: 4 }) }, bytes)).toThrow(
+      /\$\.a.*outside the 8-byte blob/,
+    );
     expect(() => decodeContainer({ a: ref({ length: 4 }) }, bytes)).toThrow(/\$\.a.*length 4 does not match/);
-    expect(() => decodeContainer({ a: ref({ dtype: 'float64' }) }, bytes)).toThrow(/dtype must be one of float32, int32, bool/);
+    expect(() => decodeContainer({ a: ref({ dtype: 'float64' }) }, bytes)).toThrow(
+      /dtype must be one of float32, int32, bool/,
+    );
     expect(() => decodeContainer({ a: ref({ shape: [-2] }) }, bytes)).toThrow(/shape must be/);
     expect(() => decodeContainer({ $tensor: 1, b: 2 }, bytes)).toThrow(/keys starting with "\$"/);
     expect(tf.memory().numTensors).toBe(before);

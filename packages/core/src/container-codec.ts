@@ -143,7 +143,8 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
     };
     if (!isPlainObject(ref)) return bad('must be an object {shape, dtype, offset, length}');
     const { shape, dtype, offset, length } = ref;
-    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) return bad('shape must be an array of non-negative integers');
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt))
+      return bad('shape must be an array of non-negative integers');
     if (typeof dtype !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
       return bad(`dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
     }
@@ -152,10 +153,14 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
     const d = dtype as CodecDtype;
     const n = (shape as number[]).reduce((a, b) => a * b, 1);
     if (length !== n * bytesPerElement(d)) {
-      return bad(`length ${length} does not match shape [${shape.join(',')}] of ${d} (${n * bytesPerElement(d)} bytes)`);
+      return bad(
+        `length ${length} does not match shape [${shape.join(',')}] of ${d} (${n * bytesPerElement(d)} bytes)`,
+      );
     }
     if (offset + length > bytes.length) {
-      return bad(`bytes [${offset}, ${offset + length}) lie outside the ${bytes.length}-byte blob (corrupt or truncated)`);
+      return bad(
+        `bytes [${offset}, ${offset + length}) lie outside the ${bytes.length}-byte blob (corrupt or truncated)`,
+      );
     }
     // A copy into a fresh Uint8Array: `bytes` may be a Node Buffer whose slice() is a view into a shared pool.
     const raw = Uint8Array.prototype.slice.call(bytes, offset, offset + length);
@@ -290,7 +295,9 @@ export function unpackBinaryFile(data: Uint8Array): { json: JsonValue; bytes: Ui
   }
   let json: JsonValue;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(HEADER_BYTES, HEADER_BYTES + jsonLength))) as JsonValue;
+    json = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(HEADER_BYTES, HEADER_BYTES + jsonLength)),
+    ) as JsonValue;
   } catch (e) {
     throw new Error(`${where}: corrupt file: invalid JSON header (${e instanceof Error ? e.message : String(e)})`);
   }

@@ -141,7 +141,10 @@ describe('evaluate', () => {
       const x0 = s.init.normal();
       return Array.from({ length: steps + 1 }, (_, t) => (a / 2) * x0 * x0 * (1 - lr * a) ** (2 * t));
     });
-    expectClose(curve.finalLosses, perProblem.map((row) => row[steps]!));
+    expectClose(
+      curve.finalLosses,
+      perProblem.map((row) => row[steps]!),
+    );
     const means = Array.from({ length: steps + 1 }, (_, t) => hand(perProblem.map((row) => row[t]!)).mean);
     expectClose(curve.mean, means);
   });
@@ -166,7 +169,11 @@ describe('evaluate', () => {
       [res.curves[0]!, sgdRows],
       [res.curves[1]!, momRows],
     ] as const) {
-      expectClose(curve.finalLosses, rows.map((row) => row[steps]!), 1e-4);
+      expectClose(
+        curve.finalLosses,
+        rows.map((row) => row[steps]!),
+        1e-4,
+      );
       for (let t = 0; t <= steps; t++) {
         const h = hand(rows.map((row) => row[t]!));
         expect(curve.mean[t]).toBeCloseTo(h.mean, 4);
@@ -311,9 +318,9 @@ describe('evaluate', () => {
     await expect(
       evaluate({ ...base, optimizers: [{ name: 'x', optimizer: {} as unknown as Optimizer }] }),
     ).rejects.toThrow(/optimizers\[0\]\.optimizer must be an Optimizer/);
-    await expect(
-      evaluate({ ...base, family: {} as unknown as OptimizeeFamily<tf.Scalar> }),
-    ).rejects.toThrow(/family must be an OptimizeeFamily/);
+    await expect(evaluate({ ...base, family: {} as unknown as OptimizeeFamily<tf.Scalar> })).rejects.toThrow(
+      /family must be an OptimizeeFamily/,
+    );
   });
 });
 
@@ -342,7 +349,15 @@ describe('summarise and quantile', () => {
     expect(quantile([1, Infinity, Infinity], 0.75)).toBe(Infinity);
     expect(quantile([1, 2, Infinity, 4], 1)).toBe(Infinity);
     expect(quantile([-Infinity, 2, 3], 0)).toBe(-Infinity);
-    const c = summarise('x', [[1, NaN], [3, 2], [Infinity, 4]], 1);
+    const c = summarise(
+      'x',
+      [
+        [1, NaN],
+        [3, 2],
+        [Infinity, 4],
+      ],
+      1,
+    );
     expect(c.mean[0]).toBe(Infinity);
     expect(c.std[0]).toBeNaN();
     expect(c.median[0]).toBe(3);

@@ -279,7 +279,8 @@ function validateOptions<B extends BatchData>(opts: EvaluateOptions<B>): void {
     if (!e || typeof e.name !== 'string' || e.name.length === 0) {
       throw new Error(`evaluate: optimizers[${i}].name must be a non-empty string`);
     }
-    if (names.has(e.name)) throw new Error(`evaluate: optimizers[${i}].name "${e.name}" is used twice; names must be unique`);
+    if (names.has(e.name))
+      throw new Error(`evaluate: optimizers[${i}].name "${e.name}" is used twice; names must be unique`);
     names.add(e.name);
     const opt = e.optimizer as Partial<Optimizer> | undefined;
     if (!opt || typeof opt.init !== 'function' || typeof opt.update !== 'function') {

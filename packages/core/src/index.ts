@@ -79,7 +79,12 @@ export {
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
 export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';
-export { partitionOptimizer, partitionLearned, partitionLearnedFromConfig, splitPartitionMetaParams } from './partition.js';
+export {
+  partitionOptimizer,
+  partitionLearned,
+  partitionLearnedFromConfig,
+  splitPartitionMetaParams,
+} from './partition.js';
 export { residualLearned, residualLearnedFromConfig } from './residual.js';
 export type { ResidualOptions, ResidualConfig, ResidualState } from './residual.js';
 export type {

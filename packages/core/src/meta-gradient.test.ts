@@ -121,7 +121,9 @@ describe('unrollMetaGradient (exact form with constant optimizee gradients)', ()
   it('rejects mismatched weights', () => {
     const phi = tinyLearned.initMetaParams(Rng.seeded(0));
     const theta = { x: tf.zeros([3]) };
-    expect(() => unrollMetaGradient(tinyLearned, phi, theta, { m: tf.zeros([3]) }, [theta, theta], [1, 1])).toThrow(/weights/);
+    expect(() => unrollMetaGradient(tinyLearned, phi, theta, { m: tf.zeros([3]) }, [theta, theta], [1, 1])).toThrow(
+      /weights/,
+    );
     disposeMap(phi);
   });
 });

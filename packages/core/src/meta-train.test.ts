@@ -15,7 +15,11 @@ function sgd(lr: number): Optimizer<Record<string, never>> {
   return {
     name: `sgd(${lr})`,
     init: () => ({}),
-    update: (grads) => tf.tidy(() => ({ updates: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -lr)])), state: {} })),
+    update: (grads) =>
+      tf.tidy(() => ({
+        updates: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -lr)])),
+        state: {},
+      })),
   };
 }
 
@@ -29,7 +33,11 @@ function bits(map: TensorMap): Record<string, number[]> {
 }
 
 function values(map: TensorMap): Record<string, number> {
-  return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]!.dataSync()[0]!]));
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((k) => [k, map[k]!.dataSync()[0]!]),
+  );
 }
 
 function disposeResult(r: MetaTrainResult): void {
@@ -129,7 +137,12 @@ describe('metaTrain', () => {
       expect(first.epochsDone).toBe(stopAfter);
       disposeResult(first);
       const events: MetaTrainProgress[] = [];
-      const second = await metaTrain({ ...opts, checkpointPath: path, resume: true, onProgress: (e) => events.push(e) });
+      const second = await metaTrain({
+        ...opts,
+        checkpointPath: path,
+        resume: true,
+        onProgress: (e) => events.push(e),
+      });
       expect(events[0]).toMatchObject({ kind: 'resumed', epoch: stopAfter });
       expect(events.filter((e) => e.kind === 'epoch').map((e) => e.epoch)).toEqual(
         Array.from({ length: 7 - stopAfter }, (_, i) => stopAfter + 1 + i),
@@ -148,8 +161,16 @@ describe('metaTrain', () => {
 
   it('cosine meta-learning-rate schedule: differs from constant, equals constant with floor 1, resumes exactly', async () => {
     const constant = await metaTrain(small({ seed: 9 }));
-    const cosine = await metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'cosine', metaLearningRateFloor: 0.1 });
-    const flat = await metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'cosine', metaLearningRateFloor: 1 });
+    const cosine = await metaTrain({
+      ...small({ seed: 9 }),
+      metaLearningRateSchedule: 'cosine',
+      metaLearningRateFloor: 0.1,
+    });
+    const flat = await metaTrain({
+      ...small({ seed: 9 }),
+      metaLearningRateSchedule: 'cosine',
+      metaLearningRateFloor: 1,
+    });
     expect(bits(cosine.lastMetaParams)).not.toEqual(bits(constant.lastMetaParams));
     expect(bits(flat.lastMetaParams)).toEqual(bits(constant.lastMetaParams));
     const dir = mkdtempSync(join(tmpdir(), 'l2o-cosine-'));
@@ -165,7 +186,9 @@ describe('metaTrain', () => {
     });
     const second = await metaTrain({ ...opts, resume: true });
     expect(bits(second.lastMetaParams)).toEqual(bits(cosine.lastMetaParams));
-    await expect(metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'linear' as 'cosine' })).rejects.toThrow(/allowed values: constant, cosine/);
+    await expect(metaTrain({ ...small({ seed: 9 }), metaLearningRateSchedule: 'linear' as 'cosine' })).rejects.toThrow(
+      /allowed values: constant, cosine/,
+    );
     for (const r of [constant, cosine, flat, first, second]) disposeResult(r);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -174,13 +197,21 @@ describe('metaTrain', () => {
     const path = join(dir, 'refuse.l2ock');
     const r = await metaTrain(small({ epochs: 1, validateEvery: 1, checkpointPath: path }));
     disposeResult(r);
-    await expect(metaTrain(small({ horizon: 20, checkpointPath: path, resume: true }))).rejects.toThrow(/different run.*horizon/);
-    await expect(metaTrain(small({ seed: 8, checkpointPath: path, resume: true }))).rejects.toThrow(/different run.*seed/);
-    await expect(metaTrain(small({ lossWeights: new Array<number>(10).fill(2), checkpointPath: path, resume: true }))).rejects.toThrow(
-      /different run.*lossWeights/,
+    await expect(metaTrain(small({ horizon: 20, checkpointPath: path, resume: true }))).rejects.toThrow(
+      /different run.*horizon/,
     );
-    await expect(metaTrain(small({ metaLearningRate: 0.5, checkpointPath: path, resume: true }))).rejects.toThrow(/different run.*metaOptimizer/);
-    await expect(metaTrain(small({ runInfo: { dataset: 'x' }, checkpointPath: path, resume: true }))).rejects.toThrow(/different run.*dataset/);
+    await expect(metaTrain(small({ seed: 8, checkpointPath: path, resume: true }))).rejects.toThrow(
+      /different run.*seed/,
+    );
+    await expect(
+      metaTrain(small({ lossWeights: new Array<number>(10).fill(2), checkpointPath: path, resume: true })),
+    ).rejects.toThrow(/different run.*lossWeights/);
+    await expect(metaTrain(small({ metaLearningRate: 0.5, checkpointPath: path, resume: true }))).rejects.toThrow(
+      /different run.*metaOptimizer/,
+    );
+    await expect(metaTrain(small({ runInfo: { dataset: 'x' }, checkpointPath: path, resume: true }))).rejects.toThrow(
+      /different run.*dataset/,
+    );
   });
 
   it('leaks no tensors over a whole run, including a checkpointed stop and resume', async () => {
@@ -223,7 +254,9 @@ describe('metaTrain', () => {
           init: (params) => ({ m: opt.init(params), scale: tf.scalar(1) }),
           update: (grads, state, params) => {
             const s = opt.update(grads, state.m, params);
-            const updates = tf.tidy(() => Object.fromEntries(Object.entries(s.updates).map(([k, u]) => [k, tf.mul(u, state.scale)])));
+            const updates = tf.tidy(() =>
+              Object.fromEntries(Object.entries(s.updates).map(([k, u]) => [k, tf.mul(u, state.scale)])),
+            );
             disposeMap(s.updates);
             return { updates, state: { m: s.state, scale: state.scale } };
           },
@@ -246,7 +279,9 @@ describe('metaTrain', () => {
     await expect(metaTrain(small({ unroll: 0 }))).rejects.toThrow(/unroll/);
     await expect(metaTrain(small({ lossWeights: [1, 1, 1] }))).rejects.toThrow(/lossWeights.*10/);
     await expect(metaTrain(small({ lossWeights: [1, 1, 1, 1, 1, 1, 1, 1, 1, NaN] }))).rejects.toThrow(/lossWeights/);
-    await expect(metaTrain(small({ validationMetric: 'median' as 'mean' }))).rejects.toThrow(/validationMetric.*mean, final/);
+    await expect(metaTrain(small({ validationMetric: 'median' as 'mean' }))).rejects.toThrow(
+      /validationMetric.*mean, final/,
+    );
     await expect(metaTrain(small({ validateEvery: -1 }))).rejects.toThrow(/validateEvery/);
     await expect(metaTrain(small({ validationProblems: 0 }))).rejects.toThrow(/validationProblems/);
     await expect(metaTrain(small({ seed: NaN }))).rejects.toThrow(/seed/);
@@ -285,7 +320,10 @@ describe('metaTrain', () => {
       validationProblems: 2,
     };
     const skippedSeen: number[] = [];
-    const res = await metaTrain({ ...opts, onProgress: (e) => e.kind === 'epoch' && skippedSeen.push(e.skippedUnrolls) });
+    const res = await metaTrain({
+      ...opts,
+      onProgress: (e) => e.kind === 'epoch' && skippedSeen.push(e.skippedUnrolls),
+    });
     expect(res.skippedUnrolls).toBe(3 * 4);
     expect(skippedSeen).toEqual([3, 6, 9, 12]);
     const last = values(res.lastMetaParams);
@@ -293,13 +331,20 @@ describe('metaTrain', () => {
     // The finite unroll of every epoch still moved φ (Adam's first step moves every coordinate by ≈ lr).
     expect(Math.abs(last['a']! - 0.05)).toBeGreaterThan(0.03);
     expect(res.history.every((h) => Number.isNaN(h.metaLoss))).toBe(true);
-    expect(res.history.filter((h) => h.validation !== undefined).every((h) => Number.isFinite(h.validation))).toBe(true);
+    expect(res.history.filter((h) => h.validation !== undefined).every((h) => Number.isFinite(h.validation))).toBe(
+      true,
+    );
 
     // The same run stopped after epoch 1 and resumed: the NaN meta-losses survive the checkpoint.
     const path = join(dir, 'nan.l2ock');
     const ctl = new AbortController();
     disposeResult(
-      await metaTrain({ ...opts, checkpointPath: path, signal: ctl.signal, onProgress: (e) => e.kind === 'epoch' && e.epoch === 1 && ctl.abort() }),
+      await metaTrain({
+        ...opts,
+        checkpointPath: path,
+        signal: ctl.signal,
+        onProgress: (e) => e.kind === 'epoch' && e.epoch === 1 && ctl.abort(),
+      }),
     );
     const resumed = await metaTrain({ ...opts, checkpointPath: path, resume: true });
     expect(resumed.skippedUnrolls).toBe(12);

@@ -102,7 +102,6 @@ export interface MetaTrainResult {
   readonly skippedUnrolls: number;
 }
 
-
 /** A short, exact-enough identifier of the loss weights for the resume fingerprint. */
 function lossWeightsDigest(w: readonly number[]): string {
   const bytes = new Uint8Array(Float64Array.from(w).buffer);
@@ -178,7 +177,10 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     unroll,
     seed,
     // Everything else that changes φ's trajectory or what "best" means must match on resume too.
-    metaOptimizer: schedule === 'cosine' && !options.metaOptimizer ? `cosine(${baseMetaLr}→×${floor} over ${options.epochs} epochs)` : metaOptimizer.name,
+    metaOptimizer:
+      schedule === 'cosine' && !options.metaOptimizer
+        ? `cosine(${baseMetaLr}→×${floor} over ${options.epochs} epochs)`
+        : metaOptimizer.name,
     lossWeights: lossWeightsDigest(weights),
     validationFamily: validationFamily.name,
     validationProblems,
@@ -220,7 +222,9 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     priorSeconds = ck.wallSeconds;
     skipped = ck.skippedUnrolls;
   } else {
-    phi = options.initialMetaParams ? cloneMap(options.initialMetaParams) : learned.initMetaParams(Rng.seeded(seed, -1));
+    phi = options.initialMetaParams
+      ? cloneMap(options.initialMetaParams)
+      : learned.initMetaParams(Rng.seeded(seed, -1));
     metaState = metaOptimizer.init(phi);
     best = cloneMap(phi);
   }
@@ -268,127 +272,125 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   let epoch = startEpoch;
   let stopped = false;
   const epochTimes: number[] = [];
-  {
-    if (startEpoch === 0 && !resumeFrom) {
-      // Validate the initial φ so that "best" is never worse than where training started.
-      bestValidation = await validate();
-      if (!Number.isFinite(bestValidation)) bestValidation = Number.POSITIVE_INFINITY;
-      bestEpoch = 0;
-      emit({ kind: 'validation', epoch: 0, validation: bestValidation, bestValidation, bestEpoch });
-    }
-    for (; epoch < epochs; ) {
-      if (options.signal?.aborted) {
-        stopped = true;
-        break;
-      }
-      const te = performance.now();
-      metaOptimizer = metaOptimizerAt(epoch);
-      const rng = Rng.seeded(seed, epoch);
-      const task = family.sample(rng.fork());
-      const initRng = rng.fork();
-      const batchRng = rng.fork();
-      let theta = task.init(initRng);
-      let state = learned.withMetaParams(phi).init(theta);
-      let batch = task.sampleBatch(batchRng);
-      let first = lossAndGrad(task, theta, batch);
-      disposeBatch(batch);
-      first.loss.dispose();
-      let grads: TensorMap = first.grads;
-      let lossSum = 0;
-      let lossCount = 0;
-      for (let u = 0; u < horizon / unroll; u++) {
-        const opt = learned.withMetaParams(phi);
-        const thetaStart = theta;
-        const stateStart = state;
-        const gradSeq: TensorMap[] = [grads];
-        const losses: tf.Scalar[] = [];
-        // A learned optimizer may run the whole unroll through a fused kernel (forward saving its activations,
-        // then an exact hand-written backward); it returns undefined where it cannot.
-        const fused = options.fused === false ? undefined : learned.beginFusedUnroll?.(phi, stateStart);
-        for (let k = 0; k < unroll; k++) {
-          const step = tf.tidy(() => {
-            if (fused) return { theta: addMaps(theta, fused.step(gradSeq[k]!, theta)), state };
-            const s = opt.update(gradSeq[k]!, state, theta);
-            return { theta: addMaps(theta, s.updates), state: s.state };
-          });
-          if (theta !== thetaStart) disposeMap(theta);
-          // An optimizer may hand a state tensor through unchanged: never dispose what the new state holds.
-          if (state !== stateStart) disposeExcept(state, step.state);
-          theta = step.theta;
-          state = step.state;
-          batch = task.sampleBatch(batchRng);
-          const lg = lossAndGrad(task, theta, batch);
-          disposeBatch(batch);
-          losses.push(lg.loss);
-          gradSeq.push(lg.grads);
-        }
-        if (fused) state = fused.state();
-        const w = weights.slice(u * unroll, (u + 1) * unroll);
-        // With every weight of the unroll zero the meta-loss does not depend on φ: its gradient is 0 (tf.grads
-        // would throw, finding no path from φ to the surrogate).
-        const metaGrad = w.every((x) => x === 0)
-          ? tf.tidy(() => Object.fromEntries(Object.entries(phi).map(([k, t]) => [k, tf.zerosLike(t)])))
-          : fused
-            ? fused.metaGradient(gradSeq, w)
-            : unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
-        fused?.dispose();
-        const stacked = tf.stack(losses);
-        const lossValues = stacked.dataSync() as Float32Array;
-        tf.dispose([stacked, ...losses]);
-        for (const v of lossValues) {
-          lossSum += v;
-          lossCount++;
-        }
-        const allFinite = tf.tidy(() => tf.all(tf.isFinite(tf.stack(Object.values(metaGrad).map((g) => tf.sum(g))))));
-        const finite = allFinite.dataSync()[0] === 1;
-        allFinite.dispose();
-        if (finite) {
-          const ms = tf.tidy(() => metaOptimizer.update(metaGrad, metaState, phi));
-          const next = tf.tidy(() => addMaps(phi, ms.updates));
-          disposeMap(ms.updates);
-          if (phi !== best) disposeMap(phi);
-          disposeExcept(metaState, ms.state);
-          phi = next;
-          metaState = ms.state;
-        } else {
-          skipped++;
-        }
-        disposeMap(metaGrad);
-        if (thetaStart !== theta) disposeMap(thetaStart);
-        if (stateStart !== state) disposeExcept(stateStart, state);
-        grads = gradSeq[unroll]!;
-        for (let k = 0; k < unroll; k++) disposeMap(gradSeq[k]);
-      }
-      disposeMap(grads);
-      disposeMap(theta);
-      tf.dispose(state);
-      task.dispose?.();
-      epoch++;
-      const metaLoss = lossSum / Math.max(1, lossCount);
-      const entry: { epoch: number; metaLoss: number; validation?: number } = { epoch, metaLoss };
-      epochTimes.push((performance.now() - te) / 1000);
-      const recent = epochTimes.slice(-20);
-      const perEpoch = recent.reduce((a, b) => a + b, 0) / recent.length;
-      emit({ kind: 'epoch', epoch, metaLoss, bestValidation, bestEpoch, etaSeconds: perEpoch * (epochs - epoch) });
-      if (epoch % validateEvery === 0 || epoch === epochs) {
-        const v = await validate();
-        entry.validation = v;
-        if (Number.isFinite(v) && v < bestValidation) {
-          bestValidation = v;
-          bestEpoch = epoch;
-          disposeMap(best);
-          best = cloneMap(phi);
-        }
-        emit({ kind: 'validation', epoch, validation: v, bestValidation, bestEpoch });
-        history.push(entry);
-        save(epoch);
-      } else {
-        history.push(entry);
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-    if (stopped) save(epoch);
+  if (startEpoch === 0 && !resumeFrom) {
+    // Validate the initial φ so that "best" is never worse than where training started.
+    bestValidation = await validate();
+    if (!Number.isFinite(bestValidation)) bestValidation = Number.POSITIVE_INFINITY;
+    bestEpoch = 0;
+    emit({ kind: 'validation', epoch: 0, validation: bestValidation, bestValidation, bestEpoch });
   }
+  for (; epoch < epochs; ) {
+    if (options.signal?.aborted) {
+      stopped = true;
+      break;
+    }
+    const te = performance.now();
+    metaOptimizer = metaOptimizerAt(epoch);
+    const rng = Rng.seeded(seed, epoch);
+    const task = family.sample(rng.fork());
+    const initRng = rng.fork();
+    const batchRng = rng.fork();
+    let theta = task.init(initRng);
+    let state = learned.withMetaParams(phi).init(theta);
+    let batch = task.sampleBatch(batchRng);
+    const first = lossAndGrad(task, theta, batch);
+    disposeBatch(batch);
+    first.loss.dispose();
+    let grads: TensorMap = first.grads;
+    let lossSum = 0;
+    let lossCount = 0;
+    for (let u = 0; u < horizon / unroll; u++) {
+      const opt = learned.withMetaParams(phi);
+      const thetaStart = theta;
+      const stateStart = state;
+      const gradSeq: TensorMap[] = [grads];
+      const losses: tf.Scalar[] = [];
+      // A learned optimizer may run the whole unroll through a fused kernel (forward saving its activations,
+      // then an exact hand-written backward); it returns undefined where it cannot.
+      const fused = options.fused === false ? undefined : learned.beginFusedUnroll?.(phi, stateStart);
+      for (let k = 0; k < unroll; k++) {
+        const step = tf.tidy(() => {
+          if (fused) return { theta: addMaps(theta, fused.step(gradSeq[k]!, theta)), state };
+          const s = opt.update(gradSeq[k]!, state, theta);
+          return { theta: addMaps(theta, s.updates), state: s.state };
+        });
+        if (theta !== thetaStart) disposeMap(theta);
+        // An optimizer may hand a state tensor through unchanged: never dispose what the new state holds.
+        if (state !== stateStart) disposeExcept(state, step.state);
+        theta = step.theta;
+        state = step.state;
+        batch = task.sampleBatch(batchRng);
+        const lg = lossAndGrad(task, theta, batch);
+        disposeBatch(batch);
+        losses.push(lg.loss);
+        gradSeq.push(lg.grads);
+      }
+      if (fused) state = fused.state();
+      const w = weights.slice(u * unroll, (u + 1) * unroll);
+      // With every weight of the unroll zero the meta-loss does not depend on φ: its gradient is 0 (tf.grads
+      // would throw, finding no path from φ to the surrogate).
+      const metaGrad = w.every((x) => x === 0)
+        ? tf.tidy(() => Object.fromEntries(Object.entries(phi).map(([k, t]) => [k, tf.zerosLike(t)])))
+        : fused
+          ? fused.metaGradient(gradSeq, w)
+          : unrollMetaGradient(learned, phi, thetaStart, stateStart, gradSeq, w);
+      fused?.dispose();
+      const stacked = tf.stack(losses);
+      const lossValues = stacked.dataSync() as Float32Array;
+      tf.dispose([stacked, ...losses]);
+      for (const v of lossValues) {
+        lossSum += v;
+        lossCount++;
+      }
+      const allFinite = tf.tidy(() => tf.all(tf.isFinite(tf.stack(Object.values(metaGrad).map((g) => tf.sum(g))))));
+      const finite = allFinite.dataSync()[0] === 1;
+      allFinite.dispose();
+      if (finite) {
+        const ms = tf.tidy(() => metaOptimizer.update(metaGrad, metaState, phi));
+        const next = tf.tidy(() => addMaps(phi, ms.updates));
+        disposeMap(ms.updates);
+        if (phi !== best) disposeMap(phi);
+        disposeExcept(metaState, ms.state);
+        phi = next;
+        metaState = ms.state;
+      } else {
+        skipped++;
+      }
+      disposeMap(metaGrad);
+      if (thetaStart !== theta) disposeMap(thetaStart);
+      if (stateStart !== state) disposeExcept(stateStart, state);
+      grads = gradSeq[unroll]!;
+      for (let k = 0; k < unroll; k++) disposeMap(gradSeq[k]);
+    }
+    disposeMap(grads);
+    disposeMap(theta);
+    tf.dispose(state);
+    task.dispose?.();
+    epoch++;
+    const metaLoss = lossSum / Math.max(1, lossCount);
+    const entry: { epoch: number; metaLoss: number; validation?: number } = { epoch, metaLoss };
+    epochTimes.push((performance.now() - te) / 1000);
+    const recent = epochTimes.slice(-20);
+    const perEpoch = recent.reduce((a, b) => a + b, 0) / recent.length;
+    emit({ kind: 'epoch', epoch, metaLoss, bestValidation, bestEpoch, etaSeconds: perEpoch * (epochs - epoch) });
+    if (epoch % validateEvery === 0 || epoch === epochs) {
+      const v = await validate();
+      entry.validation = v;
+      if (Number.isFinite(v) && v < bestValidation) {
+        bestValidation = v;
+        bestEpoch = epoch;
+        disposeMap(best);
+        best = cloneMap(phi);
+      }
+      emit({ kind: 'validation', epoch, validation: v, bestValidation, bestEpoch });
+      history.push(entry);
+      save(epoch);
+    } else {
+      history.push(entry);
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  if (stopped) save(epoch);
   tf.dispose(metaState);
   return {
     metaParams: best === phi ? cloneMap(best) : best,
@@ -402,4 +404,3 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     skippedUnrolls: skipped,
   };
 }
-

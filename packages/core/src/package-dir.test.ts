@@ -15,6 +15,8 @@ describe('packageDir', () => {
     expect(() => packageDir('l2o-no-such-package-xyz', { where: 'demo', requiredBy: '@l2o/demo' })).toThrow(
       /^demo: cannot find the "l2o-no-such-package-xyz" package \(a dependency of @l2o\/demo\): /,
     );
-    expect(() => packageDir('l2o-no-such-package-xyz')).toThrow(/^l2o-no-such-package-xyz: cannot find the "l2o-no-such-package-xyz" package: /);
+    expect(() => packageDir('l2o-no-such-package-xyz')).toThrow(
+      /^l2o-no-such-package-xyz: cannot find the "l2o-no-such-package-xyz" package: /,
+    );
   });
 });

@@ -60,7 +60,10 @@ function trajectory(opt: Optimizer, steps: number, seed: number, only?: string[]
     const { loss, grads } = lossAndGrad(task, all, null);
     const g = sub(grads, Object.keys(theta));
     const step = opt.update(g, state, theta);
-    for (const [k, u] of Object.entries(step.updates)) (out[k] ??= []).push(Array.from(u.dataSync()));
+    for (const [k, u] of Object.entries(step.updates)) {
+      out[k] ??= [];
+      out[k].push(Array.from(u.dataSync()));
+    }
     const next = addMaps(theta, step.updates);
     disposeMap(step.updates);
     disposeMap(grads);
@@ -116,7 +119,9 @@ describe('partitionOptimizer', () => {
     const opt = momentum(0.1, 0);
     const params = { 'conv0/w': tf.ones([2]), 'fc0/w': tf.ones([2]) };
     const only = partitionOptimizer({ groups: [{ name: 'conv', match: /^conv/, optimizer: opt }] });
-    expect(() => only.init(params)).toThrow(/parameter "fc0\/w" matches no group; every parameter must match exactly one of: conv/);
+    expect(() => only.init(params)).toThrow(
+      /parameter "fc0\/w" matches no group; every parameter must match exactly one of: conv/,
+    );
     const twice = partitionOptimizer({
       groups: [
         { name: 'conv', match: /^conv/, optimizer: opt },
@@ -134,7 +139,9 @@ describe('partitionOptimizer', () => {
       }),
     ).toThrow(/"x" appears twice/);
     expect(() => partitionOptimizer({ groups: [{ name: 'a/b', match: /a/, optimizer: opt }] })).toThrow(/without "\/"/);
-    expect(() => partitionOptimizer({ groups: [{ name: 'a', match: /a/g, optimizer: opt }] })).toThrow(/flags g and y are not allowed/);
+    expect(() => partitionOptimizer({ groups: [{ name: 'a', match: /a/g, optimizer: opt }] })).toThrow(
+      /flags g and y are not allowed/,
+    );
     disposeMap(params);
   });
 });
@@ -173,12 +180,18 @@ describe('partitionLearned', () => {
     });
     const phi = learned.initMetaParams(Rng.seeded(1));
     expect(Object.keys(phi).sort()).toEqual(['conv/a', 'conv/b', 'conv/d', 'fc/a', 'fc/b', 'fc/d']);
-    const rebuilt = partitionLearnedFromConfig(learned.config, (kind, config) => tinyLearned(kind, config['a'] as number));
+    const rebuilt = partitionLearnedFromConfig(learned.config, (kind, config) =>
+      tinyLearned(kind, config['a'] as number),
+    );
     expect(rebuilt.config).toEqual(learned.config);
     expect(trajectory(rebuilt.withMetaParams(phi), 3, 2)).toEqual(trajectory(learned.withMetaParams(phi), 3, 2));
-    expect(() => learned.withMetaParams({ ...phi, 'other/a': phi['conv/a']! })).toThrow(/"other\/a" belongs to no group/);
+    expect(() => learned.withMetaParams({ ...phi, 'other/a': phi['conv/a']! })).toThrow(
+      /"other\/a" belongs to no group/,
+    );
     expect(() =>
-      partitionLearned({ groups: [{ name: 'x', match: ((n: string) => n === 'w') as unknown as RegExp, learned: tinyLearned('t', 1) }] }),
+      partitionLearned({
+        groups: [{ name: 'x', match: ((n: string) => n === 'w') as unknown as RegExp, learned: tinyLearned('t', 1) }],
+      }),
     ).toThrow(/must be a RegExp/);
     disposeMap(phi);
   });
@@ -216,7 +229,14 @@ describe('partitionLearned', () => {
     ] as const) {
       const single = tinyLearned(kind, a);
       const sphi = { a: phi[`${group}/a`]!, b: phi[`${group}/b`]!, d: phi[`${group}/d`]! };
-      const own = unrollMetaGradient(single, sphi, sub(theta0, [key]), state0[group] as TinyState, grads.map((g) => sub(g, [key])), w);
+      const own = unrollMetaGradient(
+        single,
+        sphi,
+        sub(theta0, [key]),
+        state0[group] as TinyState,
+        grads.map((g) => sub(g, [key])),
+        w,
+      );
       for (const k of ['a', 'b', 'd']) {
         const x = whole[`${group}/${k}`]!.dataSync()[0]!;
         expect(Math.abs(x)).toBeGreaterThan(1e-6);

@@ -36,7 +36,9 @@ function checkGroupNames(names: readonly string[], where: string): void {
 function toPredicate(match: ParamMatcher, group: string, where: string): (name: string) => boolean {
   if (match instanceof RegExp) {
     if (match.global || match.sticky) {
-      throw new Error(`${where}.groups["${group}"].match: RegExp flags g and y are not allowed (they make test() stateful), got /${match.source}/${match.flags}`);
+      throw new Error(
+        `${where}.groups["${group}"].match: RegExp flags g and y are not allowed (they make test() stateful), got /${match.source}/${match.flags}`,
+      );
     }
     return (name) => match.test(name);
   }
@@ -50,7 +52,11 @@ function toPredicate(match: ParamMatcher, group: string, where: string): (name: 
  * Assigns every parameter name to its group; throws naming the parameter when it matches no group or several.
  * Returns the names of each group, in the order of `names`.
  */
-function route(names: readonly string[], groups: readonly { name: string; test: (n: string) => boolean }[], where: string): Map<string, string[]> {
+function route(
+  names: readonly string[],
+  groups: readonly { name: string; test: (n: string) => boolean }[],
+  where: string,
+): Map<string, string[]> {
   const out = new Map<string, string[]>(groups.map((g) => [g.name, []]));
   for (const p of names) {
     const hits = groups.filter((g) => g.test(p));
@@ -123,7 +129,9 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
       const gradKeys = Object.keys(grads).sort();
       const paramKeys = Object.keys(params).sort();
       if (gradKeys.join('\u0000') !== paramKeys.join('\u0000')) {
-        throw new Error(`${where}.update: grads and params must have the same names: [${gradKeys.join(', ')}] vs [${paramKeys.join(', ')}]`);
+        throw new Error(
+          `${where}.update: grads and params must have the same names: [${gradKeys.join(', ')}] vs [${paramKeys.join(', ')}]`,
+        );
       }
       const updates: Record<string, tf.Tensor> = {};
       const next: PartitionState = {};
@@ -136,10 +144,15 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
           next[g.name] = state[g.name]!;
           continue;
         }
-        const step = g.optimizer.update(pick(grads, keys, `${where}.update`), state[g.name]!, pick(params, keys, `${where}.update`));
+        const step = g.optimizer.update(
+          pick(grads, keys, `${where}.update`),
+          state[g.name]!,
+          pick(params, keys, `${where}.update`),
+        );
         for (const k of keys) {
           const u = step.updates[k];
-          if (!u) throw new Error(`${where}.update: group "${g.name}" (${g.optimizer.name}) returned no update for "${k}"`);
+          if (!u)
+            throw new Error(`${where}.update: group "${g.name}" (${g.optimizer.name}) returned no update for "${k}"`);
           updates[k] = u;
         }
         next[g.name] = step.state;
@@ -175,7 +188,9 @@ export function splitPartitionMetaParams(phi: TensorMap, groupNames: readonly st
     const slash = k.indexOf('/');
     const group = slash > 0 ? out.get(k.slice(0, slash)) : undefined;
     if (!group) {
-      throw new Error(`partitionLearned: meta-parameter "${k}" belongs to no group; names must start with one of: ${groupNames.map((g) => `${g}/`).join(', ')}`);
+      throw new Error(
+        `partitionLearned: meta-parameter "${k}" belongs to no group; names must start with one of: ${groupNames.map((g) => `${g}/`).join(', ')}`,
+      );
     }
     group[k.slice(slash + 1)] = t;
   }
@@ -205,7 +220,9 @@ function prefixed(map: TensorMap, group: string): Record<string, tf.Tensor> {
  * lists each group's RegExp (source and flags), kind and config. A group's fast inference optimizer is used
  * where it offers one. Where every non-empty group offers a fused unroll, so does the partition.
  */
-export function partitionLearned(options: LearnedPartitionOptions): LearnedOptimizer<PartitionState, LearnedPartitionConfig> {
+export function partitionLearned(
+  options: LearnedPartitionOptions,
+): LearnedOptimizer<PartitionState, LearnedPartitionConfig> {
   const where = 'partitionLearned';
   if (options === null || typeof options !== 'object' || !Array.isArray(options.groups)) {
     throw new Error(`${where}.groups: must be an array of { name, match, learned }`);
@@ -217,7 +234,9 @@ export function partitionLearned(options: LearnedPartitionOptions): LearnedOptim
   );
   for (const g of groups) {
     if (!(g.match instanceof RegExp)) {
-      throw new Error(`${where}.groups["${g.name}"].match: must be a RegExp (the configuration stores its source), got ${typeof g.match}`);
+      throw new Error(
+        `${where}.groups["${g.name}"].match: must be a RegExp (the configuration stores its source), got ${typeof g.match}`,
+      );
     }
     toPredicate(g.match, g.name, where);
     if (!g.learned || typeof g.learned.withMetaParams !== 'function') {
@@ -226,12 +245,25 @@ export function partitionLearned(options: LearnedPartitionOptions): LearnedOptim
   }
   const names = groups.map((g) => g.name);
   const config: LearnedPartitionConfig = {
-    groups: groups.map((g) => ({ name: g.name, pattern: g.match.source, flags: g.match.flags, kind: g.learned.kind, config: g.learned.config })),
+    groups: groups.map((g) => ({
+      name: g.name,
+      pattern: g.match.source,
+      flags: g.match.flags,
+      kind: g.learned.kind,
+      config: g.learned.config,
+    })),
   };
-  const build = (phi: TensorMap, pickOptimizer: (l: LearnedOptimizer, sub: TensorMap) => Optimizer): Optimizer<PartitionState> => {
+  const build = (
+    phi: TensorMap,
+    pickOptimizer: (l: LearnedOptimizer, sub: TensorMap) => Optimizer,
+  ): Optimizer<PartitionState> => {
     const parts = splitPartitionMetaParams(phi, names);
     return partitionOptimizer({
-      groups: groups.map((g) => ({ name: g.name, match: g.match, optimizer: pickOptimizer(g.learned, parts.get(g.name)!) })),
+      groups: groups.map((g) => ({
+        name: g.name,
+        match: g.match,
+        optimizer: pickOptimizer(g.learned, parts.get(g.name)!),
+      })),
     });
   };
   const learned: LearnedOptimizer<PartitionState, LearnedPartitionConfig> = {
@@ -275,12 +307,21 @@ export function partitionLearned(options: LearnedPartitionOptions): LearnedOptim
   if (groups.some((g) => typeof g.learned.beginFusedUnroll === 'function')) {
     learned.beginFusedUnroll = (phi, state) => {
       const parts = splitPartitionMetaParams(phi, names);
-      const fused: { name: string; unroll: NonNullable<ReturnType<NonNullable<LearnedOptimizer['beginFusedUnroll']>>> }[] = [];
+      const fused: {
+        name: string;
+        unroll: NonNullable<ReturnType<NonNullable<LearnedOptimizer['beginFusedUnroll']>>>;
+      }[] = [];
       const empty = new Set<string>();
       for (const g of groups) {
         // A group that owns no parameter has the state {} and takes no step.
         const s = state[g.name];
-        if (s !== undefined && typeof s === 'object' && s !== null && !Array.isArray(s) && Object.keys(s).length === 0) {
+        if (
+          s !== undefined &&
+          typeof s === 'object' &&
+          s !== null &&
+          !Array.isArray(s) &&
+          Object.keys(s).length === 0
+        ) {
           empty.add(g.name);
           continue;
         }
@@ -293,20 +334,28 @@ export function partitionLearned(options: LearnedPartitionOptions): LearnedOptim
       }
       let routing: Map<string, string[]> | undefined;
       const tests = groups.map((g) => ({ name: g.name, test: (n: string) => g.match.test(n) }));
-      const routed = (grads: TensorMap): Map<string, string[]> => (routing ??= route(Object.keys(grads).sort(), tests, where));
+      const routed = (grads: TensorMap): Map<string, string[]> =>
+        (routing ??= route(Object.keys(grads).sort(), tests, where));
       return {
         step(grads: TensorMap, params?: TensorMap): TensorMap {
           const r = routed(grads);
           const updates: Record<string, tf.Tensor> = {};
           for (const f of fused) {
             const keys = r.get(f.name)!;
-            Object.assign(updates, f.unroll.step(pick(grads, keys, `${where}.fused.step`), params && pick(params, keys, `${where}.fused.step`)));
+            Object.assign(
+              updates,
+              f.unroll.step(
+                pick(grads, keys, `${where}.fused.step`),
+                params && pick(params, keys, `${where}.fused.step`),
+              ),
+            );
           }
           return updates;
         },
         state(): PartitionState {
           const out: PartitionState = {};
-          for (const g of groups) out[g.name] = empty.has(g.name) ? {} : fused.find((f) => f.name === g.name)!.unroll.state();
+          for (const g of groups)
+            out[g.name] = empty.has(g.name) ? {} : fused.find((f) => f.name === g.name)!.unroll.state();
           return out;
         },
         metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {
@@ -344,12 +393,21 @@ export function partitionLearnedFromConfig(
   resolve: (kind: string, config: JsonObject) => LearnedOptimizer,
 ): LearnedOptimizer<PartitionState, LearnedPartitionConfig> {
   const groups = (config as { groups?: unknown }).groups;
-  if (!Array.isArray(groups)) throw new Error('partitionLearned config.groups: must be an array of { name, pattern, flags, kind, config }');
+  if (!Array.isArray(groups))
+    throw new Error('partitionLearned config.groups: must be an array of { name, pattern, flags, kind, config }');
   return partitionLearned({
     groups: groups.map((g: unknown, i: number) => {
       const e = g as { name?: unknown; pattern?: unknown; flags?: unknown; kind?: unknown; config?: unknown };
-      if (typeof e.name !== 'string' || typeof e.pattern !== 'string' || typeof e.kind !== 'string' || e.config === null || typeof e.config !== 'object') {
-        throw new Error(`partitionLearned config.groups[${i}]: must have string name, pattern, kind and an object config`);
+      if (
+        typeof e.name !== 'string' ||
+        typeof e.pattern !== 'string' ||
+        typeof e.kind !== 'string' ||
+        e.config === null ||
+        typeof e.config !== 'object'
+      ) {
+        throw new Error(
+          `partitionLearned config.groups[${i}]: must have string name, pattern, kind and an object config`,
+        );
       }
       return {
         name: e.name,

@@ -73,8 +73,7 @@ describe('logTicks', () => {
     const t = logTicks(0.01, 10);
     expect(t.major).toEqual([0.01, 0.1, 1, 10]);
     expect(t.minor).toEqual([
-      0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2, 3, 4, 5, 6, 7, 8,
-      9,
+      0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
     expect(t.stride).toBe(1);
   });
@@ -248,7 +247,11 @@ describe('metaTrainingSvg', () => {
   });
 
   it('copes with missing, non-finite and unsorted points, and with no points', () => {
-    const svg = metaTrainingSvg([{ epoch: 3, metaLoss: NaN }, { epoch: 1, metaLoss: 2 }, { epoch: 2, validation: 0 }]);
+    const svg = metaTrainingSvg([
+      { epoch: 3, metaLoss: NaN },
+      { epoch: 1, metaLoss: 2 },
+      { epoch: 2, validation: 0 },
+    ]);
     checkWellFormed(svg);
     expect(svg).not.toMatch(/class="highlight"/);
     checkWellFormed(metaTrainingSvg([]));

@@ -106,7 +106,8 @@ export function linearTicks(min: number, max: number, target = 6, integer = fals
   if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) {
     throw new Error(`linearTicks: need finite min ≤ max, got min=${min}, max=${max}`);
   }
-  if (!Number.isInteger(target) || target < 2) throw new Error(`linearTicks: target must be an integer ≥ 2, got ${target}`);
+  if (!Number.isInteger(target) || target < 2)
+    throw new Error(`linearTicks: target must be an integer ≥ 2, got ${target}`);
   if (max === min) return [min];
   const step = niceStep((max - min) / target, integer);
   const out: number[] = [];
@@ -163,7 +164,8 @@ interface ChartSpec {
   series: readonly Series[];
 }
 
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
+const FONT =
+  "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 const CHAR_W = 7.2; // average advance of a 12 px sans-serif character, for layout estimates
 const AXIS = '#333333';
 const GRID = '#e6e6e6';
@@ -319,7 +321,9 @@ function renderChart(spec: ChartSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${num(W)}" height="${num(H)}" viewBox="0 0 ${num(W)} ${num(H)}" font-family="${escapeXml(FONT)}" font-size="12" role="img">`,
   );
   out.push(`<title>${escapeXml(spec.title || spec.yLabel)}</title>`);
-  out.push(`<defs><clipPath id="${id}-clip"><rect x="${num(left)}" y="${num(top)}" width="${num(pw)}" height="${num(ph)}"/></clipPath></defs>`);
+  out.push(
+    `<defs><clipPath id="${id}-clip"><rect x="${num(left)}" y="${num(top)}" width="${num(pw)}" height="${num(ph)}"/></clipPath></defs>`,
+  );
   out.push(`<rect x="0" y="0" width="${num(W)}" height="${num(H)}" fill="#ffffff"/>`);
 
   // Title and subtitle.
@@ -338,8 +342,12 @@ function renderChart(spec: ChartSpec): string {
   const grid: string[] = [];
   for (const v of minorY) {
     const y = num(sy(v));
-    grid.push(`<line class="grid-minor" x1="${num(left)}" y1="${y}" x2="${num(left + pw)}" y2="${y}" stroke="${GRID_MINOR}"/>`);
-    grid.push(`<line class="tick-minor" x1="${num(left - 3)}" y1="${y}" x2="${num(left)}" y2="${y}" stroke="${AXIS}"/>`);
+    grid.push(
+      `<line class="grid-minor" x1="${num(left)}" y1="${y}" x2="${num(left + pw)}" y2="${y}" stroke="${GRID_MINOR}"/>`,
+    );
+    grid.push(
+      `<line class="tick-minor" x1="${num(left - 3)}" y1="${y}" x2="${num(left)}" y2="${y}" stroke="${AXIS}"/>`,
+    );
   }
   majorY.forEach((v, i) => {
     const y = num(sy(v));
@@ -352,7 +360,9 @@ function renderChart(spec: ChartSpec): string {
   for (const v of xTicks) {
     const x = num(sx(v));
     grid.push(`<line class="grid" x1="${x}" y1="${num(top)}" x2="${x}" y2="${num(top + ph)}" stroke="${GRID}"/>`);
-    grid.push(`<line class="tick" x1="${x}" y1="${num(top + ph)}" x2="${x}" y2="${num(top + ph + 6)}" stroke="${AXIS}"/>`);
+    grid.push(
+      `<line class="tick" x1="${x}" y1="${num(top + ph)}" x2="${x}" y2="${num(top + ph + 6)}" stroke="${AXIS}"/>`,
+    );
     grid.push(
       `<text class="x-tick-label" x="${x}" y="${num(top + ph + 20)}" text-anchor="middle" fill="${AXIS}">${escapeXml(formatNumber(v, 6))}</text>`,
     );
@@ -380,7 +390,10 @@ function renderChart(spec: ChartSpec): string {
         .filter((r) => r.length >= 2)
         .map((r) => {
           const upper = r.map((p, i) => `${i === 0 ? 'M' : 'L'}${num(sx(p.x))},${num(sy(p.hi))}`).join('');
-          const lower = [...r].reverse().map((p) => `L${num(sx(p.x))},${num(sy(p.lo))}`).join('');
+          const lower = [...r]
+            .reverse()
+            .map((p) => `L${num(sx(p.x))},${num(sy(p.lo))}`)
+            .join('');
           return `${upper}${lower}Z`;
         })
         .join('');
@@ -408,7 +421,9 @@ function renderChart(spec: ChartSpec): string {
     if (s.markers) {
       for (const [x, y] of s.points) {
         if (usable(y) && Number.isFinite(x)) {
-          marks.push(`<circle class="marker" cx="${num(sx(x))}" cy="${num(sy(y))}" r="3" fill="${s.color}" stroke="#ffffff" stroke-width="1"/>`);
+          marks.push(
+            `<circle class="marker" cx="${num(sx(x))}" cy="${num(sy(y))}" r="3" fill="${s.color}" stroke="#ffffff" stroke-width="1"/>`,
+          );
         }
       }
     }
@@ -426,7 +441,9 @@ function renderChart(spec: ChartSpec): string {
   }
 
   // Frame and axis labels.
-  out.push(`<rect x="${num(left)}" y="${num(top)}" width="${num(pw)}" height="${num(ph)}" fill="none" stroke="${AXIS}"/>`);
+  out.push(
+    `<rect x="${num(left)}" y="${num(top)}" width="${num(pw)}" height="${num(ph)}" fill="none" stroke="${AXIS}"/>`,
+  );
   out.push(
     `<text class="x-label" x="${num(left + pw / 2)}" y="${num(H - 12)}" text-anchor="middle" fill="${AXIS}">${escapeXml(spec.xLabel)}</text>`,
   );
@@ -444,7 +461,9 @@ function renderChart(spec: ChartSpec): string {
     `<rect x="${num(lx)}" y="${num(top)}" width="${num(legendW)}" height="${num(legendH)}" rx="4" fill="#ffffff" stroke="#d0d0d0"/>`,
   );
   if (spec.legendTitle) {
-    leg.push(`<text x="${num(lx + 8)}" y="${num(top + 16)}" font-size="11" fill="${MUTED}">${escapeXml(spec.legendTitle)}</text>`);
+    leg.push(
+      `<text x="${num(lx + 8)}" y="${num(top + 16)}" font-size="11" fill="${MUTED}">${escapeXml(spec.legendTitle)}</text>`,
+    );
   }
   spec.series.forEach((s, i) => {
     const y = top + head + rowH * i + rowH / 2;
@@ -485,10 +504,12 @@ function checkText(v: unknown, field: string): void {
  */
 export function lossCurvesSvg(result: EvaluationResult, options: LossCurvesSvgOptions = {}): string {
   const band = options.band ?? 'iqr';
-  if (band !== 'iqr' && band !== 'none') throw new Error(`lossCurvesSvg: band must be 'iqr' or 'none', got ${String(band)}`);
+  if (band !== 'iqr' && band !== 'none')
+    throw new Error(`lossCurvesSvg: band must be 'iqr' or 'none', got ${String(band)}`);
   checkBool(options.logY, 'lossCurvesSvg: logY');
   for (const f of ['title', 'xLabel', 'yLabel'] as const) checkText(options[f], `lossCurvesSvg: ${f}`);
-  if (!result || !Array.isArray(result.curves)) throw new Error('lossCurvesSvg: result must be an EvaluationResult with curves');
+  if (!result || !Array.isArray(result.curves))
+    throw new Error('lossCurvesSvg: result must be an EvaluationResult with curves');
   const logY = options.logY ?? true;
   const series: Series[] = result.curves.map((c, i) => {
     const points = c.mean.map((y, t) => [t, y] as const);
@@ -523,7 +544,8 @@ export function lossCurvesSvg(result: EvaluationResult, options: LossCurvesSvgOp
  * values are skipped.
  */
 export function metaTrainingSvg(points: readonly MetaTrainingPoint[], options: MetaTrainingSvgOptions = {}): string {
-  if (!Array.isArray(points)) throw new Error('metaTrainingSvg: points must be an array of { epoch, metaLoss?, validation? }');
+  if (!Array.isArray(points))
+    throw new Error('metaTrainingSvg: points must be an array of { epoch, metaLoss?, validation? }');
   checkBool(options.logY, 'metaTrainingSvg: logY');
   for (const f of ['title', 'xLabel', 'yLabel'] as const) checkText(options[f], `metaTrainingSvg: ${f}`);
   points.forEach((p, i) => {

@@ -28,12 +28,26 @@ describe('formatNumber', () => {
 
 describe('formatTable', () => {
   it('writes a markdown table with escaped pipes and right-aligned numbers', () => {
-    const md = formatTable(['name', 'value'], [['a|b', '1'], ['c', '22']], 'markdown');
+    const md = formatTable(
+      ['name', 'value'],
+      [
+        ['a|b', '1'],
+        ['c', '22'],
+      ],
+      'markdown',
+    );
     expect(md).toBe(['| name | value |', '| --- | ---: |', '| a\\|b | 1 |', '| c | 22 |'].join('\n'));
   });
 
   it('aligns text columns', () => {
-    const txt = formatTable(['name', 'value'], [['adam', '1.5'], ['lstm-optimizer', '22']], 'text');
+    const txt = formatTable(
+      ['name', 'value'],
+      [
+        ['adam', '1.5'],
+        ['lstm-optimizer', '22'],
+      ],
+      'text',
+    );
     expect(txt).toBe(
       ['name            value', '--------------  -----', 'adam              1.5', 'lstm-optimizer     22'].join('\n'),
     );

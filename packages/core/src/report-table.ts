@@ -57,7 +57,8 @@ export function formatTable(
   }
   const aligns: ColumnAlign[] = headers.map((_, j) => align?.[j] ?? (j === 0 ? 'left' : 'right'));
   aligns.forEach((a, j) => {
-    if (a !== 'left' && a !== 'right') throw new Error(`formatTable: align[${j}] must be left or right, got ${String(a)}`);
+    if (a !== 'left' && a !== 'right')
+      throw new Error(`formatTable: align[${j}] must be left or right, got ${String(a)}`);
   });
 
   if (format === 'markdown') {

@@ -8,7 +8,14 @@ import { metaTrain } from './meta-train.js';
 import { residualLearned, residualLearnedFromConfig, type ResidualState } from './residual.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import { forwardUnroll, tinyGradientOnly, tinyLearned, tinyLinearTask, tinyQuadraticTask, withReplayedFusedUnroll } from './test-fixtures.js';
+import {
+  forwardUnroll,
+  tinyGradientOnly,
+  tinyLearned,
+  tinyLinearTask,
+  tinyQuadraticTask,
+  withReplayedFusedUnroll,
+} from './test-fixtures.js';
 import { conformanceQuadraticFamily, registerConformance } from './testing.js';
 import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
@@ -44,7 +51,9 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
       got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
       // The state holds both parts' states.
       const st = r.state as ResidualState;
-      expect((st.learned as Record<string, tf.Tensor>)['x']!.arraySync()).toEqual((l.state as Record<string, tf.Tensor>)['x']!.arraySync());
+      expect((st.learned as Record<string, tf.Tensor>)['x']!.arraySync()).toEqual(
+        (l.state as Record<string, tf.Tensor>)['x']!.arraySync(),
+      );
       const next = addMaps(theta, r.updates);
       disposeMap(theta);
       disposeMap(lg.grads);
@@ -128,7 +137,9 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
 
   it('fused state() hands back new tensors of both parts; dispose frees what the unroll made', () => {
     const calls = { steps: 0 };
-    const learned = residual(withReplayedFusedUnroll(tinyGradientOnly('tiny', 0.05), calls) as unknown as LearnedOptimizer);
+    const learned = residual(
+      withReplayedFusedUnroll(tinyGradientOnly('tiny', 0.05), calls) as unknown as LearnedOptimizer,
+    );
     const phi = learned.initMetaParams(Rng.seeded(0));
     const task = tinyQuadraticTask();
     const theta = task.init(Rng.seeded(1));
@@ -168,11 +179,19 @@ describe('residualLearned (a learned correction on top of a hand-designed optimi
     );
     expect(seen).toEqual(['tiny']);
     expect(rebuilt.config).toEqual(config);
-    expect(() => residualLearnedFromConfig({ base: 1, kind: 'tiny', config: {} }, () => tinyLearned() as unknown as LearnedOptimizer, () => adam({ learningRate: 1 }))).toThrow(
-      /config: must be \{ base: object, kind: string, config: object \}/,
-    );
-    expect(() => residualLearned({ base: {} as Optimizer, baseConfig, learned: tinyLearned() as unknown as LearnedOptimizer })).toThrow(/residualLearned\.base: must be an Optimizer/);
-    expect(() => residualLearned({ base: adam({ learningRate: 1 }), baseConfig, learned: {} as LearnedOptimizer })).toThrow(/residualLearned\.learned: must be a LearnedOptimizer/);
+    expect(() =>
+      residualLearnedFromConfig(
+        { base: 1, kind: 'tiny', config: {} },
+        () => tinyLearned() as unknown as LearnedOptimizer,
+        () => adam({ learningRate: 1 }),
+      ),
+    ).toThrow(/config: must be \{ base: object, kind: string, config: object \}/);
+    expect(() =>
+      residualLearned({ base: {} as Optimizer, baseConfig, learned: tinyLearned() as unknown as LearnedOptimizer }),
+    ).toThrow(/residualLearned\.base: must be an Optimizer/);
+    expect(() =>
+      residualLearned({ base: adam({ learningRate: 1 }), baseConfig, learned: {} as LearnedOptimizer }),
+    ).toThrow(/residualLearned\.learned: must be a LearnedOptimizer/);
     const opt = learned.withMetaParams({});
     expect(() => opt.update({}, {} as ResidualState, {})).toThrow(/state must be \{ base, learned \}/);
   });

@@ -22,7 +22,11 @@ export interface ResidualOptions {
 }
 
 /** The serialisable description of a residual optimizer (its `config`). */
-export type ResidualConfig = JsonObject & { readonly base: JsonObject; readonly kind: string; readonly config: JsonObject };
+export type ResidualConfig = JsonObject & {
+  readonly base: JsonObject;
+  readonly kind: string;
+  readonly config: JsonObject;
+};
 
 function checkState(state: ResidualState, where: string): void {
   if (state === null || typeof state !== 'object' || !('base' in state) || !('learned' in state)) {
@@ -58,12 +62,14 @@ function sumOptimizer(name: string, base: Optimizer, correction: Optimizer): Opt
  */
 export function residualLearned(options: ResidualOptions): LearnedOptimizer<ResidualState, ResidualConfig> {
   const where = 'residualLearned';
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be { base, baseConfig, learned }`);
+  if (options === null || typeof options !== 'object')
+    throw new Error(`${where}: options must be { base, baseConfig, learned }`);
   const { base, learned } = options;
   if (!base || typeof base.update !== 'function' || typeof base.init !== 'function') {
     throw new Error(`${where}.base: must be an Optimizer (with init and update)`);
   }
-  if (!learned || typeof learned.withMetaParams !== 'function') throw new Error(`${where}.learned: must be a LearnedOptimizer`);
+  if (!learned || typeof learned.withMetaParams !== 'function')
+    throw new Error(`${where}.learned: must be a LearnedOptimizer`);
   if (options.baseConfig === null || typeof options.baseConfig !== 'object' || Array.isArray(options.baseConfig)) {
     throw new Error(`${where}.baseConfig: must be a JSON object describing the base`);
   }

@@ -40,7 +40,7 @@ function input(): ArtifactInput {
     config: { hiddenSizes: [2], p: 10 },
     metaParams: {
       'layer0/wx': tf.tensor([[1.5, -2, 1e-30, NaN]]),
-      'layer0/b': tf.tensor([0, 1, -0, 3.14159]),
+      'layer0/b': tf.tensor([0, 1, -0, Math.PI]),
       scalar: tf.scalar(0.1),
     },
     training: { epochs: 3, results: { loss: 0.25 } },
@@ -80,18 +80,24 @@ describe('encodeArtifact / decodeArtifact', () => {
     tf.dispose(Object.values(inp.metaParams));
     const m = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
     const bad = (patch: Record<string, unknown>): unknown => ({ ...m, ...patch });
-    expect(() => decodeArtifact(bad({ format: 'something-else' }), weights)).toThrow(/field "format".*l2o-learned-optimizer/);
+    expect(() => decodeArtifact(bad({ format: 'something-else' }), weights)).toThrow(
+      /field "format".*l2o-learned-optimizer/,
+    );
     expect(() => decodeArtifact(bad({ formatVersion: 999 }), weights)).toThrow(
       'written by a newer l2o (format version 999); this l2o reads up to 1 — upgrade @l2o/core',
     );
-    expect(() => decodeArtifact(bad({ formatVersion: '1' }), weights)).toThrow(/"formatVersion" must be a positive integer/);
+    expect(() => decodeArtifact(bad({ formatVersion: '1' }), weights)).toThrow(
+      /"formatVersion" must be a positive integer/,
+    );
     expect(() => decodeArtifact(bad({ kind: undefined }), weights)).toThrow(/"kind" must be a non-empty string/);
     expect(() => decodeArtifact(bad({ config: [] }), weights)).toThrow(/"config" must be a JSON object/);
     expect(() => decodeArtifact(bad({ library: { name: 1 } }), weights)).toThrow(/"library"/);
     expect(() => decodeArtifact(bad({ weightsSha256: 'abc' }), weights)).toThrow(/"weightsSha256"/);
     const ws = (m['weights'] as Record<string, unknown>[]).map((w) => ({ ...w }));
     ws[1] = { ...ws[1], dtype: 'float64' };
-    expect(() => decodeArtifact(bad({ weights: ws }), weights)).toThrow(/"weights\[1\]\.dtype" \(layer0\/wx\) must be "float32"/);
+    expect(() => decodeArtifact(bad({ weights: ws }), weights)).toThrow(
+      /"weights\[1\]\.dtype" \(layer0\/wx\) must be "float32"/,
+    );
     ws[1] = { ...ws[1], dtype: 'float32', length: 12 };
     expect(() => decodeArtifact(bad({ weights: ws }), weights)).toThrow(/"weights\[1\]\.length"/);
     expect(() => decodeArtifact('nope', weights)).toThrow(/must be a JSON object/);
@@ -109,8 +115,12 @@ describe('encodeArtifact / decodeArtifact', () => {
 
   it('rejects non-float32 meta-parameters and non-JSON config', () => {
     const t = tf.tensor([1], [1], 'int32');
-    expect(() => encodeArtifact({ kind: 'k', name: 'n', config: {}, metaParams: { a: t } })).toThrow(/"a".*dtype "int32".*float32/);
-    expect(() => encodeArtifact({ kind: 'k', name: 'n', config: { x: NaN }, metaParams: {} })).toThrow(/config\.x.*finite/);
+    expect(() => encodeArtifact({ kind: 'k', name: 'n', config: {}, metaParams: { a: t } })).toThrow(
+      /"a".*dtype "int32".*float32/,
+    );
+    expect(() => encodeArtifact({ kind: 'k', name: 'n', config: { x: NaN }, metaParams: {} })).toThrow(
+      /config\.x.*finite/,
+    );
     t.dispose();
   });
 });

@@ -85,7 +85,8 @@ function assertJson(v: unknown, path: string): void {
  */
 export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManifest; weights: Uint8Array } {
   const where = 'encodeArtifact';
-  if (typeof input.kind !== 'string' || input.kind.length === 0) throw new Error(`${where}: kind must be a non-empty string`);
+  if (typeof input.kind !== 'string' || input.kind.length === 0)
+    throw new Error(`${where}: kind must be a non-empty string`);
   if (typeof input.name !== 'string') throw new Error(`${where}: name must be a string`);
   if (!isPlainObject(input.config)) throw new Error(`${where}: config must be a JSON object`);
   assertJson(input.config, `${where}: config`);
@@ -142,7 +143,9 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
   if (!isPlainObject(json)) return fail('the manifest must be a JSON object');
   const m = json;
   if (m['format'] !== ARTIFACT_FORMAT) {
-    return fail(`not an l2o learned-optimizer artifact: field "format" is ${JSON.stringify(m['format'])}, expected "${ARTIFACT_FORMAT}"`);
+    return fail(
+      `not an l2o learned-optimizer artifact: field "format" is ${JSON.stringify(m['format'])}, expected "${ARTIFACT_FORMAT}"`,
+    );
   }
   const v = m['formatVersion'];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -165,7 +168,8 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
   const config = m['config'];
   if (!isPlainObject(config)) return fail('field "config" must be a JSON object');
   const weightsFile = str('weightsFile');
-  if (weightsFile !== WEIGHTS_FILE) return fail(`field "weightsFile" must be "${WEIGHTS_FILE}", got ${JSON.stringify(weightsFile)}`);
+  if (weightsFile !== WEIGHTS_FILE)
+    return fail(`field "weightsFile" must be "${WEIGHTS_FILE}", got ${JSON.stringify(weightsFile)}`);
   const sha = str('weightsSha256');
   if (!/^[0-9a-f]{64}$/.test(sha)) return fail('field "weightsSha256" must be 64 lower-case hex digits');
   const createdAt = str('createdAt');
@@ -174,7 +178,8 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     return fail('field "library" must be an object {name: string, version: string}');
   }
   const training = m['training'];
-  if (training !== undefined && !isPlainObject(training)) return fail('field "training" must be a JSON object when present');
+  if (training !== undefined && !isPlainObject(training))
+    return fail('field "training" must be a JSON object when present');
   const ws = m['weights'];
   if (!Array.isArray(ws)) return fail('field "weights" must be an array of {name, shape, dtype, offset, length}');
   const seen = new Set<string>();
@@ -189,7 +194,8 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
       return fail(`field "${at}.shape" (${wn}) must be an array of non-negative integers`);
     }
-    if (w['dtype'] !== 'float32') return fail(`field "${at}.dtype" (${wn}) must be "float32", got ${JSON.stringify(w['dtype'])}`);
+    if (w['dtype'] !== 'float32')
+      return fail(`field "${at}.dtype" (${wn}) must be "float32", got ${JSON.stringify(w['dtype'])}`);
     const off = w['offset'];
     const len = w['length'];
     if (typeof off !== 'number' || !Number.isInteger(off) || off < 0) {
@@ -197,7 +203,9 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     }
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     if (len !== size * 4) {
-      return fail(`field "${at}.length" (${wn}) must be 4 × the element count of shape [${shape.join(',')}] = ${size * 4}, got ${JSON.stringify(len)}`);
+      return fail(
+        `field "${at}.length" (${wn}) must be 4 × the element count of shape [${shape.join(',')}] = ${size * 4}, got ${JSON.stringify(len)}`,
+      );
     }
     return { name: wn, shape: shape as number[], dtype: 'float32', offset: off, length: size * 4 };
   });
@@ -235,7 +243,9 @@ export function decodeArtifact(
   }
   const sha = sha256Hex(weights);
   if (sha !== m.weightsSha256) {
-    throw new Error(`${source}: corrupt weights: SHA-256 of ${WEIGHTS_FILE} is ${sha}, the manifest records ${m.weightsSha256}`);
+    throw new Error(
+      `${source}: corrupt weights: SHA-256 of ${WEIGHTS_FILE} is ${sha}, the manifest records ${m.weightsSha256}`,
+    );
   }
   const metaParams: Record<string, tf.Tensor> = {};
   for (const w of m.weights) {
@@ -267,7 +277,9 @@ export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaPar
     throw new Error(`loadArtifact: no learned-optimizer artifact at ${target}: the directory does not exist${hint}`);
   }
   if (!statSync(target).isDirectory()) {
-    throw new Error(`loadArtifact: ${target} is not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`);
+    throw new Error(
+      `loadArtifact: ${target} is not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
+    );
   }
   const manifestPath = join(target, MANIFEST_FILE);
   if (!existsSync(manifestPath)) {

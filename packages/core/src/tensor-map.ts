@@ -35,7 +35,10 @@ export function flattenMap(map: TensorMap): tf.Tensor1D {
   const keys = orderedKeys(map);
   return tf.tidy(() => {
     if (keys.length === 1) return tf.reshape(map[keys[0]!]!, [-1]) as tf.Tensor1D;
-    return tf.concat(keys.map((k) => tf.reshape(map[k]!, [-1])), 0) as tf.Tensor1D;
+    return tf.concat(
+      keys.map((k) => tf.reshape(map[k]!, [-1])),
+      0,
+    ) as tf.Tensor1D;
   });
 }
 

@@ -37,7 +37,8 @@ export function tinyLearned(init: Partial<TinyInit> = {}): LearnedOptimizer<Tiny
     withMetaParams(phi: TensorMap): Optimizer<TinyState> {
       return {
         name: 'tiny',
-        init: (params) => tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
+        init: (params) =>
+          tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)]))),
         update: (grads, state, params) =>
           tf.tidy(() => {
             const updates: Record<string, tf.Tensor> = {};
@@ -84,7 +85,10 @@ export function tinyGradientOnly(kind: string, a: number): LearnedOptimizer<Tiny
  * that replays its generic path: to test that combinators route `step`, `state` and `metaGradient` of a fused
  * unroll correctly. `calls.steps` counts the fused steps taken.
  */
-export function withReplayedFusedUnroll(learned: LearnedOptimizer<TinyState>, calls: { steps: number }): LearnedOptimizer<TinyState> {
+export function withReplayedFusedUnroll(
+  learned: LearnedOptimizer<TinyState>,
+  calls: { steps: number },
+): LearnedOptimizer<TinyState> {
   return {
     ...learned,
     beginFusedUnroll(phi, state0) {
@@ -139,7 +143,11 @@ export function tinyLinearTask(): Optimizee<null> {
  * K steps of `opt` on a deterministic task from θ₀ = `task.init(Rng.seeded(1))`, without a tape: the gradients
  * fed to the optimizer (∇_0 … ∇_K, owned by the caller) and the losses f(θ_1) … f(θ_K).
  */
-export function forwardUnroll(opt: Optimizer, task: Optimizee<null>, K: number): { grads: TensorMap[]; losses: number[] } {
+export function forwardUnroll(
+  opt: Optimizer,
+  task: Optimizee<null>,
+  K: number,
+): { grads: TensorMap[]; losses: number[] } {
   let theta = task.init(Rng.seeded(1));
   let state = opt.init(theta);
   const losses: number[] = [];

@@ -4,7 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from './engine/engine.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
-import { conformanceChecks, conformanceQuadraticFamily, registerConformance, type ConformanceSubject } from './testing.js';
+import {
+  conformanceChecks,
+  conformanceQuadraticFamily,
+  registerConformance,
+  type ConformanceSubject,
+} from './testing.js';
 import { disposeMap } from './tensor-map.js';
 import { tinyLearned } from './test-fixtures.js';
 import type { LearnedOptimizer, Optimizer, TensorMap } from './types.js';
@@ -23,7 +28,8 @@ function momentumSgd(
   const beta = 0.5;
   return {
     name: `sgd(lr=${lr})`,
-    init: (params) => tf.tidy(() => ({ v: Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)])) })),
+    init: (params) =>
+      tf.tidy(() => ({ v: Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tf.zerosLike(t)])) })),
     update(grads, state) {
       const scale = -lr * (tweak.sign ?? 1) * (tweak.noise?.() ?? 1);
       const out = tf.tidy(() => {
@@ -68,7 +74,9 @@ async function runChecks(subject: ConformanceSubject): Promise<Record<string, st
 }
 
 function failed(r: Record<string, string | null>): string[] {
-  return Object.keys(r).filter((k) => r[k] !== null).sort();
+  return Object.keys(r)
+    .filter((k) => r[k] !== null)
+    .sort();
 }
 
 beforeAll(async () => {
@@ -103,7 +111,10 @@ describe('conformance suite', () => {
       expect(ai).toBeLessThan(Math.exp(1) + 1e-3);
     });
     // f = ½ Σ a (θ − c)² = ½ Σ ∇² / a.
-    expect(one.f).toBeCloseTo(one.g.reduce((s, g, i) => s + (0.5 * g * g) / a[i]!, 0), 3);
+    expect(one.f).toBeCloseTo(
+      one.g.reduce((s, g, i) => s + (0.5 * g * g) / a[i]!, 0),
+      3,
+    );
     expect(one.x).toHaveLength(17);
     const again = conformanceQuadraticFamily().sample(Rng.seeded(1));
     const theta = task.init(Rng.seeded(2));
@@ -149,7 +160,10 @@ describe('conformance suite', () => {
 
   it('catches an optimizer that leaks a tensor per step (and only that)', async () => {
     const leaked: tf.Tensor[] = [];
-    const r = await runChecks({ name: 'leaky', make: () => momentumSgd(0.2, { afterUpdate: () => void leaked.push(tf.scalar(1)) }) });
+    const r = await runChecks({
+      name: 'leaky',
+      make: () => momentumSgd(0.2, { afterUpdate: () => void leaked.push(tf.scalar(1)) }),
+    });
     expect(failed(r)).toEqual(['leaks']);
     expect(r['leaks']).toMatch(/numTensors grew from (\d+) to (\d+)/);
     const [, from, to] = /from (\d+) to (\d+)/.exec(r['leaks']!)!;
@@ -167,7 +181,10 @@ describe('conformance suite', () => {
   });
 
   it('catches an optimizer that disposes its input state', async () => {
-    const r = await runChecks({ name: 'disposes-state', make: () => momentumSgd(0.2, { afterUpdate: (_g, state) => tf.dispose(state) }) });
+    const r = await runChecks({
+      name: 'disposes-state',
+      make: () => momentumSgd(0.2, { afterUpdate: (_g, state) => tf.dispose(state) }),
+    });
     expect(failed(r)).toEqual(['inputs']);
     expect(r['inputs']).toMatch(/input state was disposed/);
   });
@@ -221,7 +238,10 @@ describe('conformance suite', () => {
   });
 
   it('catches a nondeterministic optimizer', async () => {
-    const r = await runChecks({ name: 'random', make: () => momentumSgd(0.2, { noise: () => 1 + 0.01 * Math.random() }) });
+    const r = await runChecks({
+      name: 'random',
+      make: () => momentumSgd(0.2, { noise: () => 1 + 0.01 * Math.random() }),
+    });
     expect(failed(r)).toEqual(['deterministic']);
     expect(r['deterministic']).toMatch(/different updates/);
   });
@@ -231,7 +251,12 @@ describe('conformance suite', () => {
     const phi0 = learned.initMetaParams(Rng.seeded(0));
     const untrained = await runChecks({ name: 'tiny-untrained', make: () => learned.withMetaParams(phi0) });
     expect(failed(untrained)).toEqual(['descent']);
-    const trained = await runChecks({ name: 'tiny', make: () => learned.withMetaParams(phi0), learned: learned as unknown as LearnedOptimizer, metaTrainEpochs: 20 });
+    const trained = await runChecks({
+      name: 'tiny',
+      make: () => learned.withMetaParams(phi0),
+      learned: learned as unknown as LearnedOptimizer,
+      metaTrainEpochs: 20,
+    });
     expect(trained).toEqual({ shapes: null, leaks: null, inputs: null, deterministic: null, descent: null });
     disposeMap(phi0);
   });
@@ -250,7 +275,9 @@ describe('conformance suite', () => {
       },
     );
     expect(names).toEqual(['conformance: sgd']);
-    expect(its.map((t) => t.name)).toEqual(conformanceChecks({ name: 'sgd', make: () => momentumSgd(0.2) }).map((c) => c.name));
+    expect(its.map((t) => t.name)).toEqual(
+      conformanceChecks({ name: 'sgd', make: () => momentumSgd(0.2) }).map((c) => c.name),
+    );
     expect(its.every((t) => t.timeout !== undefined && t.timeout > 0)).toBe(true);
     await its[0]!.fn();
   });

@@ -48,19 +48,28 @@ export function conformanceQuadraticFamily(): OptimizeeFamily<null> {
   return {
     name: 'conformance-quadratic',
     sample(rng: Rng): Optimizee<null> {
-      const a = tf.tensor2d(Float32Array.from({ length: 12 }, () => Math.exp(rng.uniform() * 2 - 1)), [3, 4]);
+      const a = tf.tensor2d(
+        Float32Array.from({ length: 12 }, () => Math.exp(rng.uniform() * 2 - 1)),
+        [3, 4],
+      );
       const ca = tf.tensor2d(rng.normalArray(12), [3, 4]);
       const b = tf.tensor1d(Float32Array.from({ length: 5 }, () => Math.exp(rng.uniform() * 2 - 1)));
       const cb = tf.tensor1d(rng.normalArray(5));
       return {
         name: 'conformance-quadratic',
-        init: (r: Rng) => ({ w: tf.tensor2d(r.normalArray(12, 0, 0.1), [3, 4]), b: tf.tensor1d(r.normalArray(5, 0, 0.1)) }),
+        init: (r: Rng) => ({
+          w: tf.tensor2d(r.normalArray(12, 0, 0.1), [3, 4]),
+          b: tf.tensor1d(r.normalArray(5, 0, 0.1)),
+        }),
         sampleBatch: () => null,
         loss: (p: TensorMap) =>
           tf.tidy(() =>
             tf.mul(
               0.5,
-              tf.add(tf.sum(tf.mul(a, tf.square(tf.sub(p['w']!, ca)))), tf.sum(tf.mul(b, tf.square(tf.sub(p['b']!, cb))))),
+              tf.add(
+                tf.sum(tf.mul(a, tf.square(tf.sub(p['w']!, ca)))),
+                tf.sum(tf.mul(b, tf.square(tf.sub(p['b']!, cb)))),
+              ),
             ),
           ) as tf.Scalar,
         dispose: () => tf.dispose([a, ca, b, cb]),
@@ -103,7 +112,12 @@ interface Trajectory {
 }
 
 /** Runs `steps` steps on problem `seed` of the suite's family; disposes everything it creates. */
-function runTrajectory(opt: Optimizer, steps: number, seed: number, onState?: (s: tf.TensorContainer) => void): Trajectory {
+function runTrajectory(
+  opt: Optimizer,
+  steps: number,
+  seed: number,
+  onState?: (s: tf.TensorContainer) => void,
+): Trajectory {
   const rng = Rng.seeded(seed);
   const task = conformanceQuadraticFamily().sample(rng.fork());
   let theta = task.init(rng.fork());
@@ -115,7 +129,13 @@ function runTrajectory(opt: Optimizer, steps: number, seed: number, onState?: (s
     losses.push(loss.dataSync()[0]!);
     const step = opt.update(grads, state, theta);
     onState?.(step.state);
-    const flat = tf.tidy(() => tf.concat(Object.keys(step.updates).sort().map((k) => tf.reshape(step.updates[k]!, [-1]))));
+    const flat = tf.tidy(() =>
+      tf.concat(
+        Object.keys(step.updates)
+          .sort()
+          .map((k) => tf.reshape(step.updates[k]!, [-1])),
+      ),
+    );
     updates.push(Float32Array.from(flat.dataSync()));
     flat.dispose();
     const next = addMaps(theta, step.updates);
@@ -145,7 +165,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         const opt = subject.make();
         const seen: string[] = [];
         runTrajectory(opt, 6, 1, (s) => seen.push(shapesOf(s)));
-        check(seen.every((s) => s === seen[0]), `state shapes changed over steps: ${[...new Set(seen)].join(' → ')}`);
+        check(
+          seen.every((s) => s === seen[0]),
+          `state shapes changed over steps: ${[...new Set(seen)].join(' → ')}`,
+        );
       },
     },
     {
@@ -168,20 +191,32 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         const theta = task.init(rng.fork());
         const state = opt.init(theta);
         const { loss, grads } = lossAndGrad(task, theta, null);
-        const snap = (m: TensorMap): number[] => Object.keys(m).sort().flatMap((k) => Array.from(m[k]!.dataSync()));
+        const snap = (m: TensorMap): number[] =>
+          Object.keys(m)
+            .sort()
+            .flatMap((k) => Array.from(m[k]!.dataSync()));
         const g0 = snap(grads);
         const p0 = snap(theta);
         const s0 = shapesOf(state);
         const stateTensors = tensorsOf(state);
         const stateValues = stateTensors.map((t) => Array.from(t.dataSync()));
         const step = opt.update(grads, state, theta);
-        check(Object.values(grads).every((t) => !t.isDisposed) && Object.values(theta).every((t) => !t.isDisposed), 'inputs were disposed');
-        check(stateTensors.every((t) => !t.isDisposed), 'the input state was disposed');
+        check(
+          Object.values(grads).every((t) => !t.isDisposed) && Object.values(theta).every((t) => !t.isDisposed),
+          'inputs were disposed',
+        );
+        check(
+          stateTensors.every((t) => !t.isDisposed),
+          'the input state was disposed',
+        );
         check(JSON.stringify(snap(grads)) === JSON.stringify(g0), 'gradients were mutated');
         check(JSON.stringify(snap(theta)) === JSON.stringify(p0), 'parameters were mutated');
         check(
           shapesOf(state) === s0 &&
-            tensorsOf(state).every((t, i) => t === stateTensors[i] && JSON.stringify(Array.from(t.dataSync())) === JSON.stringify(stateValues[i])),
+            tensorsOf(state).every(
+              (t, i) =>
+                t === stateTensors[i] && JSON.stringify(Array.from(t.dataSync())) === JSON.stringify(stateValues[i]),
+            ),
           'the input state was changed',
         );
         check(
@@ -202,7 +237,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
       run: async () => {
         const a = runTrajectory(subject.make(), 5, 4);
         const b = runTrajectory(subject.make(), 5, 4);
-        check(a.updates.every((u, i) => u.every((v, j) => Object.is(v, b.updates[i]![j]))), 'two runs gave different updates');
+        check(
+          a.updates.every((u, i) => u.every((v, j) => Object.is(v, b.updates[i]![j]))),
+          'two runs gave different updates',
+        );
       },
     },
     {
@@ -229,7 +267,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         const runs = [5, 6, 7].map((s) => runTrajectory(opt, 20, s).losses);
         disposeMap(trained);
         for (const l of runs) {
-          check(l[l.length - 1]! < 0.5 * l[0]!, `loss went from ${l[0]} to ${l[l.length - 1]} in 20 steps (expected < half)`);
+          check(
+            l[l.length - 1]! < 0.5 * l[0]!,
+            `loss went from ${l[0]} to ${l[l.length - 1]} in 20 steps (expected < half)`,
+          );
         }
       },
     },
@@ -245,7 +286,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
           const loaded = await saveLoad.load(join(dir, 'opt'));
           const a = runTrajectory(subject.make(), 5, 8);
           const b = runTrajectory(loaded, 5, 8);
-          check(a.updates.every((u, i) => u.every((v, j) => Object.is(v, b.updates[i]![j]))), 'the loaded optimizer gives different updates');
+          check(
+            a.updates.every((u, i) => u.every((v, j) => Object.is(v, b.updates[i]![j]))),
+            'the loaded optimizer gives different updates',
+          );
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -258,7 +302,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
 /** Registers the conformance checks with a test framework's `describe` and `it`. */
 export function registerConformance(
   subject: ConformanceSubject,
-  api: { describe: (name: string, fn: () => void) => void; it: (name: string, fn: () => Promise<void>, timeout?: number) => void },
+  api: {
+    describe: (name: string, fn: () => void) => void;
+    it: (name: string, fn: () => Promise<void>, timeout?: number) => void;
+  },
 ): void {
   api.describe(`conformance: ${subject.name}`, () => {
     for (const c of conformanceChecks(subject)) api.it(c.name, () => c.run(), 300_000);

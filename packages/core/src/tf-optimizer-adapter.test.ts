@@ -13,7 +13,15 @@ beforeAll(async () => {
   await initEngine('wasm');
   const rng = Rng.seeded(42);
   X = tf.tensor2d(rng.normalArray(64 * 5), [64, 5]);
-  Y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, () => rng.int(3)), 'int32'), 3)) as tf.Tensor2D;
+  Y = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 64 }, () => rng.int(3)),
+        'int32',
+      ),
+      3,
+    ),
+  ) as tf.Tensor2D;
 });
 
 /** Plain SGD written against the l2o contract: updates = −α g, state = number of steps. */
@@ -22,7 +30,9 @@ function plainSgd(lr: number): Optimizer<{ step: number }> {
     name: `test-sgd(${lr})`,
     init: () => ({ step: 0 }),
     update: (grads, state) => ({
-      updates: tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -lr)]))) as TensorMap,
+      updates: tf.tidy(() =>
+        Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -lr)])),
+      ) as TensorMap,
       state: { step: state.step + 1 },
     }),
   };
@@ -32,7 +42,9 @@ function plainSgd(lr: number): Optimizer<{ step: number }> {
 function momentum(lr: number, mu: number): Optimizer<{ v: TensorMap }> {
   return {
     name: `test-momentum(${lr},${mu})`,
-    init: (params) => ({ v: tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.zerosLike(p)]))) }),
+    init: (params) => ({
+      v: tf.tidy(() => Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.zerosLike(p)]))),
+    }),
     update: (grads, state) =>
       tf.tidy(() => {
         const v: Record<string, tf.Tensor> = {};
@@ -95,7 +107,12 @@ describe('toTfOptimizer', () => {
     expect(maxAbsDiff(weightsOf(a), weightsOf(b))).toBe(0);
     expect(la[2]!).toBeLessThan(la[0]!);
     // The weights moved: the comparison is not between two untouched models.
-    expect(maxAbsDiff(weightsOf(a), initial!.map((t) => t.dataSync() as Float32Array))).toBeGreaterThan(1e-3);
+    expect(
+      maxAbsDiff(
+        weightsOf(a),
+        initial!.map((t) => t.dataSync() as Float32Array),
+      ),
+    ).toBeGreaterThan(1e-3);
     a.dispose();
     b.dispose();
   });
@@ -186,7 +203,9 @@ describe('toTfOptimizer', () => {
     tf.dispose(weights.slice(0, 2).map((w) => w.tensor));
     const wrong = toTfOptimizer(plainSgd(0.1));
     const w2 = await (a.optimizer as L2oTfOptimizer).getWeights();
-    await expect(wrong.setWeights(w2)).rejects.toThrow(/saved by "adam\(lr=0\.01\)", this adapter runs "test-sgd\(0\.1\)"/);
+    await expect(wrong.setWeights(w2)).rejects.toThrow(
+      /saved by "adam\(lr=0\.01\)", this adapter runs "test-sgd\(0\.1\)"/,
+    );
     tf.dispose(w2.slice(0, 2).map((w) => w.tensor));
     a.dispose();
     b.dispose();

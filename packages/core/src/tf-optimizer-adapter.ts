@@ -44,10 +44,12 @@ function toSkeleton(c: tf.TensorContainer, path: string, tensors: NamedTensorEnt
   if (c === undefined) return null;
   if (c === null || typeof c === 'boolean' || typeof c === 'string') return c;
   if (typeof c === 'number') {
-    if (!Number.isFinite(c)) throw new Error(`toTfOptimizer.getWeights: state number at "${path}" is not finite (${c})`);
+    if (!Number.isFinite(c))
+      throw new Error(`toTfOptimizer.getWeights: state number at "${path}" is not finite (${c})`);
     return c;
   }
-  if (ArrayBuffer.isView(c)) throw new Error(`toTfOptimizer.getWeights: typed arrays in the state (at "${path}") are not supported`);
+  if (ArrayBuffer.isView(c))
+    throw new Error(`toTfOptimizer.getWeights: typed arrays in the state (at "${path}") are not supported`);
   if (Array.isArray(c)) return c.map((x, i) => toSkeleton(x as tf.TensorContainer, `${path}[${i}]`, tensors));
   const out: { [k: string]: Skeleton } = {};
   for (const [k, v] of Object.entries(c)) out[k] = toSkeleton(v as tf.TensorContainer, `${path}.${k}`, tensors);
@@ -102,7 +104,8 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
     }
     if (options === null || typeof options !== 'object') throw new Error('toTfOptimizer: options must be an object');
     for (const k of Object.keys(options)) {
-      if (k !== 'onVariablesChange') throw new Error(`toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange`);
+      if (k !== 'onVariablesChange')
+        throw new Error(`toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange`);
     }
     const policy = options.onVariablesChange ?? 'error';
     if (!(VARIABLE_CHANGE_POLICIES as readonly string[]).includes(policy)) {
@@ -226,7 +229,10 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
     }
     this.reset();
     if (parsed.state !== null && parsed.names !== null) {
-      this.state = fromSkeleton(parsed.state, rest.slice(1).map((e) => e.tensor)) as State;
+      this.state = fromSkeleton(
+        parsed.state,
+        rest.slice(1).map((e) => e.tensor),
+      ) as State;
       this.names = parsed.names;
       this.restored = true;
     }

@@ -22,7 +22,8 @@ function fixture(n: number, seed: number): { bytes: Uint8Array; labels: number[]
     const label = (r * 7 + seed) % 10;
     labels.push(label);
     bytes[r * 3073] = label;
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) bytes[r * 3073 + 1 + c * 1024 + p] = (p * 3 + c * 50 + r + seed) % 256;
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < 1024; p++) bytes[r * 3073 + 1 + c * 1024 + p] = (p * 3 + c * 50 + r + seed) % 256;
   }
   return { bytes, labels };
 }
@@ -46,7 +47,12 @@ describe('CIFAR-10 binary reader', () => {
       const p = y * 32 + x;
       expect(r.images[rec * 3072 + p * 3 + c]).toBeCloseTo(((p * 3 + c * 50 + rec + 1) % 256) / 255, 7);
     }
-    expect(encodeCifarBinary(labels, Array.from(r.images, (v) => Math.round(v * 255)))).toEqual(bytes);
+    expect(
+      encodeCifarBinary(
+        labels,
+        Array.from(r.images, (v) => Math.round(v * 255)),
+      ),
+    ).toEqual(bytes);
   });
 
   it('rejects truncated files naming the file and the record size, and labels > 9', () => {
@@ -57,11 +63,17 @@ describe('CIFAR-10 binary reader', () => {
     expect(() => parseCifarBinary(new Uint8Array(0), 'x.bin')).toThrow(/x\.bin: size 0 bytes/);
     const bad = bytes.slice();
     bad[CIFAR10_RECORD_BYTES] = 10;
-    expect(() => parseCifarBinary(bad, 'test_batch.bin')).toThrow(/test_batch\.bin: record 1 \(byte offset 3073\) has label 10; labels must be 0…9/);
+    expect(() => parseCifarBinary(bad, 'test_batch.bin')).toThrow(
+      /test_batch\.bin: record 1 \(byte offset 3073\) has label 10; labels must be 0…9/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'cifar-bin-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'cut.bin'), bytes.subarray(0, 5000));
-    expect(() => readCifarBinaryFile(join(dir, 'cut.bin'))).toThrow(new RegExp(`${join(dir, 'cut.bin').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: size 5000 bytes is not a positive multiple of 3073`));
+    expect(() => readCifarBinaryFile(join(dir, 'cut.bin'))).toThrow(
+      new RegExp(
+        `${join(dir, 'cut.bin').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: size 5000 bytes is not a positive multiple of 3073`,
+      ),
+    );
   });
 
   it('loads train / validation / test from a folder (option or L2O_CIFAR10_DIR, flat or nested)', () => {
@@ -91,12 +103,16 @@ describe('CIFAR-10 binary reader', () => {
       expect(Array.from(t.labels)).toEqual(test.labels);
       expect(resolveCifar10Dir()).toBe(dir);
       delete process.env['L2O_CIFAR10_DIR'];
-      expect(() => loadCifar10Split('test')).toThrow(/cifar10\.dir: no CIFAR-10 folder given; pass \{ dir \} or set L2O_CIFAR10_DIR/);
+      expect(() => loadCifar10Split('test')).toThrow(
+        /cifar10\.dir: no CIFAR-10 folder given; pass \{ dir \} or set L2O_CIFAR10_DIR/,
+      );
     } finally {
       if (saved === undefined) delete process.env['L2O_CIFAR10_DIR'];
       else process.env['L2O_CIFAR10_DIR'] = saved;
     }
-    expect(() => loadCifar10Split('train', { dir, validationSize: 20 })).toThrow(/validationSize: must be < the 20 training images/);
+    expect(() => loadCifar10Split('train', { dir, validationSize: 20 })).toThrow(
+      /validationSize: must be < the 20 training images/,
+    );
     expect(() => loadCifar10Split('bogus' as 'train', { dir })).toThrow(/allowed values: train, validation, test/);
     expect(() => loadCifar10Split('test', { dir: join(root, 'nope') })).toThrow(/missing test_batch\.bin/);
   });

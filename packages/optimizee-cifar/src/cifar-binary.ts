@@ -1,12 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CIFAR10_CHANNELS, CIFAR10_CLASSES, CIFAR10_HEIGHT, CIFAR10_IMAGE_SIZE, CIFAR10_WIDTH, type ImageDataset } from './dataset.js';
+import {
+  CIFAR10_CHANNELS,
+  CIFAR10_CLASSES,
+  CIFAR10_HEIGHT,
+  CIFAR10_IMAGE_SIZE,
+  CIFAR10_WIDTH,
+  type ImageDataset,
+} from './dataset.js';
 
 /** Bytes of one record of the CIFAR-10 binary format: 1 label byte, then 1024 R, 1024 G, 1024 B bytes. */
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_SIZE;
 /** Records per file in the official distribution. */
 export const CIFAR10_RECORDS_PER_FILE = 10_000;
-export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
+export const CIFAR10_TRAIN_FILES = [
+  'data_batch_1.bin',
+  'data_batch_2.bin',
+  'data_batch_3.bin',
+  'data_batch_4.bin',
+  'data_batch_5.bin',
+] as const;
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 /** The folder the official tarball extracts to. */
 export const CIFAR10_BATCHES_FOLDER = 'cifar-10-batches-bin';
@@ -48,7 +61,8 @@ export function parseCifarBinary(bytes: Uint8Array, source = 'CIFAR-10 data'): C
     labels[r] = label;
     const out = r * CIFAR10_IMAGE_SIZE;
     for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < CIFAR10_CHANNELS; c++) images[out + p * CIFAR10_CHANNELS + c] = bytes[base + 1 + c * plane + p]! / 255;
+      for (let c = 0; c < CIFAR10_CHANNELS; c++)
+        images[out + p * CIFAR10_CHANNELS + c] = bytes[base + 1 + c * plane + p]! / 255;
     }
   }
   return { size: n, images, labels };
@@ -96,7 +110,10 @@ function loadFiles(dir: string, files: readonly string[]): CifarRecords {
   const hit = cache.get(key);
   if (hit) return hit;
   for (const f of files) {
-    if (!existsSync(join(dir, f))) throw new Error(`cifar10: missing ${f} in ${dir}; expected ${[...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].join(', ')}`);
+    if (!existsSync(join(dir, f)))
+      throw new Error(
+        `cifar10: missing ${f} in ${dir}; expected ${[...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].join(', ')}`,
+      );
   }
   const parts = files.map((f) => readCifarBinaryFile(join(dir, f)));
   const size = parts.reduce((s, p) => s + p.size, 0);
@@ -141,13 +158,23 @@ export function loadCifar10Split(split: Cifar10SplitName, options: Cifar10Option
   if (!Number.isInteger(v) || v < 0) throw new Error(`cifar10.validationSize: must be an integer ≥ 0, got ${v}`);
   if (split === 'test') return dataset('cifar10-test', loadFiles(dir, [CIFAR10_TEST_FILE]));
   const all = loadFiles(dir, CIFAR10_TRAIN_FILES);
-  if (v >= all.size) throw new Error(`cifar10.validationSize: must be < the ${all.size} training images in ${basename(dir)}, got ${v}`);
+  if (v >= all.size)
+    throw new Error(`cifar10.validationSize: must be < the ${all.size} training images in ${basename(dir)}, got ${v}`);
   const cut = all.size - v;
   if (split === 'train') {
-    return dataset('cifar10-train', { size: cut, images: all.images.subarray(0, cut * CIFAR10_IMAGE_SIZE), labels: all.labels.subarray(0, cut) });
+    return dataset('cifar10-train', {
+      size: cut,
+      images: all.images.subarray(0, cut * CIFAR10_IMAGE_SIZE),
+      labels: all.labels.subarray(0, cut),
+    });
   }
-  if (v === 0) throw new Error('cifar10.split: "validation" is empty because validationSize is 0; set validationSize > 0');
-  return dataset('cifar10-validation', { size: v, images: all.images.subarray(cut * CIFAR10_IMAGE_SIZE), labels: all.labels.subarray(cut) });
+  if (v === 0)
+    throw new Error('cifar10.split: "validation" is empty because validationSize is 0; set validationSize > 0');
+  return dataset('cifar10-validation', {
+    size: v,
+    images: all.images.subarray(cut * CIFAR10_IMAGE_SIZE),
+    labels: all.labels.subarray(cut),
+  });
 }
 
 /** Encodes records in the CIFAR-10 binary format (for fixtures and round trips): pixels given as bytes, NHWC. */
@@ -162,7 +189,8 @@ export function encodeCifarBinary(labels: ArrayLike<number>, pixelsNhwc: ArrayLi
     const base = r * CIFAR10_RECORD_BYTES;
     out[base] = labels[r]!;
     for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < CIFAR10_CHANNELS; c++) out[base + 1 + c * plane + p] = pixelsNhwc[r * CIFAR10_IMAGE_SIZE + p * CIFAR10_CHANNELS + c]!;
+      for (let c = 0; c < CIFAR10_CHANNELS; c++)
+        out[base + 1 + c * plane + p] = pixelsNhwc[r * CIFAR10_IMAGE_SIZE + p * CIFAR10_CHANNELS + c]!;
     }
   }
   return out;

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10Split } from './cifar-binary.js';
-import { CIFAR10_BINARY_MD5, CIFAR10_BINARY_URL, downloadCifar10, extractCifar10Archive, verifyChecksum } from './cifar-download.js';
+import {
+  CIFAR10_BINARY_MD5,
+  CIFAR10_BINARY_URL,
+  downloadCifar10,
+  extractCifar10Archive,
+  verifyChecksum,
+} from './cifar-download.js';
 import { readTar } from './tar-reader.js';
 
 /** A ustar archive written byte by byte (the test's own writer, independent of the reader). */
@@ -53,9 +59,16 @@ function records(n: number, seed: number): Uint8Array {
 }
 
 function cifarTarGz(): Uint8Array {
-  const files = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f, i) => ({ path: `cifar-10-batches-bin/${f}`, data: records(2, i) }));
+  const files = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f, i) => ({
+    path: `cifar-10-batches-bin/${f}`,
+    data: records(2, i),
+  }));
   return gzipSync(
-    tar([{ path: 'cifar-10-batches-bin/', data: new Uint8Array(0), type: '5' }, { path: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\n') }, ...files]),
+    tar([
+      { path: 'cifar-10-batches-bin/', data: new Uint8Array(0), type: '5' },
+      { path: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\n') },
+      ...files,
+    ]),
   );
 }
 
@@ -100,14 +113,18 @@ describe('CIFAR-10 download and extraction', () => {
     const data = Buffer.from('abc');
     verifyChecksum(data, 'md5', '900150983CD24FB0D6963F7D28E17F72');
     verifyChecksum(data, 'sha256', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(() => verifyChecksum(data, 'md5', '0'.repeat(32), 'x.tar.gz')).toThrow(/x\.tar\.gz: md5 is 900150983cd24fb0d6963f7d28e17f72, expected 0{32}/);
+    expect(() => verifyChecksum(data, 'md5', '0'.repeat(32), 'x.tar.gz')).toThrow(
+      /x\.tar\.gz: md5 is 900150983cd24fb0d6963f7d28e17f72, expected 0{32}/,
+    );
   });
 
   it('extracts a checked archive into cifar-10-batches-bin/ that loadCifar10Split reads', () => {
     const gz = cifarTarGz();
     const md5 = createHash('md5').update(gz).digest('hex');
     const dest = tmp();
-    expect(() => extractCifar10Archive(gz, dest)).toThrow(/md5 is [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530/);
+    expect(() => extractCifar10Archive(gz, dest)).toThrow(
+      /md5 is [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530/,
+    );
     const out = extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5 } });
     expect(out).toBe(join(dest, 'cifar-10-batches-bin'));
     expect(new Uint8Array(readFileSync(join(out, 'data_batch_3.bin')))).toEqual(records(2, 2));
@@ -115,7 +132,9 @@ describe('CIFAR-10 download and extraction', () => {
     expect(Array.from(loadCifar10Split('test', { dir: dest }).labels)).toEqual([5, 6]);
     const broken = gzipSync(tar([{ path: 'cifar-10-batches-bin/data_batch_1.bin', data: records(1, 0) }]));
     const brokenMd5 = createHash('md5').update(broken).digest('hex');
-    expect(() => extractCifar10Archive(broken, tmp(), { checksum: { algorithm: 'md5', value: brokenMd5 } })).toThrow(/lacks data_batch_2\.bin/);
+    expect(() => extractCifar10Archive(broken, tmp(), { checksum: { algorithm: 'md5', value: brokenMd5 } })).toThrow(
+      /lacks data_batch_2\.bin/,
+    );
   });
 
   it('downloadCifar10 fetches, checks and extracts (fake fetch), then skips when present', async () => {
@@ -124,7 +143,11 @@ describe('CIFAR-10 download and extraction', () => {
     const urls: string[] = [];
     const fakeFetch = async (u: string) => {
       urls.push(u);
-      return { ok: true, status: 200, arrayBuffer: async () => gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength) as ArrayBuffer };
+      return {
+        ok: true,
+        status: 200,
+        arrayBuffer: async () => gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength) as ArrayBuffer,
+      };
     };
     const dir = tmp();
     const out = await downloadCifar10({ dir, fetch: fakeFetch, checksum: { algorithm: 'sha256', value: sha } });
@@ -132,7 +155,12 @@ describe('CIFAR-10 download and extraction', () => {
     expect(loadCifar10Split('validation', { dir: out, validationSize: 3 }).size).toBe(3);
     await downloadCifar10({ dir, fetch: fakeFetch, checksum: { algorithm: 'sha256', value: sha } });
     expect(urls.length).toBe(1);
-    await expect(downloadCifar10({ dir: tmp(), fetch: async () => ({ ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) }) })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      downloadCifar10({
+        dir: tmp(),
+        fetch: async () => ({ ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) }),
+      }),
+    ).rejects.toThrow(/HTTP 404/);
     await expect(
       downloadCifar10({
         dir: tmp(),

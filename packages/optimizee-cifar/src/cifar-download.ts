@@ -20,11 +20,19 @@ export const CIFAR10_BINARY_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 export type ChecksumAlgorithm = 'md5' | 'sha256';
 
 /** Throws unless the digest of `bytes` equals `expected` (hex, case-insensitive). */
-export function verifyChecksum(bytes: Uint8Array, algorithm: ChecksumAlgorithm, expected: string, source = 'data'): void {
-  if (algorithm !== 'md5' && algorithm !== 'sha256') throw new Error(`checksum.algorithm: unknown "${String(algorithm)}"; allowed values: md5, sha256`);
+export function verifyChecksum(
+  bytes: Uint8Array,
+  algorithm: ChecksumAlgorithm,
+  expected: string,
+  source = 'data',
+): void {
+  if (algorithm !== 'md5' && algorithm !== 'sha256')
+    throw new Error(`checksum.algorithm: unknown "${String(algorithm)}"; allowed values: md5, sha256`);
   const got = createHash(algorithm).update(bytes).digest('hex');
   if (got !== expected.toLowerCase()) {
-    throw new Error(`${source}: ${algorithm} is ${got}, expected ${expected.toLowerCase()}; the download is corrupt or not the official file`);
+    throw new Error(
+      `${source}: ${algorithm} is ${got}, expected ${expected.toLowerCase()}; the download is corrupt or not the official file`,
+    );
   }
 }
 
@@ -87,14 +95,17 @@ export async function downloadCifar10(options: DownloadCifar10Options = {}): Pro
   const dir = options.dir ?? process.env[CIFAR10_DIR_ENV];
   if (!dir) throw new Error(`downloadCifar10.dir: give a destination folder or set ${CIFAR10_DIR_ENV}`);
   const target = join(dir, CIFAR10_BATCHES_FOLDER);
-  if (!options.force && [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => existsSync(join(target, f)))) return target;
+  if (!options.force && [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => existsSync(join(target, f))))
+    return target;
   const url = options.url ?? CIFAR10_BINARY_URL;
   const doFetch = options.fetch ?? ((u: string) => fetch(u));
   let res: Awaited<ReturnType<NonNullable<DownloadCifar10Options['fetch']>>>;
   try {
     res = await doFetch(url);
   } catch (e) {
-    throw new Error(`downloadCifar10: cannot reach ${url} (${e instanceof Error ? e.message : String(e)}); copy the files by hand and set ${CIFAR10_DIR_ENV}`);
+    throw new Error(
+      `downloadCifar10: cannot reach ${url} (${e instanceof Error ? e.message : String(e)}); copy the files by hand and set ${CIFAR10_DIR_ENV}`,
+    );
   }
   if (!res.ok) throw new Error(`downloadCifar10: ${url} answered HTTP ${res.status}`);
   const gz = new Uint8Array(await res.arrayBuffer());

@@ -6,7 +6,17 @@ function tenClass(): ImageDataset {
   const labels = Uint8Array.from([0, 3, 5, 9, 3, 1, 5, 7]);
   const images = new Float32Array(labels.length * 12);
   for (let i = 0; i < images.length; i++) images[i] = Math.floor(i / 12); // each image filled with its index
-  return { name: 'src', size: labels.length, height: 2, width: 2, channels: 3, images, labels, numClasses: 10, classNames: CIFAR10_CLASSES };
+  return {
+    name: 'src',
+    size: labels.length,
+    height: 2,
+    width: 2,
+    channels: 3,
+    images,
+    labels,
+    numClasses: 10,
+    classNames: CIFAR10_CLASSES,
+  };
 }
 
 describe('classSubset', () => {
@@ -30,7 +40,9 @@ describe('classSubset', () => {
   });
 
   it('rejects unknown, duplicate or missing labels, naming the allowed values', () => {
-    expect(() => classSubset(tenClass(), [10])).toThrow(/classSubset\.labels: 10 is not a label of "src"; allowed: 0…9 or airplane/);
+    expect(() => classSubset(tenClass(), [10])).toThrow(
+      /classSubset\.labels: 10 is not a label of "src"; allowed: 0…9 or airplane/,
+    );
     expect(() => classSubset(tenClass(), ['unicorn'])).toThrow(/"unicorn" is not a label/);
     expect(() => classSubset(tenClass(), [3, 'cat'])).toThrow(/duplicates/);
     expect(() => classSubset(tenClass(), [])).toThrow(/non-empty array/);

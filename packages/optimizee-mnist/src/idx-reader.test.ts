@@ -34,7 +34,11 @@ describe('parseIdx / readIdxFile', () => {
   it('rejects truncated files, naming the file', () => {
     const good = encodeIdx([3, 2, 2], new Uint8Array(12));
     const p = fixture('truncated-data', good.subarray(0, good.length - 1));
-    expect(() => readIdxFile(p, 'images')).toThrow(new RegExp(`${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: truncated IDX data: dims \\[3, 2, 2\\] need 12 bytes after the header, found 11`));
+    expect(() => readIdxFile(p, 'images')).toThrow(
+      new RegExp(
+        `${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: truncated IDX data: dims \\[3, 2, 2\\] need 12 bytes after the header, found 11`,
+      ),
+    );
     const h = fixture('truncated-header', good.subarray(0, 9));
     expect(() => readIdxFile(h, 'images')).toThrow(/truncated-header: truncated IDX header: 9 bytes, need 16/);
     const tiny = fixture('tiny', Uint8Array.of(0, 0));
@@ -48,10 +52,14 @@ describe('parseIdx / readIdxFile', () => {
     const gz = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0);
     expect(() => parseIdx(gz, 'x.gz')).toThrow(/x\.gz: wrong IDX magic 0x1f8b0800/);
     const float = Uint8Array.of(0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0);
-    expect(() => parseIdx(float, 'floats')).toThrow(/floats: IDX element type 0xd is not supported; allowed values: 0x08/);
+    expect(() => parseIdx(float, 'floats')).toThrow(
+      /floats: IDX element type 0xd is not supported; allowed values: 0x08/,
+    );
     const long = new Uint8Array(labels.length + 3);
     long.set(labels);
-    expect(() => parseIdx(long, 'long', 'labels')).toThrow(/long: IDX length mismatch: dims \[4\] need 4 bytes after the header, found 7/);
+    expect(() => parseIdx(long, 'long', 'labels')).toThrow(
+      /long: IDX length mismatch: dims \[4\] need 4 bytes after the header, found 7/,
+    );
     expect(() => readIdxFile(join(dir, 'missing'))).toThrow(/missing: cannot read IDX file/);
     expect(IDX_IMAGES_MAGIC).toBe(0x803);
     expect(IDX_LABELS_MAGIC).toBe(0x801);

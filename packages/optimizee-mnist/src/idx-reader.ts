@@ -42,7 +42,9 @@ export function parseIdx(bytes: Uint8Array, source: string, kind?: IdxKind): Idx
   if (magic >>> 16 !== 0) throw new Error(`${source}: wrong IDX magic ${hex(magic)}; the first two bytes must be 0`);
   const type = (magic >>> 8) & 0xff;
   if (type !== 0x08) {
-    throw new Error(`${source}: IDX element type 0x${type.toString(16)} is not supported; allowed values: 0x08 (unsigned byte)`);
+    throw new Error(
+      `${source}: IDX element type 0x${type.toString(16)} is not supported; allowed values: 0x08 (unsigned byte)`,
+    );
   }
   const rank = magic & 0xff;
   if (rank < 1) throw new Error(`${source}: IDX rank must be at least 1, got ${rank}`);
@@ -85,7 +87,8 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
     throw new Error(`encodeIdx: dims must be non-negative 32-bit integers, got [${dims.join(', ')}]`);
   }
   if (dims.length < 1 || dims.length > 255) throw new Error(`encodeIdx: rank must be 1…255, got ${dims.length}`);
-  if (data.length !== count) throw new Error(`encodeIdx: data has ${data.length} bytes, dims [${dims.join(', ')}] need ${count}`);
+  if (data.length !== count)
+    throw new Error(`encodeIdx: data has ${data.length} bytes, dims [${dims.join(', ')}] need ${count}`);
   const out = new Uint8Array(4 + 4 * dims.length + count);
   const view = new DataView(out.buffer);
   view.setUint32(0, 0x00000800 | dims.length, false);

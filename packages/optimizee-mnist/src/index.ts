@@ -20,4 +20,10 @@ export {
   mlpLayerSizes,
   MLP_ACTIVATIONS,
 } from './mlp-family.js';
-export type { MnistMlpOptions, ResolvedMnistMlpOptions, MnistBatch, MlpActivation, MnistMlpFamily } from './mlp-family.js';
+export type {
+  MnistMlpOptions,
+  ResolvedMnistMlpOptions,
+  MnistBatch,
+  MlpActivation,
+  MnistMlpFamily,
+} from './mlp-family.js';

@@ -46,7 +46,14 @@ function labelsOf(batch: MnistBatch): number[] {
 describe('mnistMlpFamily', () => {
   it('has the paper shapes and names; batches are [B, 784] in [0, 1] with one-hot labels', () => {
     const fam = mnistMlpFamily();
-    expect(fam.options).toEqual({ split: 'train', hidden: [20], activation: 'sigmoid', batchSize: 128, initStd: 0.01, validationSize: 10_000 });
+    expect(fam.options).toEqual({
+      split: 'train',
+      hidden: [20],
+      activation: 'sigmoid',
+      batchSize: 128,
+      initStd: 0.01,
+      validationSize: 10_000,
+    });
     const task = fam.sample(Rng.seeded(1));
     expect(task.name).toBe('mnist-mlp-784-20-10-sigmoid');
     expect(task.size).toBe(15_910); // DESIGN.md: N = 15,910 coordinates
@@ -150,7 +157,8 @@ describe('mnistMlpFamily', () => {
   it('draws batches only from its own split', () => {
     const val = loadMnistSplit('validation');
     const test = loadMnistSplit('test');
-    const key = (a: Float32Array, i: number): string => Array.from(a.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)).join(',');
+    const key = (a: Float32Array, i: number): string =>
+      Array.from(a.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)).join(',');
     const index = (s: typeof val): Map<string, number> => {
       const m = new Map<string, number>();
       for (let i = 0; i < s.size; i++) m.set(key(s.images, i), s.labels[i]!);
@@ -190,9 +198,13 @@ describe('mnistMlpFamily', () => {
   });
 
   it('rejects bad options, naming the field and the allowed values', () => {
-    expect(() => mnistMlpFamily({ split: 'dev' as 'train' })).toThrow(/mnistMlp\.split: unknown "dev"; allowed values: train, validation, test/);
+    expect(() => mnistMlpFamily({ split: 'dev' as 'train' })).toThrow(
+      /mnistMlp\.split: unknown "dev"; allowed values: train, validation, test/,
+    );
     expect(() => mnistMlpFamily({ hidden: [20, 0] })).toThrow(/mnistMlp\.hidden/);
-    expect(() => mnistMlpFamily({ activation: 'tanh' as 'relu' })).toThrow(/mnistMlp\.activation: unknown "tanh"; allowed values: sigmoid, relu/);
+    expect(() => mnistMlpFamily({ activation: 'tanh' as 'relu' })).toThrow(
+      /mnistMlp\.activation: unknown "tanh"; allowed values: sigmoid, relu/,
+    );
     expect(() => mnistMlpFamily({ batchSize: 0 })).toThrow(/mnistMlp\.batchSize/);
     expect(() => mnistMlpFamily({ initStd: -1 })).toThrow(/mnistMlp\.initStd/);
     expect(() => mnistMlpFamily({ validationSize: 1.5 })).toThrow(/mnistMlp\.validationSize/);

@@ -47,7 +47,8 @@ const KNOWN_OPTIONS = ['split', 'hidden', 'activation', 'batchSize', 'initStd', 
 export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedMnistMlpOptions {
   if (options === null || typeof options !== 'object') throw new Error('mnistMlp: options must be an object');
   for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(k)) throw new Error(`mnistMlp: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+    if (!KNOWN_OPTIONS.includes(k))
+      throw new Error(`mnistMlp: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const split = options.split ?? 'train';
   const hidden = options.hidden ?? [20];
@@ -58,10 +59,14 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
     throw new Error(`mnistMlp.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`);
   }
   if (!Array.isArray(hidden) || !hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(`mnistMlp.hidden: must be an array of positive integers (layer widths), got ${JSON.stringify(hidden)}`);
+    throw new Error(
+      `mnistMlp.hidden: must be an array of positive integers (layer widths), got ${JSON.stringify(hidden)}`,
+    );
   }
   if (!(MLP_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new Error(`mnistMlp.activation: unknown "${String(activation)}"; allowed values: ${MLP_ACTIVATIONS.join(', ')}`);
+    throw new Error(
+      `mnistMlp.activation: unknown "${String(activation)}"; allowed values: ${MLP_ACTIVATIONS.join(', ')}`,
+    );
   }
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`mnistMlp.batchSize: must be a positive integer, got ${batchSize}`);

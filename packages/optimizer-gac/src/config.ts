@@ -70,7 +70,12 @@ export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config')
         `(hiddenSizes is [${lstm.hiddenSizes.join(', ')}]); got ${showConfigValue(gc)}`,
     );
   }
-  const av = checkConfigChoice(raw['averaging'] === undefined ? 'all' : raw['averaging'], AVERAGING_MODES, 'averaging', where);
+  const av = checkConfigChoice(
+    raw['averaging'] === undefined ? 'all' : raw['averaging'],
+    AVERAGING_MODES,
+    'averaging',
+    where,
+  );
   return Object.freeze({
     ...lstm,
     globalCells: Object.freeze([...(gc as number[])]) as number[],

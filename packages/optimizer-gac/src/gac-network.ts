@@ -27,7 +27,14 @@ export function gacLayers(
     const c: tf.Tensor2D[] = [];
     config.hiddenSizes.forEach((_, l) => {
       const n = lstmParamNames(l);
-      const next = lstmCell(x, state.h[l]!, state.c[l]!, phi[n.wx] as tf.Tensor2D, phi[n.wh] as tf.Tensor2D, phi[n.b] as tf.Tensor1D);
+      const next = lstmCell(
+        x,
+        state.h[l]!,
+        state.c[l]!,
+        phi[n.wx] as tf.Tensor2D,
+        phi[n.wh] as tf.Tensor2D,
+        phi[n.b] as tf.Tensor1D,
+      );
       const hOut = globalAverage(next.h, config.globalCells[l]!, segments);
       h.push(hOut);
       c.push(next.c);

@@ -26,13 +26,21 @@ describe('resolveGacConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('rejects bad fields, naming the field and the allowed values', () => {
-    expect(() => resolveGacConfig({ averaging: 'layer' })).toThrow(/averaging must be one of 'all', 'per-tensor'; got "layer"/);
-    expect(() => resolveGacConfig({ globalCells: [5] })).toThrow(/globalCells must be an array of 2 integers, entry l in \[0, hiddenSizes\[l\]\]/);
+    expect(() => resolveGacConfig({ averaging: 'layer' })).toThrow(
+      /averaging must be one of 'all', 'per-tensor'; got "layer"/,
+    );
+    expect(() => resolveGacConfig({ globalCells: [5] })).toThrow(
+      /globalCells must be an array of 2 integers, entry l in \[0, hiddenSizes\[l\]\]/,
+    );
     expect(() => resolveGacConfig({ globalCells: [21, 0] })).toThrow(/globalCells/);
-    expect(() => resolveGacConfig({ globalCell: [1, 1] })).toThrow(/unknown field "globalCell"; allowed fields: .*globalCells, averaging/);
+    expect(() => resolveGacConfig({ globalCell: [1, 1] })).toThrow(
+      /unknown field "globalCell"; allowed fields: .*globalCells, averaging/,
+    );
     expect(() => resolveGacConfig({ p: -1 })).toThrow(/p must be a finite number > 0/);
     // The stateful moments inputs are the plain LSTM's only.
-    expect(() => resolveGacConfig({ preprocessing: 'log-sign-moments' })).toThrow(/preprocessing must be one of 'log-sign', 'none'; got "log-sign-moments"/);
+    expect(() => resolveGacConfig({ preprocessing: 'log-sign-moments' })).toThrow(
+      /preprocessing must be one of 'log-sign', 'none'; got "log-sign-moments"/,
+    );
     expect(() => gacOptimizer({ hiddenSizes: [] })).toThrow(/hiddenSizes must be a non-empty array/);
   });
 });
@@ -53,7 +61,8 @@ describe('gacOptimizer', () => {
       const grads: TensorMap = { w: tf.tensor2d(rng.normalArray(9), [3, 3]), v: tf.tensor1d(rng.normalArray(2)) };
       const ua = a.update(grads, sa, params);
       const ub = b.update(grads, sb, params);
-      for (const k of ['v', 'w']) expect(Array.from(ua.updates[k]!.dataSync())).toEqual(Array.from(ub.updates[k]!.dataSync()));
+      for (const k of ['v', 'w'])
+        expect(Array.from(ua.updates[k]!.dataSync())).toEqual(Array.from(ub.updates[k]!.dataSync()));
       tf.dispose([sa, sb]);
       sa = ua.state;
       sb = ub.state;
@@ -99,7 +108,9 @@ describe('gacOptimizer', () => {
   it('rejects φ of the wrong shapes and states of the wrong size', () => {
     const learned = gacOptimizer({ hiddenSizes: [4] });
     const other = gacOptimizer({ hiddenSizes: [5] }).initMetaParams(Rng.seeded(1));
-    expect(() => learned.withMetaParams(other)).toThrow(/lstm-gac meta-parameters: "layer0\/b" has shape \[20\]; expected \[16\]/);
+    expect(() => learned.withMetaParams(other)).toThrow(
+      /lstm-gac meta-parameters: "layer0\/b" has shape \[20\]; expected \[16\]/,
+    );
     const phi = learned.initMetaParams(Rng.seeded(1));
     const opt = learned.withMetaParams(phi);
     const s = opt.init({ x: tf.zeros([3]) });
@@ -118,16 +129,21 @@ describe('gacOptimizer', () => {
     const loaded = loadGacOptimizer(join(tmp, 'gac'));
     expect(loaded.learned.config).toEqual(learned.config);
     expect(loaded.learned.name).toBe(learned.name);
-    for (const k of Object.keys(phi)) expect(Array.from(loaded.metaParams[k]!.dataSync())).toEqual(Array.from(phi[k]!.dataSync()));
+    for (const k of Object.keys(phi))
+      expect(Array.from(loaded.metaParams[k]!.dataSync())).toEqual(Array.from(phi[k]!.dataSync()));
     disposeMap(loaded.metaParams);
 
     const lstm = lstmOptimizer({ hiddenSizes: [5, 3] });
     const lphi = lstm.initMetaParams(Rng.seeded(8));
     saveLstmOptimizer(join(tmp, 'lstm'), { learned: lstm, metaParams: lphi });
     const before = tf.memory().numTensors;
-    expect(() => loadGacOptimizer(join(tmp, 'lstm'))).toThrow(/holds a learned optimizer of kind "lstm"; loadGacOptimizer reads kind "lstm-gac"/);
+    expect(() => loadGacOptimizer(join(tmp, 'lstm'))).toThrow(
+      /holds a learned optimizer of kind "lstm"; loadGacOptimizer reads kind "lstm-gac"/,
+    );
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => saveGacOptimizer(join(tmp, 'x'), { learned: lstm as never, metaParams: lphi })).toThrow(/learned.kind is "lstm"/);
+    expect(() => saveGacOptimizer(join(tmp, 'x'), { learned: lstm as never, metaParams: lphi })).toThrow(
+      /learned.kind is "lstm"/,
+    );
     disposeMap(lphi);
     disposeMap(phi);
   });

@@ -19,7 +19,12 @@ export function gacZeroState(config: GacConfig, n: number): GacState {
 }
 
 /** Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each. */
-export function checkGacState(state: GacState, config: Pick<GacConfig, 'hiddenSizes'>, n: number, where = 'lstm-gac update'): void {
+export function checkGacState(
+  state: GacState,
+  config: Pick<GacConfig, 'hiddenSizes'>,
+  n: number,
+  where = 'lstm-gac update',
+): void {
   checkLstmState(state, config, n, where);
 }
 

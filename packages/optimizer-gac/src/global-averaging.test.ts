@@ -88,7 +88,14 @@ describe('LSTM+GAC layers', () => {
       let x = input;
       cfg.hiddenSizes.forEach((_, l) => {
         const nm = lstmParamNames(l);
-        const plain = lstmCell(x, state.h[l]!, state.c[l]!, phi[nm.wx] as tf.Tensor2D, phi[nm.wh] as tf.Tensor2D, phi[nm.b] as tf.Tensor1D);
+        const plain = lstmCell(
+          x,
+          state.h[l]!,
+          state.c[l]!,
+          phi[nm.wx] as tf.Tensor2D,
+          phi[nm.wh] as tf.Tensor2D,
+          phi[nm.b] as tf.Tensor1D,
+        );
         expectAveraged(rows(out.state.h[l]!), rows(plain.h), cfg.globalCells[l]!, segments);
         expect(rows(out.state.c[l]!)).toEqual(rows(plain.c)); // c is not averaged
         tf.dispose([plain.h, plain.c]);

@@ -24,12 +24,16 @@ export function averagingSegments(params: TensorMap, averaging: Averaging): numb
 export function globalAverage(h: tf.Tensor2D, globalCells: number, segments?: readonly number[]): tf.Tensor2D {
   const [n, width] = h.shape;
   if (!Number.isInteger(globalCells) || globalCells < 0 || globalCells > width) {
-    throw new Error(`globalAverage: globalCells must be an integer in [0, ${width}] (the width of h); got ${globalCells}`);
+    throw new Error(
+      `globalAverage: globalCells must be an integer in [0, ${width}] (the width of h); got ${globalCells}`,
+    );
   }
   if (globalCells === 0) return tf.clone(h);
   const segs = segments === undefined || segments.length === 0 ? [n] : segments;
   if (segs.reduce((a, b) => a + b, 0) !== n || segs.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new Error(`globalAverage: segments must be positive integers summing to the ${n} rows of h; got [${segs.join(', ')}]`);
+    throw new Error(
+      `globalAverage: segments must be positive integers summing to the ${n} rows of h; got [${segs.join(', ')}]`,
+    );
   }
   return tf.tidy(() => {
     const globalMask = new Float32Array(width);

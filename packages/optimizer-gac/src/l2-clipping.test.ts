@@ -28,13 +28,20 @@ describe('LSTM+GAC expresses L2 gradient clipping', () => {
     const flat = raw.map((x) => x * s);
     // flattenMap order is sorted keys: b (20) then w (30).
     return {
-      grads: { b: tf.tensor1d(Float32Array.from(flat.subarray(0, 20))), w: tf.tensor2d(Float32Array.from(flat.subarray(20)), [5, 6]) },
+      grads: {
+        b: tf.tensor1d(Float32Array.from(flat.subarray(0, 20))),
+        w: tf.tensor2d(Float32Array.from(flat.subarray(20)), [5, 6]),
+      },
       flat: Float64Array.from(Float32Array.from(flat)),
     };
   }
 
   it('update = −lr·g·min(1, c/‖g‖) within 5e-4 relative for ‖g‖/c in [0.1, 10]', () => {
-    const { config, metaParams, fitError } = gacL2ClippingMetaParams({ coordinates: n, threshold: c, learningRate: lr });
+    const { config, metaParams, fitError } = gacL2ClippingMetaParams({
+      coordinates: n,
+      threshold: c,
+      learningRate: lr,
+    });
     expect(fitError).toBeLessThan(2e-4);
     const opt = gacOptimizer(config).withMetaParams(metaParams);
     const rng = Rng.seeded(5);
@@ -67,7 +74,9 @@ describe('LSTM+GAC expresses L2 gradient clipping', () => {
     });
     tf.dispose(state);
     expect(tf.memory().numTensors).toBe(before);
-    console.log(`L2-clipping construction: worst relative error ${worst.toExponential(2)} over ${ratios.length} gradients`);
+    console.log(
+      `L2-clipping construction: worst relative error ${worst.toExponential(2)} over ${ratios.length} gradients`,
+    );
     disposeMap(params);
     disposeMap(metaParams);
   });
@@ -84,7 +93,10 @@ describe('LSTM+GAC expresses L2 gradient clipping', () => {
     const step = opt.update(grads, state, params);
     const got = [...step.updates['b']!.dataSync(), ...step.updates['w']!.dataSync()];
     const factor = c / Math.hypot(...flat);
-    const rel = Math.sqrt(flat.reduce((s, g, i) => s + (got[i]! + lr * g * factor) ** 2, 0) / flat.reduce((s, g) => s + (lr * g * factor) ** 2, 0));
+    const rel = Math.sqrt(
+      flat.reduce((s, g, i) => s + (got[i]! + lr * g * factor) ** 2, 0) /
+        flat.reduce((s, g) => s + (lr * g * factor) ** 2, 0),
+    );
     expect(rel).toBeGreaterThan(0.1);
     tf.dispose([state, step.state]);
     disposeMap(step.updates);

@@ -85,15 +85,21 @@ function leastSquares(rows: readonly number[][], t: readonly number[]): number[]
  * Exactness is impossible with these nonlinearities (an LSTM computes an analytic function; min(1, 1/r) has a
  * kink), so "can express" means "to ≈ 1e−4 relative for ‖g‖ up to maxNormRatio · c".
  */
-export function gacL2ClippingMetaParams(options: L2ClippingOptions): { config: GacConfig; metaParams: TensorMap; fitError: number } {
+export function gacL2ClippingMetaParams(options: L2ClippingOptions): {
+  config: GacConfig;
+  metaParams: TensorMap;
+  fitError: number;
+} {
   const { coordinates: n, threshold: c, learningRate: lr } = options;
   const ratio = options.maxNormRatio ?? 10;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`gacL2ClippingMetaParams: coordinates must be a positive integer; got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`gacL2ClippingMetaParams: coordinates must be a positive integer; got ${n}`);
   for (const [k, v] of [
     ['threshold', c],
     ['learningRate', lr],
   ] as const) {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`gacL2ClippingMetaParams: ${k} must be a finite number > 0; got ${v}`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
+      throw new Error(`gacL2ClippingMetaParams: ${k} must be a finite number > 0; got ${v}`);
   }
   if (!(typeof ratio === 'number' && Number.isFinite(ratio) && ratio > 1)) {
     throw new Error(`gacL2ClippingMetaParams: maxNormRatio must be a finite number > 1; got ${ratio}`);
@@ -110,7 +116,7 @@ export function gacL2ClippingMetaParams(options: L2ClippingOptions): { config: G
   const maxNorm = ratio * c;
   const a = 0.02 / maxNorm; // |a g_i| ≤ 0.02 even if one coordinate holds the whole norm
   const aL = 0.01 / maxNorm;
-  const sStar = (a * a * (c * c / n)) / 2; // S at ‖g‖ = c
+  const sStar = (a * a * ((c * c) / n)) / 2; // S at ‖g‖ = c
   const gammaSwitch = 0.01; // carry of 0.01 x
   const xMax = (1.05 * ratio) ** 2;
   const scales = Array.from({ length: J }, (_, j) => 0.3 * Math.exp((j / (J - 1)) * Math.log((3 * xMax) / 0.3)));
@@ -133,9 +139,22 @@ export function gacL2ClippingMetaParams(options: L2ClippingOptions): { config: G
   });
 
   // Gate blocks of a layer with H cells: [i | f | g | o], H columns each.
-  const block = (H: number, gate: 'i' | 'f' | 'g' | 'o', cell: number): number => ({ i: 0, f: 1, g: 2, o: 3 })[gate] * H + cell;
-  const layer = (D: number, H: number) => ({ wx: new Float32Array(D * 4 * H), wh: new Float32Array(H * 4 * H), b: new Float32Array(4 * H), D, H });
-  const setW = (L: ReturnType<typeof layer>, input: number, gate: 'i' | 'f' | 'g' | 'o', cell: number, value: number): void => {
+  const block = (H: number, gate: 'i' | 'f' | 'g' | 'o', cell: number): number =>
+    ({ i: 0, f: 1, g: 2, o: 3 })[gate] * H + cell;
+  const layer = (D: number, H: number) => ({
+    wx: new Float32Array(D * 4 * H),
+    wh: new Float32Array(H * 4 * H),
+    b: new Float32Array(4 * H),
+    D,
+    H,
+  });
+  const setW = (
+    L: ReturnType<typeof layer>,
+    input: number,
+    gate: 'i' | 'f' | 'g' | 'o',
+    cell: number,
+    value: number,
+  ): void => {
     L.wx[input * 4 * L.H + block(L.H, gate, cell)] = value;
   };
   const setB = (L: ReturnType<typeof layer>, gate: 'i' | 'f' | 'g' | 'o', cell: number, value: number): void => {

@@ -41,7 +41,9 @@ export function loadGacOptimizer(dir: string): {
   const { manifest, metaParams } = loadArtifact(dir);
   try {
     if (manifest.kind !== GAC_KIND) {
-      throw new Error(`loadGacOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadGacOptimizer reads kind "${GAC_KIND}"`);
+      throw new Error(
+        `loadGacOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadGacOptimizer reads kind "${GAC_KIND}"`,
+      );
     }
     const config = resolveGacConfig(manifest.config, `loadGacOptimizer: ${dir}: manifest field "config"`);
     checkLstmMetaParams(metaParams, lstmPartOf(config), `loadGacOptimizer: ${dir}: weights`);

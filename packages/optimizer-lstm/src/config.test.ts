@@ -33,16 +33,24 @@ describe('LSTM config', () => {
   });
 
   it('rejects every bad field with the field and the allowed values named', () => {
-    expect(() => resolveLstmConfig({ hiddenSizes: [] })).toThrow(/hiddenSizes must be a non-empty array of positive integers/);
+    expect(() => resolveLstmConfig({ hiddenSizes: [] })).toThrow(
+      /hiddenSizes must be a non-empty array of positive integers/,
+    );
     expect(() => resolveLstmConfig({ hiddenSizes: [20, 0] })).toThrow(/hiddenSizes/);
     expect(() => resolveLstmConfig({ hiddenSizes: [2.5] })).toThrow(/hiddenSizes/);
-    expect(() => resolveLstmConfig({ preprocessing: 'log' as 'none' })).toThrow(/preprocessing must be one of 'log-sign', 'none', 'log-sign-moments'; got "log"/);
+    expect(() => resolveLstmConfig({ preprocessing: 'log' as 'none' })).toThrow(
+      /preprocessing must be one of 'log-sign', 'none', 'log-sign-moments'; got "log"/,
+    );
     expect(() => resolveLstmConfig({ p: 0 })).toThrow(/p must be a finite number > 0; got 0/);
     expect(() => resolveLstmConfig({ p: 100 })).toThrow(/p must be a finite number in \(0, 80\]/);
     expect(() => resolveLstmConfig({ outputScale: -1 })).toThrow(/outputScale must be a finite number > 0/);
-    expect(() => resolveLstmConfig({ forgetBias: NaN })).toThrow(/forgetBias must be a finite number; got NaN|forgetBias must be a finite number; got null/);
+    expect(() => resolveLstmConfig({ forgetBias: NaN })).toThrow(
+      /forgetBias must be a finite number; got NaN|forgetBias must be a finite number; got null/,
+    );
     expect(() => resolveLstmConfig({ initScale: -0.1 })).toThrow(/initScale must be a finite number ≥ 0/);
-    expect(() => resolveLstmConfig({ hidenSizes: [3] } as object)).toThrow(/unknown field "hidenSizes"; allowed fields: hiddenSizes, preprocessing/);
+    expect(() => resolveLstmConfig({ hidenSizes: [3] } as object)).toThrow(
+      /unknown field "hidenSizes"; allowed fields: hiddenSizes, preprocessing/,
+    );
     expect(() => resolveLstmConfig([1])).toThrow(/must be an object/);
   });
 });

@@ -97,16 +97,26 @@ export function checkConfigFields(input: unknown, fields: readonly string[], whe
 }
 
 /** The entries of `raw` among `fields` whose value is not `undefined` (a partial config for a sub-resolver). */
-export function pickConfigFields(raw: Readonly<Record<string, unknown>>, fields: readonly string[]): Record<string, unknown> {
+export function pickConfigFields(
+  raw: Readonly<Record<string, unknown>>,
+  fields: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of fields) if (raw[k] !== undefined) out[k] = raw[k];
   return out;
 }
 
 /** Checks that a config field `field` is one of `allowed`; the error lists them. */
-export function checkConfigChoice<T extends string>(v: unknown, allowed: readonly T[], field: string, where: string): T {
+export function checkConfigChoice<T extends string>(
+  v: unknown,
+  allowed: readonly T[],
+  field: string,
+  where: string,
+): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new Error(`${where}: ${field} must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got ${showConfigValue(v)}`);
+    throw new Error(
+      `${where}: ${field} must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got ${showConfigValue(v)}`,
+    );
   }
   return v as T;
 }
@@ -120,18 +130,26 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
   const pick = <K extends keyof LstmConfig>(k: K): unknown => (raw[k] === undefined ? PAPER_CONFIG[k] : raw[k]);
 
   const hs = pick('hiddenSizes');
-  if (!Array.isArray(hs) || hs.length === 0 || !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1)) {
-    throw new Error(`${where}: hiddenSizes must be a non-empty array of positive integers (e.g. [20, 20]); got ${showConfigValue(hs)}`);
+  if (
+    !Array.isArray(hs) ||
+    hs.length === 0 ||
+    !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1)
+  ) {
+    throw new Error(
+      `${where}: hiddenSizes must be a non-empty array of positive integers (e.g. [20, 20]); got ${showConfigValue(hs)}`,
+    );
   }
   const pre = checkConfigChoice(pick('preprocessing'), PREPROCESSING_MODES, 'preprocessing', where);
-  const num = (k: 'p' | 'outputScale' | 'forgetBias' | 'initScale', rule: 'positive' | 'finite' | 'non-negative'): number => {
+  const num = (
+    k: 'p' | 'outputScale' | 'forgetBias' | 'initScale',
+    rule: 'positive' | 'finite' | 'non-negative',
+  ): number => {
     const v = pick(k);
     const ok =
-      typeof v === 'number' &&
-      Number.isFinite(v) &&
-      (rule === 'finite' || (rule === 'positive' ? v > 0 : v >= 0));
+      typeof v === 'number' && Number.isFinite(v) && (rule === 'finite' || (rule === 'positive' ? v > 0 : v >= 0));
     if (!ok) {
-      const allowed = rule === 'finite' ? 'a finite number' : rule === 'positive' ? 'a finite number > 0' : 'a finite number ≥ 0';
+      const allowed =
+        rule === 'finite' ? 'a finite number' : rule === 'positive' ? 'a finite number > 0' : 'a finite number ≥ 0';
       throw new Error(`${where}: ${k} must be ${allowed}; got ${showConfigValue(v)}`);
     }
     return v as number;

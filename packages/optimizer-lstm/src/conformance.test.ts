@@ -59,6 +59,10 @@ registerConformance(
   { describe, it },
 );
 registerConformance(
-  { name: 'lstm log-sign-moments (fused inference)', make: () => moments.inferenceOptimizer!(momentsPhi), learned: moments },
+  {
+    name: 'lstm log-sign-moments (fused inference)',
+    make: () => moments.inferenceOptimizer!(momentsPhi),
+    learned: moments,
+  },
   { describe, it },
 );

@@ -83,7 +83,10 @@ function handSetPhi(cfg: LstmConfig): TensorMap {
   let k = 0;
   for (const [name, shape] of Object.entries(lstmMetaParamShapes(cfg))) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const v = Float32Array.from({ length: n }, (_, i) => 0.6 * Math.sin(1.3 * i + 0.7 * k) + 0.1 * Math.cos(0.37 * i * k));
+    const v = Float32Array.from(
+      { length: n },
+      (_, i) => 0.6 * Math.sin(1.3 * i + 0.7 * k) + 0.1 * Math.cos(0.37 * i * k),
+    );
     out[name] = tf.tensor(v, shape);
     k++;
   }
@@ -188,7 +191,9 @@ describe('lstmOptimizer on wasm', () => {
         const step = opt.update(grads, state, params);
         const r = refStep(ref, cfg, g32, rstate);
         const got = flatValues(step.updates);
-        r.out.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(2e-6 * Math.max(cfg.outputScale, Math.abs(x))));
+        r.out.forEach((x, i) =>
+          expect(Math.abs(got[i]! - x)).toBeLessThan(2e-6 * Math.max(cfg.outputScale, Math.abs(x))),
+        );
         const hLast = step.state.h[cfg.hiddenSizes.length - 1]!.arraySync();
         r.state.h[cfg.hiddenSizes.length - 1]!.forEach((row, i) =>
           row.forEach((x, u) => expect(Math.abs(hLast[i]![u]! - x)).toBeLessThan(2e-6)),

@@ -26,11 +26,14 @@ export function lstmZeroState(
   n: number,
   where = 'lstm init',
 ): LstmState {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: the parameters must hold at least one coordinate; got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${where}: the parameters must hold at least one coordinate; got ${n}`);
   return {
     h: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
     c: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
-    ...(config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing }) ? { stats: momentZeroStats(n) } : {}),
+    ...(config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing })
+      ? { stats: momentZeroStats(n) }
+      : {}),
   };
 }
 
@@ -157,7 +160,8 @@ export function lstmStep(
 
 /** Name shown in logs, e.g. `lstm(20,20)`. */
 function displayName(config: LstmConfig): string {
-  const tag = config.preprocessing === 'none' ? '[raw]' : config.preprocessing === 'log-sign-moments' ? '[moments]' : '';
+  const tag =
+    config.preprocessing === 'none' ? '[raw]' : config.preprocessing === 'log-sign-moments' ? '[moments]' : '';
   return `${LSTM_KIND}(${config.hiddenSizes.join(',')})${tag}`;
 }
 
@@ -204,7 +208,11 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
         ...(preprocessingHasStats(cfg)
           ? {
               inputs: (g: tf.Tensor1D, state: LstmState) => {
-                const m = momentInputs(g, state.stats!, preprocessGradients(g, { preprocessing: 'log-sign', p: cfg.p }));
+                const m = momentInputs(
+                  g,
+                  state.stats!,
+                  preprocessGradients(g, { preprocessing: 'log-sign', p: cfg.p }),
+                );
                 return { input: m.input, state: { ...state, stats: m.stats } };
               },
             }

@@ -74,7 +74,9 @@ export function checkMetaParamShapes(
 ): void {
   const want = Object.keys(shapes).sort();
   const missing = want.filter((k) => !(k in phi));
-  const extra = Object.keys(phi).filter((k) => !(k in shapes)).sort();
+  const extra = Object.keys(phi)
+    .filter((k) => !(k in shapes))
+    .sort();
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
       `${where}: expected exactly [${want.join(', ')}]${context}` +

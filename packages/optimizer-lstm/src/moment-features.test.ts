@@ -51,7 +51,14 @@ describe("'log-sign-moments' inputs", () => {
     const run = (scale: number): Float32Array => {
       const stats = new Float32Array(24);
       const x = new Float32Array(30);
-      for (const g of seq) writeMomentInputs(Float32Array.from(g, (v) => v * scale), stats, x, 0, P);
+      for (const g of seq)
+        writeMomentInputs(
+          Float32Array.from(g, (v) => v * scale),
+          stats,
+          x,
+          0,
+          P,
+        );
       return x;
     };
     const a = run(1);
@@ -71,14 +78,17 @@ describe("'log-sign-moments' inputs", () => {
     const x = new Float32Array(5 * n);
     let worst = 0;
     for (let t = 0; t < 20; t++) {
-      const g = Float32Array.from({ length: n }, (_, i) => (i === 4 ? 0 : (rng.uniform() < 0.5 ? -1 : 1) * Math.exp(-16 + 18 * rng.uniform())));
+      const g = Float32Array.from({ length: n }, (_, i) =>
+        i === 4 ? 0 : (rng.uniform() < 0.5 ? -1 : 1) * Math.exp(-16 + 18 * rng.uniform()),
+      );
       writeMomentInputs(g, arrStats, x, 0, P);
       const r = tensorStep(g, stats);
       stats.dispose();
       stats = r.stats;
       for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - r.input[i]!));
       const s = stats.dataSync();
-      for (let i = 0; i < s.length; i++) expect(Math.abs(s[i]! - arrStats[i]!)).toBeLessThanOrEqual(1e-5 * Math.abs(arrStats[i]!) + 1e-30);
+      for (let i = 0; i < s.length; i++)
+        expect(Math.abs(s[i]! - arrStats[i]!)).toBeLessThanOrEqual(1e-5 * Math.abs(arrStats[i]!) + 1e-30);
     }
     expect(worst).toBeLessThan(1e-4);
     stats.dispose();
@@ -86,6 +96,8 @@ describe("'log-sign-moments' inputs", () => {
   });
 
   it('rejects statistics of the wrong size, naming both sizes', () => {
-    expect(() => writeMomentInputs(new Float32Array(3), new Float32Array(8), new Float32Array(15), 0, P)).toThrow(/stats hold 8 values; expected 3×4/);
+    expect(() => writeMomentInputs(new Float32Array(3), new Float32Array(8), new Float32Array(15), 0, P)).toThrow(
+      /stats hold 8 values; expected 3×4/,
+    );
   });
 });

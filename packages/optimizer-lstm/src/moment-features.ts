@@ -54,7 +54,7 @@ export function writeMomentInputs(
     stats[o + 1] = ms;
     stats[o + 2] = v;
     stats[o + 3] = t;
-    const s = Math.sqrt(v / (1 - Math.pow(bv, t))) + MOMENT_EPSILON;
+    const s = Math.sqrt(v / (1 - bv ** t)) + MOMENT_EPSILON;
     const xo = xOff + MOMENT_INPUT_SIZE * r;
     const a = Math.abs(g);
     if (a >= thr) {
@@ -65,8 +65,8 @@ export function writeMomentInputs(
       x[xo + 1] = g * expP;
     }
     x[xo + 2] = g / s;
-    x[xo + 3] = mf / (1 - Math.pow(bf, t)) / s;
-    x[xo + 4] = ms / (1 - Math.pow(bs, t)) / s;
+    x[xo + 3] = mf / (1 - bf ** t) / s;
+    x[xo + 4] = ms / (1 - bs ** t) / s;
   }
 }
 
@@ -94,7 +94,10 @@ export function momentInputs(
     const v = tf.add(tf.mul(col(2), bv), tf.mul(tf.square(g), 1 - bv));
     const correction = (beta: number): tf.Tensor1D => tf.sub(1, tf.pow(tf.scalar(beta), t)) as tf.Tensor1D;
     const s = tf.add(tf.sqrt(tf.div(v, correction(bv))), MOMENT_EPSILON);
-    const ratios = tf.stack([tf.div(g, s), tf.div(tf.div(mf, correction(bf)), s), tf.div(tf.div(ms, correction(bs)), s)], 1);
+    const ratios = tf.stack(
+      [tf.div(g, s), tf.div(tf.div(mf, correction(bf)), s), tf.div(tf.div(ms, correction(bs)), s)],
+      1,
+    );
     return {
       input: tf.concat([logSign, ratios], 1) as tf.Tensor2D,
       stats: tf.stack([mf, ms, v, t], 1) as tf.Tensor2D,

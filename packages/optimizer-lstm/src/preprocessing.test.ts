@@ -18,7 +18,23 @@ describe('preprocessGradients', () => {
   for (const p of [10, 5]) {
     it(`log-sign with p = ${p} matches the closed form, including 0, tiny and negative gradients`, () => {
       const thr = Math.fround(Math.exp(-p));
-      const gs = [0, -0, 1e-30, -1e-30, 1e-40, 1e-5, -1e-5, thr, -thr, Math.fround(thr * 0.999), 0.3, -1, 3.5, -1e10, 3e38];
+      const gs = [
+        0,
+        -0,
+        1e-30,
+        -1e-30,
+        1e-40,
+        1e-5,
+        -1e-5,
+        thr,
+        -thr,
+        Math.fround(thr * 0.999),
+        0.3,
+        -1,
+        3.5,
+        -1e10,
+        3e38,
+      ];
       const g32 = Float32Array.from(gs);
       const before = tf.memory().numTensors;
       const g = tf.tensor1d(g32);
@@ -54,7 +70,9 @@ describe('preprocessGradients', () => {
 
   it('has finite gradients with respect to its input, even at g = 0', () => {
     const g = tf.tensor1d([0, 1e-30, -3, 2e-5]);
-    const dg = tf.grad((x: tf.Tensor) => tf.sum(preprocessGradients(x as tf.Tensor1D, { preprocessing: 'log-sign', p: 10 })))(g);
+    const dg = tf.grad((x: tf.Tensor) =>
+      tf.sum(preprocessGradients(x as tf.Tensor1D, { preprocessing: 'log-sign', p: 10 })),
+    )(g);
     const d = [...dg.dataSync()];
     expect(d.every(Number.isFinite)).toBe(true);
     // below the threshold d/dg (−1 + e^p g) = e^p; above, d/dg (log|g|/p + sign g) = 1/(p g)

@@ -15,10 +15,7 @@ import type { LstmConfig } from './config.js';
  *
  * 'log-sign-moments' is stateful (see `momentInputs`); its first two columns are this function's 'log-sign'.
  */
-export function preprocessGradients(
-  g: tf.Tensor1D,
-  config: Pick<LstmConfig, 'preprocessing' | 'p'>,
-): tf.Tensor2D {
+export function preprocessGradients(g: tf.Tensor1D, config: Pick<LstmConfig, 'preprocessing' | 'p'>): tf.Tensor2D {
   return tf.tidy(() => {
     const n = g.shape[0];
     if (config.preprocessing === 'none') return tf.reshape(g, [n, 1]) as tf.Tensor2D;

@@ -33,7 +33,13 @@ function runBits(learned: LearnedOptimizer<LstmState, LstmConfig>, phi: TensorMa
   const out: number[] = [];
   for (let t = 0; t < 3; t++) {
     const grads: TensorMap = tf.tidy(() => ({
-      a: tf.mul(tf.tensor2d([[0.1, -2, 0], [1e-7, 5, -0.3]]), t + 1),
+      a: tf.mul(
+        tf.tensor2d([
+          [0.1, -2, 0],
+          [1e-7, 5, -0.3],
+        ]),
+        t + 1,
+      ),
       b: tf.tensor1d([3e-5, -1]),
     }));
     const step = opt.update(grads, state, params);
@@ -89,7 +95,10 @@ describe('saveLstmOptimizer / loadLstmOptimizer', () => {
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, config: { ...(manifest['config'] as object), p: -1 } }));
     expect(() => loadLstmOptimizer(dir)).toThrow(/manifest field "config": p must be a finite number > 0/);
 
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, config: { ...(manifest['config'] as object), hiddenSizes: [3] } }));
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, config: { ...(manifest['config'] as object), hiddenSizes: [3] } }),
+    );
     expect(() => loadLstmOptimizer(dir)).toThrow(/weights: "layer0\/b" has shape \[8\]; expected \[12\]/);
 
     writeFileSync(manifestPath, JSON.stringify(manifest));

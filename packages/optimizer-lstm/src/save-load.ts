@@ -19,7 +19,9 @@ export function saveLstmOptimizer(
 ): ArtifactManifest {
   const { learned, metaParams, training } = opts;
   if (learned.kind !== LSTM_KIND) {
-    throw new Error(`saveLstmOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${LSTM_KIND}" only`);
+    throw new Error(
+      `saveLstmOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${LSTM_KIND}" only`,
+    );
   }
   const config = resolveLstmConfig(learned.config, 'saveLstmOptimizer: learned.config');
   checkLstmMetaParams(metaParams, config, 'saveLstmOptimizer: metaParams');

@@ -58,7 +58,9 @@ describe('a user-written optimizee (examples/user-optimizee) with the public API
     console.log(
       `user optimizee: metaTrain 30 epochs ${trainMs.toFixed(0)} ms (best epoch ${result.bestEpoch}); ` +
         `mean loss at step 0 ${start.toFixed(4)}, at step 20: ` +
-        Object.entries(final).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', '),
+        Object.entries(final)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(', '),
     );
     expect(start).toBeCloseTo(Math.log(2), 1); // θ₀ ≈ 0 predicts 1/2 for every row
     expect(final['lstm-trained']!).toBeLessThan(0.75 * start);

@@ -46,21 +46,26 @@ export const DENSE_MAX_COORDINATES = 4096;
 export function resolveNtmBfgsConfig(input: unknown = {}, where = 'ntm-bfgs config'): NtmBfgsConfig {
   const raw = checkConfigFields(input, NTM_BFGS_CONFIG_FIELDS, where);
   const gac = resolveGacConfig(pickConfigFields(raw, GAC_CONFIG_FIELDS), where);
-  const pick = (k: (typeof NTM_FIELDS)[number]): unknown => (raw[k] === undefined ? DEFAULT_NTM_BFGS_CONFIG[k] : raw[k]);
+  const pick = (k: (typeof NTM_FIELDS)[number]): unknown =>
+    raw[k] === undefined ? DEFAULT_NTM_BFGS_CONFIG[k] : raw[k];
 
   const memory = checkConfigChoice(pick('memory'), MEMORY_FORMS, 'memory', where);
   const int = (k: 'window' | 'readHeads' | 'writeHeads', min: number): number => {
     const v = pick(k);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}: ${k} must be an integer ≥ ${min}; got ${showConfigValue(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new Error(`${where}: ${k} must be an integer ≥ ${min}; got ${showConfigValue(v)}`);
     return v;
   };
   const readHeads = int('readHeads', 1);
   const writeHeads = int('writeHeads', 0);
   const window = int('window', 1);
   if (memory === 'low-rank' && window < writeHeads) {
-    throw new Error(`${where}: window must be an integer ≥ writeHeads (${writeHeads}) for 'low-rank' memory; got ${window}`);
+    throw new Error(
+      `${where}: window must be an integer ≥ writeHeads (${writeHeads}) for 'low-rank' memory; got ${window}`,
+    );
   }
   const m0 = pick('memoryInit');
-  if (typeof m0 !== 'number' || !Number.isFinite(m0)) throw new Error(`${where}: memoryInit must be a finite number; got ${showConfigValue(m0)}`);
+  if (typeof m0 !== 'number' || !Number.isFinite(m0))
+    throw new Error(`${where}: memoryInit must be a finite number; got ${showConfigValue(m0)}`);
   return Object.freeze({ ...gac, memory, window, readHeads, writeHeads, memoryInit: m0 });
 }

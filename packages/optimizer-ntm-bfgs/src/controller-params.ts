@@ -59,6 +59,10 @@ export function initNtmBfgsMetaParams(config: NtmBfgsConfig, rng: Rng): TensorMa
 }
 
 /** Throws unless `phi` has exactly the meta-parameters of `config`, with the right shapes and dtype float32. */
-export function checkNtmBfgsMetaParams(phi: TensorMap, config: NtmBfgsConfig, where = 'ntm-bfgs meta-parameters'): void {
+export function checkNtmBfgsMetaParams(
+  phi: TensorMap,
+  config: NtmBfgsConfig,
+  where = 'ntm-bfgs meta-parameters',
+): void {
   checkMetaParamShapes(phi, ntmBfgsMetaParamShapes(config), where);
 }

@@ -1,4 +1,10 @@
-export { MEMORY_FORMS, DEFAULT_NTM_BFGS_CONFIG, NTM_BFGS_CONFIG_FIELDS, DENSE_MAX_COORDINATES, resolveNtmBfgsConfig } from './config.js';
+export {
+  MEMORY_FORMS,
+  DEFAULT_NTM_BFGS_CONFIG,
+  NTM_BFGS_CONFIG_FIELDS,
+  DENSE_MAX_COORDINATES,
+  resolveNtmBfgsConfig,
+} from './config.js';
 export type { MemoryForm, NtmBfgsConfig } from './config.js';
 export {
   denseMemoryInit,

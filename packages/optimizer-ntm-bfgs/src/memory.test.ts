@@ -20,7 +20,11 @@ beforeAll(async () => {
 type Mat = number[][];
 const matVec = (m: Mat, v: number[]): number[] => m.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
 const dot = (a: number[], b: number[]): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
-const col = (vs: number[][]): tf.Tensor2D => tf.tensor2d(vs[0]!.map((_, i) => vs.map((v) => v[i]!)), [vs[0]!.length, vs.length]);
+const col = (vs: number[][]): tf.Tensor2D =>
+  tf.tensor2d(
+    vs[0]!.map((_, i) => vs.map((v) => v[i]!)),
+    [vs[0]!.length, vs.length],
+  );
 /** Values of a tensor made by `f`, disposing it. */
 const values = (f: () => tf.Tensor2D): Mat => {
   const t = f();
@@ -28,14 +32,18 @@ const values = (f: () => tf.Tensor2D): Mat => {
   t.dispose();
   return v;
 };
-const maxAbsDiff = (a: Mat, b: Mat): number => Math.max(...a.flatMap((r, i) => r.map((x, j) => Math.abs(x - b[i]![j]!))));
+const maxAbsDiff = (a: Mat, b: Mat): number =>
+  Math.max(...a.flatMap((r, i) => r.map((x, j) => Math.abs(x - b[i]![j]!))));
 
 /** The textbook inverse-Hessian BFGS update in float64: H⁺ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ. */
 function bfgsReference(h: Mat, s: number[], y: number[]): Mat {
   const n = s.length;
   const rho = 1 / dot(y, s);
-  const left = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0) - rho * s[i]! * y[j]!));
-  const mul = (a: Mat, b: Mat): Mat => a.map((row) => b[0]!.map((_, j) => row.reduce((acc, x, k) => acc + x * b[k]![j]!, 0)));
+  const left = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? 1 : 0) - rho * s[i]! * y[j]!),
+  );
+  const mul = (a: Mat, b: Mat): Mat =>
+    a.map((row) => b[0]!.map((_, j) => row.reduce((acc, x, k) => acc + x * b[k]![j]!, 0)));
   const right = left[0]!.map((_, i) => left.map((row) => row[i]!)); // (I − ρ s yᵀ)ᵀ = I − ρ y sᵀ
   const out = mul(mul(left, h), right);
   return out.map((row, i) => row.map((x, j) => x + rho * s[i]! * s[j]!));
@@ -52,7 +60,15 @@ describe('memory heads reproduce BFGS', () => {
   const n = 6;
   const rng = Rng.seeded(12);
   const b0 = Array.from({ length: n }, () => Array.from(rng.normalArray(n)));
-  const q: Mat = b0.map((_, i) => b0.map((_, j) => dot(b0.map((r) => r[i]!), b0.map((r) => r[j]!)) + (i === j ? 0.5 : 0)));
+  const q: Mat = b0.map((_, i) =>
+    b0.map(
+      (_, j) =>
+        dot(
+          b0.map((r) => r[i]!),
+          b0.map((r) => r[j]!),
+        ) + (i === j ? 0.5 : 0),
+    ),
+  );
   const c = Array.from(rng.normalArray(n));
   const grad = (x: number[]): number[] => matVec(q, x).map((v, i) => v - c[i]!);
 
@@ -92,7 +108,12 @@ describe('memory heads reproduce BFGS', () => {
     }
     const final = asDense(mem);
     tf.dispose(mem);
-    const qInvCheck = final.map((_, i) => matVec(q, final.map((r) => r[i]!))); // Q · H column by column
+    const qInvCheck = final.map((_, i) =>
+      matVec(
+        q,
+        final.map((r) => r[i]!),
+      ),
+    ); // Q · H column by column
     const qInvErr = Math.max(...qInvCheck.flatMap((r, i) => r.map((v, j) => Math.abs(v - (i === j ? 1 : 0)))));
     return { maxErr, maxH: Math.max(...h.flat().map(Math.abs)), final, qInvErr };
   }
@@ -100,7 +121,9 @@ describe('memory heads reproduce BFGS', () => {
   it('dense memory: H after every iteration equals float64 BFGS to float32 precision, and H_n = Q⁻¹', () => {
     const before = tf.memory().numTensors;
     const { maxErr, qInvErr } = run('dense');
-    console.log(`BFGS through the dense memory: max relative error of H ${maxErr.toExponential(2)}, max |QH − I| ${qInvErr.toExponential(2)}`);
+    console.log(
+      `BFGS through the dense memory: max relative error of H ${maxErr.toExponential(2)}, max |QH − I| ${qInvErr.toExponential(2)}`,
+    );
     expect(maxErr).toBeLessThan(5e-6); // relative to max|H|; float32 rounding of the writes and reads
     expect(qInvErr).toBeLessThan(1e-3); // quadratic termination of BFGS with exact line search, seen through the memory
     expect(tf.memory().numTensors).toBe(before);

@@ -42,7 +42,10 @@ export function lowRankMemoryInit(n: number, window: number): LowRankMemory {
 export function lowRankMemoryWrite(mem: LowRankMemory, a: tf.Tensor2D, b: tf.Tensor2D): LowRankMemory {
   const [k, n] = mem.a.shape;
   const w = a.shape[1];
-  if (w > k) throw new Error(`lowRankMemoryWrite: ${w} write heads do not fit a window of ${k} pairs (window must be ≥ writeHeads)`);
+  if (w > k)
+    throw new Error(
+      `lowRankMemoryWrite: ${w} write heads do not fit a window of ${k} pairs (window must be ≥ writeHeads)`,
+    );
   if (w === 0) return { a: tf.clone(mem.a), b: tf.clone(mem.b) };
   return tf.tidy(() => {
     const shift = (old: tf.Tensor2D, heads: tf.Tensor2D): tf.Tensor2D => {
@@ -69,5 +72,7 @@ export function lowRankMemoryRead(mem: LowRankMemory, r: tf.Tensor2D, m0: number
 
 /** The dense matrix a low-rank memory stands for (for tests and inspection; O(n² K)). */
 export function lowRankMemoryToDense(mem: LowRankMemory, m0: number): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.mul(tf.eye(mem.a.shape[1]), m0), tf.matMul(tf.transpose(mem.a), mem.b)) as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.add(tf.mul(tf.eye(mem.a.shape[1]), m0), tf.matMul(tf.transpose(mem.a), mem.b)) as tf.Tensor2D,
+  );
 }

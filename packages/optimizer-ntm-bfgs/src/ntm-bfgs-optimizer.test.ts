@@ -21,22 +21,35 @@ describe('resolveNtmBfgsConfig', () => {
   it('defaults: paper controller, low-rank K = 30, 1 read and 3 write heads, M₀ = I', () => {
     const c = resolveNtmBfgsConfig();
     expect(c).toEqual(DEFAULT_NTM_BFGS_CONFIG);
-    expect([c.memory, c.window, c.readHeads, c.writeHeads, c.memoryInit, c.globalCells]).toEqual(['low-rank', 30, 1, 3, 1, [5, 5]]);
+    expect([c.memory, c.window, c.readHeads, c.writeHeads, c.memoryInit, c.globalCells]).toEqual([
+      'low-rank',
+      30,
+      1,
+      3,
+      1,
+      [5, 5],
+    ]);
     expect(ntmBfgsMetaParamShapes(c)['layer0/wx']).toEqual([3, 80]); // log/sign (2) + 1 read fed back
     expect(ntmBfgsMetaParamShapes(c)[HEADS_W]).toEqual([20, 7]);
   });
   it('rejects bad fields, naming the field and the allowed values', () => {
-    expect(() => resolveNtmBfgsConfig({ memory: 'sparse' })).toThrow(/memory must be one of 'dense', 'low-rank'; got "sparse"/);
+    expect(() => resolveNtmBfgsConfig({ memory: 'sparse' })).toThrow(
+      /memory must be one of 'dense', 'low-rank'; got "sparse"/,
+    );
     expect(() => resolveNtmBfgsConfig({ window: 2 })).toThrow(/window must be an integer ≥ writeHeads \(3\)/);
     expect(() => resolveNtmBfgsConfig({ readHeads: 0 })).toThrow(/readHeads must be an integer ≥ 1; got 0/);
     expect(() => resolveNtmBfgsConfig({ writeHeads: 1.5 })).toThrow(/writeHeads must be an integer ≥ 0/);
     expect(() => resolveNtmBfgsConfig({ memoryInit: Infinity })).toThrow(/memoryInit must be a finite number/);
     expect(() => resolveNtmBfgsConfig({ averaging: 'x' })).toThrow(/averaging must be one of 'all', 'per-tensor'/);
-    expect(() => resolveNtmBfgsConfig({ heads: 1 })).toThrow(/unknown field "heads"; allowed fields: .*memory, window, readHeads, writeHeads, memoryInit/);
+    expect(() => resolveNtmBfgsConfig({ heads: 1 })).toThrow(
+      /unknown field "heads"; allowed fields: .*memory, window, readHeads, writeHeads, memoryInit/,
+    );
     const opt = ntmBfgsOptimizer({ memory: 'dense', hiddenSizes: [4] });
     const phi = opt.initMetaParams(Rng.seeded(1));
     const big = { x: tf.zeros([5000]) };
-    expect(() => opt.withMetaParams(phi).init(big)).toThrow(/memory 'dense' .* at most 4096 coordinates; got 5000 \(use memory: 'low-rank'\)/);
+    expect(() => opt.withMetaParams(phi).init(big)).toThrow(
+      /memory 'dense' .* at most 4096 coordinates; got 5000 \(use memory: 'low-rank'\)/,
+    );
     big.x.dispose();
     disposeMap(phi);
   });
@@ -64,7 +77,14 @@ function trajectory(learned: ReturnType<typeof ntmBfgsOptimizer>, phi: TensorMap
 
 describe('ntmBfgsOptimizer', () => {
   it('one step = outputScale · (M₀ + a bᵀ/n) r with the controller heads, against a float64 computation', () => {
-    const cfg: Partial<NtmBfgsConfig> = { hiddenSizes: [6, 5], globalCells: [2, 1], memory: 'dense', writeHeads: 2, memoryInit: 0.8, outputScale: 0.3 };
+    const cfg: Partial<NtmBfgsConfig> = {
+      hiddenSizes: [6, 5],
+      globalCells: [2, 1],
+      memory: 'dense',
+      writeHeads: 2,
+      memoryInit: 0.8,
+      outputScale: 0.3,
+    };
     const learned = ntmBfgsOptimizer(cfg);
     const resolved = learned.config;
     const phi = learned.initMetaParams(Rng.seeded(2));
@@ -118,7 +138,13 @@ describe('ntmBfgsOptimizer', () => {
   });
 
   it('saves and loads (kind "ntm-bfgs"); refuses another kind', () => {
-    const learned = ntmBfgsOptimizer({ hiddenSizes: [4], globalCells: [1], readHeads: 2, window: 7, preprocessing: 'none' });
+    const learned = ntmBfgsOptimizer({
+      hiddenSizes: [4],
+      globalCells: [1],
+      readHeads: 2,
+      window: 7,
+      preprocessing: 'none',
+    });
     const phi = learned.initMetaParams(Rng.seeded(8));
     expect(saveNtmBfgsOptimizer(join(tmp, 'ntm'), { learned, metaParams: phi }).kind).toBe(NTM_BFGS_KIND);
     const loaded = loadNtmBfgsOptimizer(join(tmp, 'ntm'));
@@ -130,7 +156,9 @@ describe('ntmBfgsOptimizer', () => {
     const gac = gacOptimizer({ hiddenSizes: [4] });
     const gphi = gac.initMetaParams(Rng.seeded(1));
     saveGacOptimizer(join(tmp, 'gac'), { learned: gac, metaParams: gphi });
-    expect(() => loadNtmBfgsOptimizer(join(tmp, 'gac'))).toThrow(/kind "lstm-gac"; loadNtmBfgsOptimizer reads kind "ntm-bfgs"/);
+    expect(() => loadNtmBfgsOptimizer(join(tmp, 'gac'))).toThrow(
+      /kind "lstm-gac"; loadNtmBfgsOptimizer reads kind "ntm-bfgs"/,
+    );
     disposeMap(gphi);
     disposeMap(phi);
   });

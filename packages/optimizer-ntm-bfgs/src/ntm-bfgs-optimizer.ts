@@ -26,7 +26,8 @@ export type NtmBfgsState = { controller: GacState; read: tf.Tensor2D; memory: De
 
 /** Fresh state for n coordinates: zero controller state, zero reads, M₀ = memoryInit · I (empty window). */
 export function ntmBfgsZeroState(config: NtmBfgsConfig, n: number): NtmBfgsState {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`ntm-bfgs init: the parameters must hold at least one coordinate; got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`ntm-bfgs init: the parameters must hold at least one coordinate; got ${n}`);
   if (config.memory === 'dense' && n > DENSE_MAX_COORDINATES) {
     throw new Error(
       `ntm-bfgs init: memory 'dense' holds an n×n matrix and allows at most ${DENSE_MAX_COORDINATES} coordinates; got ${n} (use memory: 'low-rank')`,
@@ -47,7 +48,9 @@ function checkState(state: NtmBfgsState, config: NtmBfgsConfig, n: number): void
   checkGacState(state.controller, config, n, where);
   const shape = (t: tf.Tensor | undefined, want: number[], name: string): void => {
     if (!t || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${where}: state.${name} has shape [${t?.shape.join(', ') ?? 'missing'}]; expected [${want.join(', ')}] (${n} coordinates)`);
+      throw new Error(
+        `${where}: state.${name} has shape [${t?.shape.join(', ') ?? 'missing'}]; expected [${want.join(', ')}] (${n} coordinates)`,
+      );
     }
   };
   shape(state.read, [n, config.readHeads], 'read');
@@ -110,10 +113,15 @@ export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOp
                 ? denseMemoryWrite(state.memory as DenseMemory, a, b)
                 : lowRankMemoryWrite(state.memory as LowRankMemory, a, b);
           } else {
-            memory = cfg.memory === 'dense' ? { m: tf.clone((state.memory as DenseMemory).m) } : { a: tf.clone((state.memory as LowRankMemory).a), b: tf.clone((state.memory as LowRankMemory).b) };
+            memory =
+              cfg.memory === 'dense'
+                ? { m: tf.clone((state.memory as DenseMemory).m) }
+                : { a: tf.clone((state.memory as LowRankMemory).a), b: tf.clone((state.memory as LowRankMemory).b) };
           }
           const read =
-            cfg.memory === 'dense' ? denseMemoryRead(memory as DenseMemory, r) : lowRankMemoryRead(memory as LowRankMemory, r, cfg.memoryInit);
+            cfg.memory === 'dense'
+              ? denseMemoryRead(memory as DenseMemory, r)
+              : lowRankMemoryRead(memory as LowRankMemory, r, cfg.memoryInit);
           const first = R === 1 ? tf.reshape(read, [n]) : tf.reshape(tf.slice(read, [0, 0], [n, 1]), [n]);
           const output = tf.mul(first, cfg.outputScale) as tf.Tensor1D;
           return { output, state: { controller, read, memory } };

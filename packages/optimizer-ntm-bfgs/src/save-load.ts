@@ -12,11 +12,19 @@ export function saveNtmBfgsOptimizer(
 ): ArtifactManifest {
   const { learned, metaParams, training } = opts;
   if (learned.kind !== NTM_BFGS_KIND) {
-    throw new Error(`saveNtmBfgsOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${NTM_BFGS_KIND}" only`);
+    throw new Error(
+      `saveNtmBfgsOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${NTM_BFGS_KIND}" only`,
+    );
   }
   const config = resolveNtmBfgsConfig(learned.config, 'saveNtmBfgsOptimizer: learned.config');
   checkNtmBfgsMetaParams(metaParams, config, 'saveNtmBfgsOptimizer: metaParams');
-  return saveArtifact(dir, { kind: NTM_BFGS_KIND, name: learned.name, config, metaParams, ...(training !== undefined ? { training } : {}) });
+  return saveArtifact(dir, {
+    kind: NTM_BFGS_KIND,
+    name: learned.name,
+    config,
+    metaParams,
+    ...(training !== undefined ? { training } : {}),
+  });
 }
 
 /** Loads an optimizer saved by {@link saveNtmBfgsOptimizer}; checks kind "ntm-bfgs", config and φ's shapes. The caller owns `metaParams`. */
@@ -28,7 +36,9 @@ export function loadNtmBfgsOptimizer(dir: string): {
   const { manifest, metaParams } = loadArtifact(dir);
   try {
     if (manifest.kind !== NTM_BFGS_KIND) {
-      throw new Error(`loadNtmBfgsOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadNtmBfgsOptimizer reads kind "${NTM_BFGS_KIND}"`);
+      throw new Error(
+        `loadNtmBfgsOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadNtmBfgsOptimizer reads kind "${NTM_BFGS_KIND}"`,
+      );
     }
     const config = resolveNtmBfgsConfig(manifest.config, `loadNtmBfgsOptimizer: ${dir}: manifest field "config"`);
     checkNtmBfgsMetaParams(metaParams, config, `loadNtmBfgsOptimizer: ${dir}: weights`);

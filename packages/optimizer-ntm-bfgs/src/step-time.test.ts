@@ -37,7 +37,10 @@ function median(f: () => void, reps = 9): number {
 
 describe.skipIf(!enabled)('step time (wasm)', () => {
   it('memory write (3 heads) + read (1 head)', () => {
-    const rows: string[] = ['| form | n | K | state floats | MB | ms per write+read |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+    const rows: string[] = [
+      '| form | n | K | state floats | MB | ms per write+read |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ];
     const rng = Rng.seeded(1);
     for (const n of [256, 1024, 2048, 4096]) {
       const mem = denseMemoryInit(n, 1);
@@ -65,7 +68,9 @@ describe.skipIf(!enabled)('step time (wasm)', () => {
           v.dataSync();
           tf.dispose([m2 as LowRankMemory, v]);
         });
-        rows.push(`| low-rank | ${n} | ${K} | 2Kn = ${2 * K * n} | ${((2 * K * n * 4) / 2 ** 20).toFixed(2)} | ${ms.toFixed(2)} |`);
+        rows.push(
+          `| low-rank | ${n} | ${K} | 2Kn = ${2 * K * n} | ${((2 * K * n * 4) / 2 ** 20).toFixed(2)} | ${ms.toFixed(2)} |`,
+        );
         tf.dispose([mem, a, b, r]);
       }
     }

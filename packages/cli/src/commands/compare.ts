@@ -1,4 +1,12 @@
-import { disposeMap, evaluate, optimizerForEvaluation, type BatchData, type EvaluateEntry, type EvaluationResult, type OptimizeeFamily } from '@l2o/core';
+import {
+  disposeMap,
+  evaluate,
+  optimizerForEvaluation,
+  type BatchData,
+  type EvaluateEntry,
+  type EvaluationResult,
+  type OptimizeeFamily,
+} from '@l2o/core';
 import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress } from '../progress.js';
@@ -7,10 +15,28 @@ import { writeEvaluationReport } from '../report.js';
 
 export const COMPARE_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
-  learned: { type: 'list', help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)', default: [] },
-  baselines: { type: 'list', help: 'baselines to tune and compare', default: [...BASELINE_NAMES], choices: BASELINE_NAMES },
-  grid: { type: 'list', help: 'learning-rate grid (default: half-decades 1e-4…10, extended while the best is at an edge)', default: [] },
-  'tune-problems': { type: 'integer', help: 'problems used to tune each baseline (disjoint from the test problems)', default: 20, min: 1 },
+  learned: {
+    type: 'list',
+    help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)',
+    default: [],
+  },
+  baselines: {
+    type: 'list',
+    help: 'baselines to tune and compare',
+    default: [...BASELINE_NAMES],
+    choices: BASELINE_NAMES,
+  },
+  grid: {
+    type: 'list',
+    help: 'learning-rate grid (default: half-decades 1e-4…10, extended while the best is at an edge)',
+    default: [],
+  },
+  'tune-problems': {
+    type: 'integer',
+    help: 'problems used to tune each baseline (disjoint from the test problems)',
+    default: 20,
+    min: 1,
+  },
   problems: { type: 'integer', help: 'fresh test problems to average over', default: 100, min: 1 },
   steps: { type: 'integer', help: 'optimizer steps per problem', default: 100, min: 1 },
   seed: { type: 'integer', help: 'seed of the test problems (tuning uses seed + 1)', default: 2_000_003 },
@@ -33,7 +59,8 @@ export async function compareOptimizers(
   const names = list(flags['baselines']) as BaselineName[];
   const gridFlag = list(flags['grid']).map((g) => {
     const v = Number(g);
-    if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--grid: learning rates must be positive numbers, got "${g}"`);
+    if (!Number.isFinite(v) || v <= 0)
+      throw new UsageError(`--grid: learning rates must be positive numbers, got "${g}"`);
     return v;
   });
   const steps = num(flags['steps']);
@@ -53,7 +80,8 @@ export async function compareOptimizers(
       if (key !== barKey) {
         bar?.finish();
         barKey = key;
-        const what = p.round === 0 ? `${p.learningRates.length} rates` : `round ${p.round}: ${p.learningRates.join(', ')}`;
+        const what =
+          p.round === 0 ? `${p.learningRates.length} rates` : `round ${p.round}: ${p.learningRates.join(', ')}`;
         bar = new Progress({ label: `tune ${p.name} (${what})`, total: p.total });
       }
       bar?.update(p.done);
@@ -61,18 +89,38 @@ export async function compareOptimizers(
   });
   bar?.finish();
   for (const t of tuned) {
-    const scores = t.scores.map((s) => `${s.learningRate}:${Number.isFinite(s.score) ? s.score.toPrecision(3) : 'diverged'}`).join(' ');
-    process.stderr.write(`${t.name.padEnd(8)} best lr ${t.best}${t.bestAtEdge ? ' (AT THE GRID EDGE: widen --grid)' : ''}  [${scores}]\n`);
+    const scores = t.scores
+      .map((s) => `${s.learningRate}:${Number.isFinite(s.score) ? s.score.toPrecision(3) : 'diverged'}`)
+      .join(' ');
+    process.stderr.write(
+      `${t.name.padEnd(8)} best lr ${t.best}${t.bestAtEdge ? ' (AT THE GRID EDGE: widen --grid)' : ''}  [${scores}]\n`,
+    );
   }
   const entries: EvaluateEntry[] = [
     ...loaded.map((l) => ({ name: l.name, optimizer: optimizerForEvaluation(l.learned, l.metaParams) })),
-    ...tuned.map((t) => ({ name: `${t.name.toUpperCase()} (lr ${t.best})`, optimizer: makeBaseline(t.name as BaselineName, t.best) })),
+    ...tuned.map((t) => ({
+      name: `${t.name.toUpperCase()} (lr ${t.best})`,
+      optimizer: makeBaseline(t.name as BaselineName, t.best),
+    })),
   ];
   const problems = num(flags['problems']);
   const progress = new Progress({ label: 'evaluate', total: problems });
-  const result = await evaluate({ family, optimizers: entries, problems, steps, seed, onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)) });
+  const result = await evaluate({
+    family,
+    optimizers: entries,
+    problems,
+    steps,
+    seed,
+    onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)),
+  });
   progress.finish();
-  const tunedSummary = tuned.map((t) => ({ name: t.name, best: t.best, bestAtEdge: t.bestAtEdge, grid: t.grid, scores: t.scores }));
+  const tunedSummary = tuned.map((t) => ({
+    name: t.name,
+    best: t.best,
+    bestAtEdge: t.bestAtEdge,
+    grid: t.grid,
+    scores: t.scores,
+  }));
   const fmt = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : 'diverged');
   const spread = [
     '## Final-step distribution over test runs',
@@ -94,7 +142,9 @@ export async function compareOptimizers(
     '## Protocol',
     '',
     `- Each baseline's learning rate was tuned on ${tuneProblems} problems drawn with seed ${seed + 1} from the validation split (disjoint from the test problems), by the mean loss at step ${steps}; the grid (half-decades) is extended while its best rate sits at an edge, then refined twice between the best rate and its neighbours.`,
-    ...tuned.map((t) => `- ${t.name}: best ${t.best} from [${t.grid.join(', ')}]${t.bestAtEdge ? ' — **at the grid edge**' : ''}`),
+    ...tuned.map(
+      (t) => `- ${t.name}: best ${t.best} from [${t.grid.join(', ')}]${t.bestAtEdge ? ' — **at the grid edge**' : ''}`,
+    ),
     `- Test: ${problems} fresh problems (seed ${seed}), identical θ₀ and data for every optimizer.`,
     '',
     notes,
@@ -108,6 +158,12 @@ export async function compareOptimizers(
 export async function runCompare(flags: Record<string, FlagValue>): Promise<void> {
   const family = makeFamily(flags, 'test');
   const loaded = list(flags['learned']).map(loadLearned);
-  await compareOptimizers(family, makeFamily(flags, 'validation'), loaded, flags, `Learned optimizers against tuned baselines on ${family.name}`);
+  await compareOptimizers(
+    family,
+    makeFamily(flags, 'validation'),
+    loaded,
+    flags,
+    `Learned optimizers against tuned baselines on ${family.name}`,
+  );
   for (const l of loaded) disposeMap(l.metaParams);
 }

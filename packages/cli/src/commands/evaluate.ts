@@ -7,8 +7,16 @@ import { writeEvaluationReport } from '../report.js';
 
 export const EVAL_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
-  learned: { type: 'list', help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)', default: [] },
-  baselines: { type: 'list', help: `baselines as name:learning-rate (names: ${BASELINE_NAMES.join(', ')})`, default: [] },
+  learned: {
+    type: 'list',
+    help: 'trained optimizers: folders (from l2o train) or preset:NAME (shipped presets)',
+    default: [],
+  },
+  baselines: {
+    type: 'list',
+    help: `baselines as name:learning-rate (names: ${BASELINE_NAMES.join(', ')})`,
+    default: [],
+  },
   problems: { type: 'integer', help: 'fresh problems to average over', default: 100, min: 1 },
   steps: { type: 'integer', help: 'optimizer steps per problem', default: 100, min: 1 },
   seed: { type: 'integer', help: 'seed of the test problems', default: 2_000_003 },
@@ -32,7 +40,8 @@ export async function runEvaluate(flags: Record<string, FlagValue>): Promise<voi
     ...loaded.map((l) => ({ name: l.name, optimizer: optimizerForEvaluation(l.learned, l.metaParams) })),
     ...list(flags['baselines']).map(parseBaselineSpec),
   ];
-  if (entries.length === 0) throw new UsageError('give at least one optimizer: --learned <folder> and/or --baselines name:lr');
+  if (entries.length === 0)
+    throw new UsageError('give at least one optimizer: --learned <folder> and/or --baselines name:lr');
   const problems = num(flags['problems']);
   const progress = new Progress({ label: 'evaluate', total: problems });
   const result = await evaluate({

@@ -20,7 +20,9 @@ export const QUICKSTART_FLAGS: FlagSpecs = {
 /** The main job on built-in defaults: meta-train the LSTM on quadratics, then compare with tuned baselines. */
 export async function runQuickstart(flags: Record<string, FlagValue>): Promise<void> {
   const out = str(flags['out']);
-  process.stderr.write(`l2o quickstart: meta-training an LSTM optimizer on ${str(flags['dim'])}-dim quadratics, then comparing it with tuned SGD, NAG, RMSprop and Adam.\n`);
+  process.stderr.write(
+    `l2o quickstart: meta-training an LSTM optimizer on ${str(flags['dim'])}-dim quadratics, then comparing it with tuned SGD, NAG, RMSprop and Adam.\n`,
+  );
   const { optimizerDir } = await runTrain({ ...flags, out: join(out, 'train') });
   const loaded = loadLearned(optimizerDir);
   const family = makeFamily(flags, 'test');

@@ -10,7 +10,10 @@ import { BUILT_BIN as BIN, runBuiltCli as l2o } from './run-built-cli.js';
 /** A CIFAR-10 folder in the official binary format: random pixels, labels cycling through the ten classes. */
 function writeCifarFixture(dir: string, perTrainFile: number, test: number): void {
   let seed = 12345;
-  const byte = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 255;
+  const byte = (): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 24) & 255;
+  };
   const file = (n: number, offset: number): Uint8Array =>
     encodeCifarBinary(
       Array.from({ length: n }, (_, i) => (i + offset) % 10),
@@ -20,16 +23,38 @@ function writeCifarFixture(dir: string, perTrainFile: number, test: number): voi
   writeFileSync(join(dir, CIFAR10_TEST_FILE), file(test, 7));
 }
 
-
 describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
   it('meta-trains the conv/fc pair of LSTMs, tunes the four baselines and writes the report', async () => {
     expect(existsSync(BIN), `${BIN} is missing; build first`).toBe(true);
     const out = mkdtempSync(join(tmpdir(), 'l2o-cifar-'));
     try {
       const r = await l2o([
-        'reproduce', 'cifar', '--backend', 'wasm', '--epochs', '2', '--horizon', '4', '--unroll', '2', '--steps', '4',
-        '--runs', '2', '--tune-problems', '1', '--grid', '0.01,0.1', '--validation-problems', '1', '--validate-every', '1',
-        '--batch-size', '8', '--out', out,
+        'reproduce',
+        'cifar',
+        '--backend',
+        'wasm',
+        '--epochs',
+        '2',
+        '--horizon',
+        '4',
+        '--unroll',
+        '2',
+        '--steps',
+        '4',
+        '--runs',
+        '2',
+        '--tune-problems',
+        '1',
+        '--grid',
+        '0.01,0.1',
+        '--validation-problems',
+        '1',
+        '--validate-every',
+        '1',
+        '--batch-size',
+        '8',
+        '--out',
+        out,
       ]);
       expect(r.code, r.stderr).toBe(0);
       // The saved optimizer is a partition of two LSTMs (conv kernels / the rest) and loads back for evaluation.
@@ -44,10 +69,13 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       ]);
       const report = readFileSync(join(out, 'README.md'), 'utf8');
       expect(report).toContain('cats vs dogs, held-out test images');
-      for (const name of ['LSTM', 'SGD', 'RMSPROP', 'ADAM', 'NAG']) expect(report).toMatch(new RegExp(`\\| ${name}\\b`));
+      for (const name of ['LSTM', 'SGD', 'RMSPROP', 'ADAM', 'NAG'])
+        expect(report).toMatch(new RegExp(`\\| ${name}\\b`));
       expect(report).toMatch(/held-out-class study/); // the offline run says what it cannot do
       expect(existsSync(join(out, 'cifar-row-1.svg'))).toBe(true);
-      const result = JSON.parse(readFileSync(join(out, 'row-1', 'result.json'), 'utf8')) as { result: { curves: { name: string; mean: number[] }[] } };
+      const result = JSON.parse(readFileSync(join(out, 'row-1', 'result.json'), 'utf8')) as {
+        result: { curves: { name: string; mean: number[] }[] };
+      };
       expect(result.result.curves).toHaveLength(5);
       for (const c of result.result.curves) {
         expect(c.mean).toHaveLength(5); // steps 0…4
@@ -66,20 +94,60 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       // 5 × 1,010 training images: the last 5,000 are the validation split, 50 remain for training.
       writeCifarFixture(data, 1_010, 60);
       const r = await l2o([
-        'reproduce', 'cifar', '--backend', 'wasm', '--cifar-dir', data, '--epochs', '1', '--horizon', '2', '--unroll', '1',
-        '--steps', '2', '--runs', '1', '--tune-problems', '1', '--grid', '0.01,0.1', '--validation-problems', '1',
-        '--validate-every', '1', '--batch-size', '4', '--out', out,
+        'reproduce',
+        'cifar',
+        '--backend',
+        'wasm',
+        '--cifar-dir',
+        data,
+        '--epochs',
+        '1',
+        '--horizon',
+        '2',
+        '--unroll',
+        '1',
+        '--steps',
+        '2',
+        '--runs',
+        '1',
+        '--tune-problems',
+        '1',
+        '--grid',
+        '0.01,0.1',
+        '--validation-problems',
+        '1',
+        '--validate-every',
+        '1',
+        '--batch-size',
+        '4',
+        '--out',
+        out,
       ]);
       expect(r.code, r.stderr).toBe(0);
       const report = readFileSync(join(out, 'README.md'), 'utf8');
       expect(report).toContain('on full CIFAR-10');
-      for (const label of ['| CIFAR-10 |', 'CIFAR-5 (held-out classes: dog, frog, horse, ship, truck)', 'CIFAR-2 (held-out classes: ship, truck)']) {
+      for (const label of [
+        '| CIFAR-10 |',
+        'CIFAR-5 (held-out classes: dog, frog, horse, ship, truck)',
+        'CIFAR-2 (held-out classes: ship, truck)',
+      ]) {
         expect(report).toContain(label);
       }
-      const sub = JSON.parse(readFileSync(join(out, 'train-lstm-sub', 'history.json'), 'utf8')) as { training: { task: string } };
+      const sub = JSON.parse(readFileSync(join(out, 'train-lstm-sub', 'history.json'), 'utf8')) as {
+        training: { task: string };
+      };
       expect(sub.training.task).toMatch(/classes-0-1-2-3-4/); // LSTM-sub saw the five classes disjoint from CIFAR-5 only
-      const row2 = JSON.parse(readFileSync(join(out, 'row-2', 'result.json'), 'utf8')) as { result: { curves: { name: string; mean: number[] }[] } };
-      expect(row2.result.curves.map((c) => c.name.replace(/ \(lr .*\)$/, ''))).toEqual(['LSTM', 'LSTM-sub', 'SGD', 'RMSPROP', 'ADAM', 'NAG']);
+      const row2 = JSON.parse(readFileSync(join(out, 'row-2', 'result.json'), 'utf8')) as {
+        result: { curves: { name: string; mean: number[] }[] };
+      };
+      expect(row2.result.curves.map((c) => c.name.replace(/ \(lr .*\)$/, ''))).toEqual([
+        'LSTM',
+        'LSTM-sub',
+        'SGD',
+        'RMSPROP',
+        'ADAM',
+        'NAG',
+      ]);
       expect(row2.result.curves[0]!.mean[0]).toBeCloseTo(Math.log(5), 0); // a 5-way head
     } finally {
       rmSync(data, { recursive: true, force: true });

@@ -62,7 +62,11 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
   const learners: Learner[] = full
     ? [
         { name: 'LSTM', classes: [], note: 'trained on all ten classes' },
-        { name: 'LSTM-sub', classes: [...CIFAR_SUB_CLASSES], note: `trained on ${CIFAR_SUB_CLASSES.join(', ')} only (disjoint from CIFAR-5)` },
+        {
+          name: 'LSTM-sub',
+          classes: [...CIFAR_SUB_CLASSES],
+          note: `trained on ${CIFAR_SUB_CLASSES.join(', ')} only (disjoint from CIFAR-5)`,
+        },
       ]
     : [{ name: 'LSTM', classes: [...OFFLINE_CLASSES], note: 'trained on the 700 training images per class' }];
   const studies: Study[] = full
@@ -97,7 +101,9 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
     const rowOut = join(out, `row-${i + 1}`);
     const rowFlags: Record<string, FlagValue> = { ...base, classes: [...study.classes] };
     const loaded: LoadedLearned[] = trained.map((t) => ({ ...loadLearned(t.dir), name: t.learner.name }));
-    process.stderr.write(`\n== ${study.label}: tuning baselines on the validation images, then ${num(flags['runs'])} test runs ==\n`);
+    process.stderr.write(
+      `\n== ${study.label}: tuning baselines on the validation images, then ${num(flags['runs'])} test runs ==\n`,
+    );
     try {
       await compareOptimizers(
         makeFamily(rowFlags, 'test'),
@@ -125,7 +131,10 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
   for (const [i, study] of studies.entries()) {
     const file = join(out, `row-${i + 1}`, 'result.json');
     if (!existsSync(file)) continue;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { result: EvaluationResult; tuned: CompareOutcome['tuned'] };
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+      result: EvaluationResult;
+      tuned: CompareOutcome['tuned'];
+    };
     rows.push({ study, result: saved.result, tuned: saved.tuned, index: i + 1 });
     writeFileSync(join(out, `cifar-row-${i + 1}.svg`), lossCurvesSvg(saved.result, { title: `CIFAR ${study.label}` }));
   }
@@ -143,11 +152,16 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
     '',
     `| data | ${names.join(' | ')} |`,
     `| --- | ${names.map(() => '---:').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.study.label} | ${r.result.curves.map((c) => `${fmt(c.mean[steps]!)} ± ${fmt(c.std[steps]!)}`).join(' | ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.study.label} | ${r.result.curves.map((c) => `${fmt(c.mean[steps]!)} ± ${fmt(c.std[steps]!)}`).join(' | ')} |`,
+    ),
     '',
     '## Meta-training',
     '',
-    ...trained.map((t) => `- ${t.learner.name} (${t.learner.note}): ${t.summary}; from ${relative(process.cwd(), t.dir) || t.dir}.`),
+    ...trained.map(
+      (t) => `- ${t.learner.name} (${t.learner.note}): ${t.summary}; from ${relative(process.cwd(), t.dir) || t.dir}.`,
+    ),
     '',
     '## Protocol',
     '',
@@ -162,7 +176,9 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
     '',
     '## Reproduce',
     '',
-    `\`npx l2o reproduce cifar\` (defaults: ${Object.entries(CIFAR_STUDY_DEFAULTS).map(([k, v]) => `--${k} ${String(v)}`).join(' ')}); with full CIFAR-10 add \`--cifar-dir <folder>\`.`,
+    `\`npx l2o reproduce cifar\` (defaults: ${Object.entries(CIFAR_STUDY_DEFAULTS)
+      .map(([k, v]) => `--${k} ${String(v)}`)
+      .join(' ')}); with full CIFAR-10 add \`--cifar-dir <folder>\`.`,
     '',
     '## Data sets',
     '',

@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult, type LearnedOptimizer } from '@l2o/core';
+import {
+  disposeMap,
+  engineInfo,
+  evaluationTable,
+  lossCurvesSvg,
+  type EvaluationResult,
+  type LearnedOptimizer,
+} from '@l2o/core';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
@@ -14,23 +21,55 @@ export const REPRODUCE_EXPERIMENTS = ['quadratic', 'mnist', 'cifar'] as const;
 export const REPRODUCE_FLAGS: FlagSpecs = {
   ...LSTM_FLAGS,
   epochs: { type: 'integer', help: 'meta-training epochs (default: quadratic 300, mnist 200, cifar 30)', min: 1 },
-  'meta-lr': { type: 'number', help: 'Adam learning rate on φ (default: quadratic 0.005, mnist 0.001 as the paper, cifar 0.005)', min: 0 },
-  'meta-lr-schedule': { ...TRAIN_FLAGS['meta-lr-schedule']!, default: undefined, help: 'schedule of the meta learning rate (cosine ends at ×0.1) (default: constant; cifar cosine)' },
+  'meta-lr': {
+    type: 'number',
+    help: 'Adam learning rate on φ (default: quadratic 0.005, mnist 0.001 as the paper, cifar 0.005)',
+    min: 0,
+  },
+  'meta-lr-schedule': {
+    ...TRAIN_FLAGS['meta-lr-schedule']!,
+    default: undefined,
+    help: 'schedule of the meta learning rate (cosine ends at ×0.1) (default: constant; cifar cosine)',
+  },
   seed: TRAIN_FLAGS['seed']!,
   'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 10 },
-  'validation-problems': { ...TRAIN_FLAGS['validation-problems']!, default: undefined, help: 'held-out problems per validation (default: 10; cifar 4)' },
+  'validation-problems': {
+    ...TRAIN_FLAGS['validation-problems']!,
+    default: undefined,
+    help: 'held-out problems per validation (default: 10; cifar 4)',
+  },
   runs: { type: 'integer', help: 'fresh test problems per row (default: 100; cifar 20)', min: 1 },
   'cifar-dir': TASK_FLAGS['cifar-dir']!,
   'batch-size': { type: 'integer', help: 'cifar: minibatch size (default: 32)', min: 1 },
   horizon: { type: 'integer', help: 'cifar: optimizee steps per meta-training epoch (default: 50)', min: 1 },
   unroll: { type: 'integer', help: 'cifar: steps per truncated-BPTT unroll (default: 10)', min: 1 },
   steps: { type: 'integer', help: 'cifar: optimizer steps per test run (default: 50)', min: 1 },
-  rows: { type: 'list', help: 'mnist: which rows to run (1: 1×20 sigmoid to 200 steps, 2: 1×40, 3: 2×20, 4: ReLU, 5: 1×20 sigmoid to 100 steps with the baselines tuned for step 100); the report covers every row present in --out', default: ['1', '2', '3', '4', '5'] },
+  rows: {
+    type: 'list',
+    help: 'mnist: which rows to run (1: 1×20 sigmoid to 200 steps, 2: 1×40, 3: 2×20, 4: ReLU, 5: 1×20 sigmoid to 100 steps with the baselines tuned for step 100); the report covers every row present in --out',
+    default: ['1', '2', '3', '4', '5'],
+  },
   title: { type: 'string', help: 'mnist: title of the report (default: the paper reproduction)', default: '' },
-  grid: { type: 'list', help: 'starting learning-rate grid for the baselines (extended at the edges, then refined)', default: ['0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3'] },
-  'tune-problems': { type: 'integer', help: 'validation problems used to tune each baseline (default: 10; cifar 2)', min: 1 },
-  'skip-train': { type: 'string', help: 'use this trained optimizer folder instead of meta-training (cifar with full CIFAR-10: two folders, LSTM,LSTM-sub)', default: '' },
-  out: { type: 'string', help: 'report folder (default: docs/results/quadratic, docs/results/mnist-paper, docs/results/cifar)', default: '' },
+  grid: {
+    type: 'list',
+    help: 'starting learning-rate grid for the baselines (extended at the edges, then refined)',
+    default: ['0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3'],
+  },
+  'tune-problems': {
+    type: 'integer',
+    help: 'validation problems used to tune each baseline (default: 10; cifar 2)',
+    min: 1,
+  },
+  'skip-train': {
+    type: 'string',
+    help: 'use this trained optimizer folder instead of meta-training (cifar with full CIFAR-10: two folders, LSTM,LSTM-sub)',
+    default: '',
+  },
+  out: {
+    type: 'string',
+    help: 'report folder (default: docs/results/quadratic, docs/results/mnist-paper, docs/results/cifar)',
+    default: '',
+  },
   resume: TRAIN_FLAGS['resume']!,
 };
 
@@ -44,7 +83,9 @@ interface Row {
 /** `l2o reproduce mnist`: the paper's MNIST experiment and its generalization rows, as a report. */
 export async function runReproduce(experiment: string, given: Record<string, FlagValue>): Promise<void> {
   if (!(REPRODUCE_EXPERIMENTS as readonly string[]).includes(experiment)) {
-    throw new UsageError(`reproduce: unknown experiment "${experiment}"; allowed values: ${REPRODUCE_EXPERIMENTS.join(', ')}`);
+    throw new UsageError(
+      `reproduce: unknown experiment "${experiment}"; allowed values: ${REPRODUCE_EXPERIMENTS.join(', ')}`,
+    );
   }
   if (experiment === 'cifar') return reproduceCifar(withDefaults(given, CIFAR_STUDY_DEFAULTS));
   const quad = experiment === 'quadratic';
@@ -88,13 +129,16 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   ];
   const wanted = new Set(list(flags['rows']).map((r) => Number(r)));
   for (const r of wanted) {
-    if (!Number.isInteger(r) || r < 1 || r > rows.length) throw new UsageError(`--rows: rows are 1…${rows.length}, got "${r}"`);
+    if (!Number.isInteger(r) || r < 1 || r > rows.length)
+      throw new UsageError(`--rows: rows are 1…${rows.length}, got "${r}"`);
   }
   for (const [i, row] of rows.entries()) {
     if (!wanted.has(i + 1)) continue;
     const loaded = loadLearned(optimizerDir);
     const rowOut = join(out, `row-${i + 1}`);
-    process.stderr.write(`\n== ${row.label}: tuning baselines on the validation split, then ${num(flags['runs'])} test runs ==\n`);
+    process.stderr.write(
+      `\n== ${row.label}: tuning baselines on the validation split, then ${num(flags['runs'])} test runs ==\n`,
+    );
     // Each baseline is tuned for the row's last step (the paper tunes every baseline per problem).
     await compareOptimizers(
       makeFamily(row.flags, 'test'),
@@ -121,7 +165,10 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   for (const [i, row] of rows.entries()) {
     const file = join(out, `row-${i + 1}`, 'result.json');
     if (!existsSync(file)) continue;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { result: EvaluationResult; tuned: CompareOutcome['tuned'] };
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+      result: EvaluationResult;
+      tuned: CompareOutcome['tuned'];
+    };
     const cmp = { result: saved.result, tuned: saved.tuned };
     results.push({ label: row.label, result: cmp.result, tuned: cmp.tuned });
     writeFileSync(join(out, `mnist-row-${i + 1}.svg`), lossCurvesSvg(cmp.result, { title: `MNIST ${row.label}` }));
@@ -141,7 +188,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   const names = results[0]!.result.curves.map((c) => c.name.replace(/ \(lr [^)]*\)/, ''));
   const info = engineInfo();
   const md = [
-    `# ${str(flags['title']) || 'MNIST: the paper\'s experiment, reproduced'}`,
+    `# ${str(flags['title']) || "MNIST: the paper's experiment, reproduced"}`,
     '',
     `Produced by \`l2o reproduce mnist\` (${new Date().toISOString().slice(0, 10)}). Meta-training: ${trainSummary}.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${info?.backend ?? '?'} (tfjs ${info?.tfjsVersion ?? '?'}), Node ${process.versions.node}.${wanted.size > 0 ? ` This process (rows ${[...wanted].join(', ')}): ${formatDuration((performance.now() - started) / 1000)}.` : ''}`,
@@ -176,7 +223,10 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
 }
 
 /** `given` with every flag that is undefined there taken from `defaults`. */
-function withDefaults(given: Record<string, FlagValue>, defaults: Readonly<Record<string, FlagValue>>): Record<string, FlagValue> {
+function withDefaults(
+  given: Record<string, FlagValue>,
+  defaults: Readonly<Record<string, FlagValue>>,
+): Record<string, FlagValue> {
   const out: Record<string, FlagValue> = { ...given };
   for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined) out[k] = v;
   return out;
@@ -230,7 +280,15 @@ function loadSummary(flags: Record<string, FlagValue>): string {
 async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<void> {
   const out = resolve(str(flags['out']) || 'docs/results/quadratic');
   mkdirSync(out, { recursive: true });
-  const base: Record<string, FlagValue> = { ...flags, task: 'quadratic', dim: 10, functions: 128, sampling: 'gaussian', horizon: 100, unroll: 20 };
+  const base: Record<string, FlagValue> = {
+    ...flags,
+    task: 'quadratic',
+    dim: 10,
+    functions: 128,
+    sampling: 'gaussian',
+    horizon: 100,
+    unroll: 20,
+  };
   let optimizerDir = str(flags['skip-train']);
   let trainNote = describeTraining(optimizerDir);
   if (!optimizerDir) {
@@ -245,12 +303,21 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
     makeFamily(base, 'test'),
     makeFamily(base, 'validation'),
     [{ ...loaded, name: learnedLabel(loaded.learned) }],
-    { ...base, baselines: ['sgd', 'nag', 'rmsprop', 'adam'], grid: [], 'tune-problems': num(flags['tune-problems']), problems: runs, steps: 100, seed: 2_000_003, out },
+    {
+      ...base,
+      baselines: ['sgd', 'nag', 'rmsprop', 'adam'],
+      grid: [],
+      'tune-problems': num(flags['tune-problems']),
+      problems: runs,
+      steps: 100,
+      seed: 2_000_003,
+      out,
+    },
     'Quadratics ||Wθ − y||², 10-dim, W and y Gaussian: learned LSTM against tuned baselines',
     [
       `Meta-training: ${trainNote}; ${loadSummary(flags)}, Adam on φ at lr ${num(flags['meta-lr'])} (${str(flags['meta-lr-schedule'])}), horizon 100, unroll 20, one fresh problem of 128 functions per epoch.`,
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${info?.backend ?? '?'} (tfjs ${info?.tfjsVersion ?? '?'}), Node ${process.versions.node}.`,
-      'Each problem is 128 independent quadratics optimized jointly (the reference code\'s batch); its loss is their mean, so gradients carry a factor 1/128 and the baselines\' rates absorb it.',
+      "Each problem is 128 independent quadratics optimized jointly (the reference code's batch); its loss is their mean, so gradients carry a factor 1/128 and the baselines' rates absorb it.",
     ].join('\n'),
   );
   disposeMap(loaded.metaParams);

@@ -10,8 +10,13 @@ export function runBuiltCli(args: readonly string[]): Promise<{ code: number; st
   return new Promise((done) => {
     const env = { ...process.env };
     delete env['L2O_CIFAR10_DIR'];
-    execFile(process.execPath, [BUILT_BIN, ...args], { env, timeout: 240_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BUILT_BIN, ...args],
+      { env, timeout: 240_000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }

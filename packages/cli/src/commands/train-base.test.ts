@@ -10,8 +10,27 @@ describe('l2o train --base (a learned correction on top of a hand-designed optim
     const out = mkdtempSync(join(tmpdir(), 'l2o-base-'));
     try {
       const t = await l2o([
-        'train', '--backend', 'wasm', '--base', 'nag', '--base-lr', '0.03', '--hidden', '4', '--epochs', '2', '--horizon', '4',
-        '--unroll', '2', '--validation-problems', '1', '--validate-every', '1', '--out', out,
+        'train',
+        '--backend',
+        'wasm',
+        '--base',
+        'nag',
+        '--base-lr',
+        '0.03',
+        '--hidden',
+        '4',
+        '--epochs',
+        '2',
+        '--horizon',
+        '4',
+        '--unroll',
+        '2',
+        '--validation-problems',
+        '1',
+        '--validate-every',
+        '1',
+        '--out',
+        out,
       ]);
       expect(t.code, t.stderr).toBe(0);
       const manifest = JSON.parse(readFileSync(join(out, 'optimizer', 'manifest.json'), 'utf8')) as {
@@ -22,7 +41,19 @@ describe('l2o train --base (a learned correction on top of a hand-designed optim
       expect(manifest.config.base).toEqual({ name: 'nag', learningRate: 0.03 });
       expect(manifest.config.kind).toBe('lstm');
       expect(manifest.config.config.hiddenSizes).toEqual([4]);
-      const e = await l2o(['eval', '--backend', 'wasm', '--learned', join(out, 'optimizer'), '--problems', '2', '--steps', '5', '--out', join(out, 'eval')]);
+      const e = await l2o([
+        'eval',
+        '--backend',
+        'wasm',
+        '--learned',
+        join(out, 'optimizer'),
+        '--problems',
+        '2',
+        '--steps',
+        '5',
+        '--out',
+        join(out, 'eval'),
+      ]);
       expect(e.code, e.stderr).toBe(0);
       expect(e.stdout).toMatch(/residual\(nag\(lr=0\.03\) \+ lstm\(4\)\)/);
     } finally {

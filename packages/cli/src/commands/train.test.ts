@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linearLossWeights } from './train.js';
 
 describe('linearLossWeights', () => {
-  it('grows linearly from 2/(T+1) to 2T/(T+1) and sums to T (the uniform weights\' total)', () => {
+  it("grows linearly from 2/(T+1) to 2T/(T+1) and sums to T (the uniform weights' total)", () => {
     for (const T of [1, 7, 200]) {
       const w = linearLossWeights(T);
       expect(w).toHaveLength(T);

@@ -12,12 +12,27 @@ export const TRAIN_FLAGS: FlagSpecs = {
   horizon: { type: 'integer', help: 'optimizee steps per epoch (T)', default: 100, min: 1 },
   unroll: { type: 'integer', help: 'steps per truncated-BPTT unroll (K); must divide --horizon', default: 20, min: 1 },
   'meta-lr': { type: 'number', help: 'Adam learning rate on φ', default: 0.001, min: 0 },
-  'meta-lr-schedule': { type: 'string', help: 'schedule of the meta learning rate over epochs (cosine ends at ×0.1)', default: 'constant', choices: ['constant', 'cosine'] },
+  'meta-lr-schedule': {
+    type: 'string',
+    help: 'schedule of the meta learning rate over epochs (cosine ends at ×0.1)',
+    default: 'constant',
+    choices: ['constant', 'cosine'],
+  },
   seed: { type: 'integer', help: 'seed of the run', default: 0 },
   'validate-every': { type: 'integer', help: 'validate and checkpoint every N epochs', default: 20, min: 1 },
   'validation-problems': { type: 'integer', help: 'held-out problems per validation', default: 10, min: 1 },
-  'loss-weights': { type: 'string', help: 'meta-loss weights w_t over the T steps of an epoch: uniform (the paper) or linear (w_t ∝ t with mean 1, late losses count more)', default: 'uniform', choices: ['uniform', 'linear'] },
-  'validation-metric': { type: 'string', help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective) or the loss at step T', default: 'mean', choices: ['mean', 'final'] },
+  'loss-weights': {
+    type: 'string',
+    help: 'meta-loss weights w_t over the T steps of an epoch: uniform (the paper) or linear (w_t ∝ t with mean 1, late losses count more)',
+    default: 'uniform',
+    choices: ['uniform', 'linear'],
+  },
+  'validation-metric': {
+    type: 'string',
+    help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective) or the loss at step T',
+    default: 'mean',
+    choices: ['mean', 'final'],
+  },
   out: { type: 'string', help: 'run folder (checkpoint, trained optimizer, history, plot)', default: 'runs/train' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
 };
@@ -71,12 +86,18 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     signal: controller.signal,
     runInfo: { task: family.name, metaLr: num(flags['meta-lr']), lossWeights: weighting, validationMetric },
     onProgress: (e) => {
-      if (e.kind === 'resumed') progress.log(`resumed from epoch ${e.epoch} (best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`);
+      if (e.kind === 'resumed')
+        progress.log(
+          `resumed from epoch ${e.epoch} (best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
+        );
       if (e.kind === 'epoch') {
         last = `meta-loss ${e.metaLoss?.toPrecision(4)} best val ${e.bestValidation?.toPrecision(4)}@${e.bestEpoch}`;
         progress.update(e.epoch, last, e.etaSeconds);
       }
-      if (e.kind === 'validation') progress.log(`epoch ${e.epoch}: validation ${e.validation?.toPrecision(4)} (best ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`);
+      if (e.kind === 'validation')
+        progress.log(
+          `epoch ${e.epoch}: validation ${e.validation?.toPrecision(4)} (best ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
+        );
     },
   });
   process.off('SIGINT', onSignal);
@@ -99,12 +120,22 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
   };
-  saveArtifact(optimizerDir, { kind: learned.kind, name: learned.name, config: learned.config, metaParams: result.metaParams, training });
+  saveArtifact(optimizerDir, {
+    kind: learned.kind,
+    name: learned.name,
+    config: learned.config,
+    metaParams: result.metaParams,
+    training,
+  });
   writeFileSync(join(out, 'history.json'), `${JSON.stringify({ training, history: result.history }, null, 2)}\n`);
   writeFileSync(
     join(out, 'meta-training.svg'),
     metaTrainingSvg(
-      result.history.map((h) => ({ epoch: h.epoch, metaLoss: h.metaLoss, ...(h.validation !== undefined ? { validation: h.validation } : {}) })),
+      result.history.map((h) => ({
+        epoch: h.epoch,
+        metaLoss: h.metaLoss,
+        ...(h.validation !== undefined ? { validation: h.validation } : {}),
+      })),
       { title: `Meta-training ${learned.name} on ${family.name}` },
     ),
   );

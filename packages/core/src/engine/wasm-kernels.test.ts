@@ -37,10 +37,19 @@ describe('registerWasmKernels', () => {
         const logits = tf.matMul(h.reshape([3, 100]), dense); // [3, 3]
         const rows = tf.gather(emb, idx); // [3, 3]
         const both = tf.concat([logits, rows], 1); // [3, 6]
-        return tf.tanh(both.slice([0, 1], [3, 4])).square().mean();
+        return tf
+          .tanh(both.slice([0, 1], [3, 4]))
+          .square()
+          .mean();
       };
       const g = tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor);
-      return g([tf.tensor(vw, [3, 3, 2, 4]), tf.tensor(vd, [100, 3]), tf.tensor(ve, [7, 3]), tf.tensor(vg), tf.tensor(vb)]);
+      return g([
+        tf.tensor(vw, [3, 3, 2, 4]),
+        tf.tensor(vd, [100, 3]),
+        tf.tensor(ve, [7, 3]),
+        tf.tensor(vg),
+        tf.tensor(vb),
+      ]);
     });
     expectClose(wasm, cpu, 1e-4, 1e-5);
     expect(wasm.every((r) => r.values.some((v) => v !== 0))).toBe(true);

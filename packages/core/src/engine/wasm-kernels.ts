@@ -42,7 +42,10 @@ export function registerWasmKernels(): void {
   }
   for (const name of REPLACED_WASM_KERNELS) {
     const stock = tf.getKernel(name, 'wasm');
-    if (!stock) throw new Error(`registerWasmKernels: stock wasm kernel "${name}" not found; import @tensorflow/tfjs-backend-wasm first`);
+    if (!stock)
+      throw new Error(
+        `registerWasmKernels: stock wasm kernel "${name}" not found; import @tensorflow/tfjs-backend-wasm first`,
+      );
     stockConfigs.set(name, stock);
     tf.unregisterKernel(name, 'wasm');
     const config: tf.KernelConfig = {

@@ -34,7 +34,11 @@ function randomGrads(rng: Rng, shapes: Record<string, number[]>): TensorMap {
 
 /** A nonzero state for `n` coordinates (the zero state would hide errors in reading h, c). */
 function randomState(rng: Rng, config: LstmConfig, n: number): LstmState {
-  const mk = (H: number): tf.Tensor2D => tf.tensor2d(Float32Array.from(rng.normalArray(n * H), (v) => 0.5 * v), [n, H]);
+  const mk = (H: number): tf.Tensor2D =>
+    tf.tensor2d(
+      Float32Array.from(rng.normalArray(n * H), (v) => 0.5 * v),
+      [n, H],
+    );
   const base = { h: config.hiddenSizes.map(mk), c: config.hiddenSizes.map(mk) };
   if (config.preprocessing !== 'log-sign-moments') return base;
   // Running statistics as after a few steps: momenta of either sign, v > 0, t = 3.
@@ -58,12 +62,17 @@ function relErr(a: tf.Tensor, b: tf.Tensor): number {
   return num / Math.max(den, 1e-30);
 }
 
-function worst(fast: { updates: TensorMap; state: LstmState }, ref: { updates: TensorMap; state: LstmState }): { update: number; state: number } {
+function worst(
+  fast: { updates: TensorMap; state: LstmState },
+  ref: { updates: TensorMap; state: LstmState },
+): { update: number; state: number } {
   expect(Object.keys(fast.updates).sort()).toEqual(Object.keys(ref.updates).sort());
   let update = 0;
   for (const k of Object.keys(ref.updates)) update = Math.max(update, relErr(fast.updates[k]!, ref.updates[k]!));
   let state = 0;
-  ref.state.h.forEach((t, l) => (state = Math.max(state, relErr(fast.state.h[l]!, t), relErr(fast.state.c[l]!, ref.state.c[l]!))));
+  ref.state.h.forEach(
+    (t, l) => (state = Math.max(state, relErr(fast.state.h[l]!, t), relErr(fast.state.c[l]!, ref.state.c[l]!))),
+  );
   expect(fast.state.stats === undefined).toBe(ref.state.stats === undefined);
   if (ref.state.stats) state = Math.max(state, relErr(fast.state.stats!, ref.state.stats));
   return { update, state };
@@ -73,7 +82,12 @@ function worst(fast: { updates: TensorMap; state: LstmState }, ref: { updates: T
  * K steps on both paths from the same nonzero state: per step both get the reference's state (the contract of
  * one update), and separately the inference optimizer carries its own state (which its kernel keeps resident).
  */
-function compare(config: Partial<LstmConfig>, shapes: Record<string, number[]>, seed: number, K = 4): { update: number; state: number; carried: number } {
+function compare(
+  config: Partial<LstmConfig>,
+  shapes: Record<string, number[]>,
+  seed: number,
+  K = 4,
+): { update: number; state: number; carried: number } {
   const learned = lstmOptimizer(config);
   const rng = Rng.seeded(seed);
   const phi = learned.initMetaParams(rng.fork());
@@ -120,7 +134,11 @@ describe('fused lstm inference optimizer: same updates and state as withMetaPara
     ["[20,20] 'none' (raw gradients), N = 13", { preprocessing: 'none', outputScale: 1 }, { a: [13] }],
     ['[7] (padded units) log-sign p = 5, N = 10', { hiddenSizes: [7], p: 5 }, { x: [2, 5] }],
     ["[5, 3, 6] 'none', N = 22", { hiddenSizes: [5, 3, 6], preprocessing: 'none' }, { x: [2, 3], y: [4, 4] }],
-    ["[20,20] 'log-sign-moments' (5 inputs, statistics in the state), N = 19", { preprocessing: 'log-sign-moments' }, { a: [3, 4], b: [7] }],
+    [
+      "[20,20] 'log-sign-moments' (5 inputs, statistics in the state), N = 19",
+      { preprocessing: 'log-sign-moments' },
+      { a: [3, 4], b: [7] },
+    ],
   ];
   for (const [name, config, shapes] of cases) {
     it(name, () => {
@@ -199,7 +217,9 @@ describe('fused lstm inference optimizer: state handling, pooling, resources', (
     expect(same(a1again.updates, a1.updates)).toBe(true);
     expect(same(a2again.updates, a2.updates)).toBe(true);
     expect(same(a2fromOld.updates, a2.updates)).toBe(true);
-    expect(same({ h: a2again.state.h[1]!, c: a2again.state.c[0]! }, { h: a2.state.h[1]!, c: a2.state.c[0]! })).toBe(true);
+    expect(same({ h: a2again.state.h[1]!, c: a2again.state.c[0]! }, { h: a2.state.h[1]!, c: a2.state.c[0]! })).toBe(
+      true,
+    );
     // And they are a's updates, not b's: compare with the tfjs path.
     const r1 = refA.update(grads[0]!, s0, {});
     const r2 = refA.update(grads[1]!, r1.state, {});
@@ -268,7 +288,9 @@ describe('fused lstm inference optimizer: state handling, pooling, resources', (
     const g = randomGrads(Rng.seeded(14), { w: [4] });
     const wrong = learned.withMetaParams(phi).init({ w: tf.zeros([5]) });
     expect(() => opt.update(g, wrong, {})).toThrow(/state\.h\[0\] has shape \[5, 20\]; expected \[4, 20\]/);
-    expect(() => opt.update(g, { h: wrong.h.slice(1), c: wrong.c }, {})).toThrow(/state must be \{h, c\} with 2 tensors/);
+    expect(() => opt.update(g, { h: wrong.h.slice(1), c: wrong.c }, {})).toThrow(
+      /state must be \{h, c\} with 2 tensors/,
+    );
     const s = opt.init(g);
     s.c[1]!.dispose();
     expect(() => opt.update(g, s, {})).toThrow(/state\.c\[1\] is disposed/);
@@ -280,7 +302,9 @@ describe('fused lstm inference optimizer: state handling, pooling, resources', (
     const phi = learned.initMetaParams(Rng.seeded(17));
     const one = fusedLstmInferenceOptimizer(learned.config, phi);
     const two = fusedLstmInferenceOptimizer(learned.config, phi, { threads: 2 });
-    expect(() => fusedLstmInferenceOptimizer(learned.config, phi, { threads: 3 as 2 })).toThrow(/threads must be 1 or 2; got 3/);
+    expect(() => fusedLstmInferenceOptimizer(learned.config, phi, { threads: 3 as 2 })).toThrow(
+      /threads must be 1 or 2; got 3/,
+    );
     const rng = Rng.seeded(18);
     for (const n of [5, 37, 1280]) {
       const g = randomGrads(rng, { w: [n] });
@@ -322,7 +346,11 @@ describe('fused lstm inference optimizer: state handling, pooling, resources', (
     const ref = learned.withMetaParams(phi).update(g, s0, {});
     // The fused kernel's approximations make it differ from tfjs in the last bits: this is not the tfjs path.
     expect(worst(fast, ref).update).toBeLessThan(1e-5);
-    expect(Object.keys(g).some((k) => !fast.updates[k]!.dataSync().every((v, i) => Object.is(v, ref.updates[k]!.dataSync()[i])))).toBe(true);
+    expect(
+      Object.keys(g).some(
+        (k) => !fast.updates[k]!.dataSync().every((v, i) => Object.is(v, ref.updates[k]!.dataSync()[i])),
+      ),
+    ).toBe(true);
     for (const s of [fast, ref]) {
       disposeMap(s.updates);
       tf.dispose(s.state);

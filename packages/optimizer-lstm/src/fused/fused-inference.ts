@@ -118,7 +118,12 @@ function acquire(config: LstmConfig, threads: 1 | 2): InferenceKernel {
   const found = pools.get(poolKey(config, threads))?.pop();
   if (found) return found;
   const kernel = instantiateLstmKernel(threads);
-  return { kernel, layout: staticLayout(config, Number(kernel.exports.__heap_base.value)), phi: undefined, held: undefined };
+  return {
+    kernel,
+    layout: staticLayout(config, Number(kernel.exports.__heap_base.value)),
+    phi: undefined,
+    held: undefined,
+  };
 }
 
 function release(config: LstmConfig, k: InferenceKernel): void {
@@ -187,7 +192,13 @@ export function fusedLstmInferenceOptimizer(
   const scale = Math.fround(config.outputScale);
   const boValue = packed[(first.layout.bo - first.layout.phiStart) >>> 2]!;
 
-  const run = (k: InferenceKernel, grads: TensorMap, keys: readonly string[], state: LstmState, n: number): { updates: TensorMap; state: LstmState } => {
+  const run = (
+    k: InferenceKernel,
+    grads: TensorMap,
+    keys: readonly string[],
+    state: LstmState,
+    n: number,
+  ): { updates: TensorMap; state: LstmState } => {
     const s = k.layout;
     const np = up(n, 4);
     // Per-coordinate buffers after the static part: x0 [np, d0], out [np], h_l, c_l [np, hp_l].
@@ -330,7 +341,8 @@ export function fusedLstmInferenceOptimizer(
       const keys = orderedKeys(grads);
       for (const key of keys) {
         const t = grads[key]!;
-        if (t.dtype !== 'float32') throw new Error(`lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`);
+        if (t.dtype !== 'float32')
+          throw new Error(`lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`);
       }
       const n = mapSize(grads);
       checkLstmState(state, config, n, 'lstm inference update');

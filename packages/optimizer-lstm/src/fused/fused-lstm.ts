@@ -191,11 +191,49 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     views();
     const w = plan >>> 2;
     u32.fill(0, w, w + 24 + 24 * L);
-    const head = [L, d0, np, stepsBase, stepStride, x0Off, adjOff, out, wo, 0, 0, dwo[0]!, dwo[1]!, dbo[0]!, dbo[1]!, scratch[0]!, scratch[1]!, last.hp];
+    const head = [
+      L,
+      d0,
+      np,
+      stepsBase,
+      stepStride,
+      x0Off,
+      adjOff,
+      out,
+      wo,
+      0,
+      0,
+      dwo[0]!,
+      dwo[1]!,
+      dbo[0]!,
+      dbo[1]!,
+      scratch[0]!,
+      scratch[1]!,
+      last.hp,
+    ];
     head.forEach((v, i) => (u32[w + i] = v));
     new Float32Array(u32.buffer, plan + 10 * 4, 1)[0] = scale;
     layers.forEach((l, li) => {
-      const fields = [l.din, l.hp, l.G, l.kp, l.W, l.b, l.WT, l.hInit, l.cInit, l.dh, l.dc, l.gatesOff, l.hOff, l.cOff, l.dW[0]!, l.dW[1]!, l.db[0]!, l.db[1]!];
+      const fields = [
+        l.din,
+        l.hp,
+        l.G,
+        l.kp,
+        l.W,
+        l.b,
+        l.WT,
+        l.hInit,
+        l.cInit,
+        l.dh,
+        l.dc,
+        l.gatesOff,
+        l.hOff,
+        l.cOff,
+        l.dW[0]!,
+        l.dW[1]!,
+        l.db[0]!,
+        l.db[1]!,
+      ];
       fields.forEach((v, i) => (u32[w + 24 + 24 * li + i] = v));
     });
   };
@@ -207,7 +245,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   const get = (phi: FlatMetaParams, key: string, size: number): Float32Array => {
     const a = phi[key];
     if (!a) throw new Error(`fused lstm: meta-parameter "${key}" missing`);
-    if (a.length !== size) throw new Error(`fused lstm: meta-parameter "${key}" has ${a.length} values; expected ${size}`);
+    if (a.length !== size)
+      throw new Error(`fused lstm: meta-parameter "${key}" has ${a.length} values; expected ${size}`);
     return a;
   };
 
@@ -255,7 +294,9 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         if (!state) continue;
         const src = state[which][li];
         if (!src || src.length !== n * l.H) {
-          throw new Error(`fused lstm: state.${which}[${li}] must hold ${n}×${l.H} values; got ${src?.length ?? 'none'}`);
+          throw new Error(
+            `fused lstm: state.${which}[${li}] must hold ${n}×${l.H} values; got ${src?.length ?? 'none'}`,
+          );
         }
         if (l.hp === l.H) f32.set(src, base);
         else for (let r = 0; r < n; r++) f32.set(src.subarray(r * l.H, (r + 1) * l.H), base + r * l.hp);
@@ -274,7 +315,9 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       loadState(state);
       if (moments) {
         if (state?.stats && state.stats.length !== rows * MOMENT_STATS_SIZE) {
-          throw new Error(`fused lstm: state.stats must hold ${rows}×${MOMENT_STATS_SIZE} values; got ${state.stats.length}`);
+          throw new Error(
+            `fused lstm: state.stats must hold ${rows}×${MOMENT_STATS_SIZE} values; got ${state.stats.length}`,
+          );
         }
         stats = state?.stats ? Float32Array.from(state.stats) : new Float32Array(rows * MOMENT_STATS_SIZE);
       }

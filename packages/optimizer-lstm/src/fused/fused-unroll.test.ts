@@ -14,7 +14,10 @@ function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => Tens
   const theta: Record<string, tf.Tensor> = {};
   for (const [k, s] of Object.entries(shapes)) {
     const size = s.reduce((x, y) => x * y, 1);
-    scales[k] = tf.tensor(Array.from({ length: size }, () => Math.exp(-14 + 15 * rng.uniform())), s);
+    scales[k] = tf.tensor(
+      Array.from({ length: size }, () => Math.exp(-14 + 15 * rng.uniform())),
+      s,
+    );
     targets[k] = tf.tensor(rng.normalArray(size), s);
     theta[k] = tf.tensor(rng.normalArray(size), s);
   }
@@ -22,7 +25,9 @@ function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => Tens
   const grad = (th: TensorMap): TensorMap =>
     tf.tidy(() => {
       const f = (...vals: tf.Tensor[]): tf.Scalar =>
-        tf.addN(keys.map((k, i) => tf.sum(tf.mul(scales[k]!, tf.square(tf.sin(tf.sub(vals[i]!, targets[k]!))))))) as tf.Scalar;
+        tf.addN(
+          keys.map((k, i) => tf.sum(tf.mul(scales[k]!, tf.square(tf.sin(tf.sub(vals[i]!, targets[k]!)))))),
+        ) as tf.Scalar;
       const gs = tf.grads(f)(keys.map((k) => th[k]!));
       return Object.fromEntries(keys.map((k, i) => [k, gs[i]!]));
     });
@@ -70,7 +75,8 @@ function compareUnrolls(
     for (let k = 0; k < K; k++) {
       const ref = opt.update(seq[k]!, state, theta);
       const fast = fused.step(seq[k]!);
-      for (const key of Object.keys(ref.updates)) worst.update = Math.max(worst.update, relErr(fast[key]!, ref.updates[key]!));
+      for (const key of Object.keys(ref.updates))
+        worst.update = Math.max(worst.update, relErr(fast[key]!, ref.updates[key]!));
       const next = addMaps(theta, ref.updates);
       disposeMap(fast);
       disposeMap(ref.updates);

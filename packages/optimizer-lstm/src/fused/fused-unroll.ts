@@ -34,7 +34,8 @@ export interface FusedUnrollOptions {
 
 function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
   if (t === 1 || t === 2) return t;
-  if (t !== undefined && t !== 'auto') throw new Error(`fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
+  if (t !== undefined && t !== 'auto')
+    throw new Error(`fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
   return typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2 ? 2 : 1;
 }
 
@@ -144,7 +145,8 @@ export function beginFusedLstmUnroll(
       if (grads.length !== K + 1) {
         throw new Error(`fused lstm unroll: metaGradient needs ${K + 1} gradients (∇_0 … ∇_${K}); got ${grads.length}`);
       }
-      if (weights.length !== K) throw new Error(`fused lstm unroll: weights has ${weights.length} entries; expected ${K}`);
+      if (weights.length !== K)
+        throw new Error(`fused lstm unroll: weights has ${weights.length} entries; expected ${K}`);
       const ks = keys ?? orderedKeys(grads[0]!);
       const next = grads.slice(1).map((g) => {
         const a = new Float32Array(n);

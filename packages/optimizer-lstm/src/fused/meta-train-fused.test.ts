@@ -59,7 +59,11 @@ describe('metaTrain through the fused LSTM unroll', () => {
 
   it('runs a residual (Adam base + LSTM with moment inputs) through the fused kernel: same history and φ as tfjs', async () => {
     const lstm = lstmOptimizer({ hiddenSizes: [6, 6], preprocessing: 'log-sign-moments', outputScale: 0.01 });
-    const learned = residualLearned({ base: adam({ learningRate: 0.05 }), baseConfig: { name: 'adam', learningRate: 0.05 }, learned: lstm as unknown as LearnedOptimizer });
+    const learned = residualLearned({
+      base: adam({ learningRate: 0.05 }),
+      baseConfig: { name: 'adam', learningRate: 0.05 },
+      learned: lstm as unknown as LearnedOptimizer,
+    });
     expect(learned.beginFusedUnroll).toBeDefined();
     const phi0 = learned.initMetaParams(Rng.seeded(2));
     const opts = {

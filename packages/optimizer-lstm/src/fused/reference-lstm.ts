@@ -37,7 +37,17 @@ export function referenceUnroll(
 
   for (let r = 0; r < n; r++) {
     // Forward for row r, keeping everything per step.
-    type Rec = { x: number[]; hPrev: number[]; cPrev: number[]; i: number[]; f: number[]; g: number[]; o: number[]; c: number[]; h: number[] };
+    type Rec = {
+      x: number[];
+      hPrev: number[];
+      cPrev: number[];
+      i: number[];
+      f: number[];
+      g: number[];
+      o: number[];
+      c: number[];
+      h: number[];
+    };
     const recs: Rec[][] = [];
     let h = Hs.map((H, l) => Array.from({ length: H }, (_, u) => (state ? state.h[l]![r * H + u]! : 0)));
     let c = Hs.map((H, l) => Array.from({ length: H }, (_, u) => (state ? state.c[l]![r * H + u]! : 0)));

@@ -156,9 +156,9 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
     },
     join(): void {
       if (!running) return;
-      let v: number;
       const t0 = Date.now();
-      while ((v = Atomics.load(c, 7)) === 0) {
+      let v = Atomics.load(c, 7);
+      for (; v === 0; v = Atomics.load(c, 7)) {
         Atomics.wait(c, 7, 0, 1000);
         const helper = Atomics.load(c, 8);
         if (helper === 2 || (helper === 0 && Date.now() - t0 > HELPER_START_TIMEOUT_MS)) {

@@ -19,8 +19,14 @@ const cases: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [
 
 describe('wasm BatchMatMul kernel', () => {
   it.each(cases)('matches cpu: $a (transposeA=$tA) × $b (transposeB=$tB)', async ({ a, b, tA, tB }) => {
-    const va = randomValues(a.reduce((x, y) => x * y, 1), 1);
-    const vb = randomValues(b.reduce((x, y) => x * y, 1), 2);
+    const va = randomValues(
+      a.reduce((x, y) => x * y, 1),
+      1,
+    );
+    const vb = randomValues(
+      b.reduce((x, y) => x * y, 1),
+      2,
+    );
     const { wasm, cpu } = await onWasmAndCpu(() => tf.matMul(tf.tensor(va, a), tf.tensor(vb, b), tA, tB));
     expectClose(wasm, cpu, 1e-5, 1e-5);
   });
@@ -29,7 +35,10 @@ describe('wasm BatchMatMul kernel', () => {
     const va = randomValues(40 * 12, 3);
     const vb = randomValues(12 * 9, 4);
     const { wasm, cpu } = await onWasmAndCpu(() =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b).square().sum())([tf.tensor(va, [40, 12]), tf.tensor(vb, [12, 9])]),
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b).square().sum())([
+        tf.tensor(va, [40, 12]),
+        tf.tensor(vb, [12, 9]),
+      ]),
     );
     expectClose(wasm, cpu, 1e-5, 1e-5);
   });

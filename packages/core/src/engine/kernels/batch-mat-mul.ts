@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { runSingle, wasmKernel, type WasmBackendLike, type WasmKernelArgs, type WasmKernelFunc } from './wasm-heap.js';
 
 /** Transposes the last two axes with the wasm Transpose kernel. */

@@ -26,7 +26,7 @@ export function createConcatKernel(stock: WasmKernelFunc): WasmKernelFunc {
     if (!first) throw new Error('Concat: at least one input is required');
     const dtype = first.dtype;
     if (!isHeapDType(dtype) || all.some((t) => t.dtype !== dtype)) return stock(args);
-    const axis = tf.util.parseAxisParam((args.attrs ?? {})['axis'] as number | number[], first.shape)[0]!;
+    const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number | number[], first.shape)[0]!;
     const shapes = all.map((t) => t.shape);
     tf.backend_util.assertParamsConsistent(shapes, axis);
     const outShape = tf.backend_util.computeOutShape(shapes, axis);

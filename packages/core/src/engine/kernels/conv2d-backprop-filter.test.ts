@@ -12,8 +12,17 @@ beforeAll(async () => {
 type Pad = 'same' | 'valid' | number;
 
 /** Runs the Conv2DBackpropFilter kernel of the active backend (tfjs does not export the op). */
-function backpropFilter(x: tf.Tensor, dy: tf.Tensor, filterShape: number[], strides: number | [number, number], pad: Pad, dataFormat: 'NHWC' | 'NCHW'): tf.Tensor {
-  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat, filterShape }) as tf.Tensor;
+function backpropFilter(
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  filterShape: number[],
+  strides: number | [number, number],
+  pad: Pad,
+  dataFormat: 'NHWC' | 'NCHW',
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat, filterShape }) as tf.Tensor;
 }
 
 describe('conv2d gradient w.r.t. the filter on wasm', () => {
@@ -21,14 +30,23 @@ describe('conv2d gradient w.r.t. the filter on wasm', () => {
     const vx = randomValues(2 * 9 * 9 * 3, 12);
     const vw = randomValues(3 * 3 * 3 * 5, 13);
     const { wasm, cpu } = await onWasmAndCpu(() =>
-      tf.grad((w: tf.Tensor) => tf.conv2d(tf.tensor(vx, [2, 9, 9, 3]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').square().sum())(
-        tf.tensor(vw, [3, 3, 3, 5]) as tf.Tensor4D,
-      ),
+      tf.grad((w: tf.Tensor) =>
+        tf
+          .conv2d(tf.tensor(vx, [2, 9, 9, 3]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')
+          .square()
+          .sum(),
+      )(tf.tensor(vw, [3, 3, 3, 5]) as tf.Tensor4D),
     );
     expectClose(wasm, cpu, 1e-5, 1e-5);
   });
 });
-const cases: Array<{ x: [number, number, number, number]; f: [number, number, number, number]; s: number | [number, number]; pad: Pad; nchw?: boolean }> = [
+const cases: Array<{
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  s: number | [number, number];
+  pad: Pad;
+  nchw?: boolean;
+}> = [
   { x: [2, 8, 8, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
   { x: [2, 9, 7, 3], f: [3, 2, 3, 5], s: 1, pad: 'valid' },
   { x: [3, 11, 10, 2], f: [3, 3, 2, 4], s: 2, pad: 'same' }, // odd sizes, stride 2
@@ -40,11 +58,26 @@ const cases: Array<{ x: [number, number, number, number]; f: [number, number, nu
 
 describe('wasm Conv2DBackpropFilter kernel', () => {
   it.each(cases)('matches cpu: x $x, filter $f, strides $s, pad $pad, nchw $nchw', async ({ x, f, s, pad, nchw }) => {
-    const vx = randomValues(x.reduce((a, b) => a * b, 1), 3);
+    const vx = randomValues(
+      x.reduce((a, b) => a * b, 1),
+      3,
+    );
     const dataFormat = nchw ? 'NCHW' : 'NHWC';
-    const info = tf.backend_util.computeConv2DInfo(x, f, s, 1, pad, undefined, false, nchw ? 'channelsFirst' : 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      x,
+      f,
+      s,
+      1,
+      pad,
+      undefined,
+      false,
+      nchw ? 'channelsFirst' : 'channelsLast',
+    );
     const dyShape = info.outShape;
-    const vdy = randomValues(dyShape.reduce((a, b) => a * b, 1), 4);
+    const vdy = randomValues(
+      dyShape.reduce((a, b) => a * b, 1),
+      4,
+    );
     const { wasm, cpu } = await onWasmAndCpu(() =>
       backpropFilter(tf.tensor(vx, x), tf.tensor(vdy, dyShape), f, s, pad, dataFormat),
     );
@@ -57,7 +90,9 @@ describe('wasm Conv2DBackpropFilter kernel', () => {
     const vx = randomValues(6 * 10 * 10 * 3, 5);
     const vdy = randomValues(6 * 5 * 5 * 4, 6);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] };
-    const { cpu } = await onWasmAndCpu(() => backpropFilter(tf.tensor(vx, x), tf.tensor(vdy, dyShape), [3, 3, 3, 4], 2, 'same', 'NHWC'));
+    const { cpu } = await onWasmAndCpu(() =>
+      backpropFilter(tf.tensor(vx, x), tf.tensor(vdy, dyShape), [3, 3, 3, 4], 2, 'same', 'NHWC'),
+    );
     const before = tf.memory().numTensors;
     // K·rows per image = 27·25 = 675 floats: a 1,000-float limit forces one image per chunk.
     const kernel = createConv2dBackpropFilterKernel(1000);

@@ -87,7 +87,7 @@ function conv2dBackpropFilter(args: WasmKernelArgs, maxPatchFloats: number): tf.
                   const ix = ox * sw + c - left;
                   if (ix < 0 || ix >= inWidth) continue;
                   const src = xb + (iy * inWidth + ix) * inChannels;
-                  let k = ((r * fw + c) * inChannels) * rows + row;
+                  let k = (r * fw + c) * inChannels * rows + row;
                   for (let i = 0; i < inChannels; i++, k += rows) p[k] = xs[src + i]!;
                 }
               }

@@ -27,9 +27,7 @@ async function runOn(backend: 'wasm' | 'cpu', fn: () => tf.Tensor | tf.Tensor[])
   return results;
 }
 
-export async function onWasmAndCpu(
-  fn: () => tf.Tensor | tf.Tensor[],
-): Promise<{ wasm: Result[]; cpu: Result[] }> {
+export async function onWasmAndCpu(fn: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Result[]; cpu: Result[] }> {
   const cpu = await runOn('cpu', fn);
   const wasm = await runOn('wasm', fn);
   return { wasm, cpu };
@@ -52,7 +50,9 @@ export function expectClose(actual: Result[], expected: Result[], rtol = 1e-5, a
         at = j;
       }
     }
-    expect(worst, `output ${i} differs at flat index ${at}: ${a.values[at]} vs ${e.values[at]}`).toBeLessThanOrEqual(atol);
+    expect(worst, `output ${i} differs at flat index ${at}: ${a.values[at]} vs ${e.values[at]}`).toBeLessThanOrEqual(
+      atol,
+    );
   });
 }
 

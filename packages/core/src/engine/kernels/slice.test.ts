@@ -30,7 +30,15 @@ describe('wasm Slice kernel', () => {
     const ints = Array.from({ length: 60 }, (_, i) => i * 7919 - 100000);
     const { wasm, cpu } = await onWasmAndCpu(() => [
       tf.slice(tf.tensor(ints, [6, 10], 'int32'), [1, 3], [4, 5]),
-      tf.slice(tf.tensor(ints.map((v) => v % 3 === 0), [6, 10], 'bool'), [2, 1], [3, 8]),
+      tf.slice(
+        tf.tensor(
+          ints.map((v) => v % 3 === 0),
+          [6, 10],
+          'bool',
+        ),
+        [2, 1],
+        [3, 8],
+      ),
       tf.slice(tf.tensor([1, NaN, 3, Infinity, -0, 6], [2, 3]), [0, 1], [2, 2]),
     ]);
     expectClose(wasm, cpu, 0, 0);

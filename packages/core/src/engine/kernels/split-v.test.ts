@@ -18,7 +18,10 @@ const cases: Array<{ shape: number[]; splits: number | number[]; axis: number }>
 
 describe('wasm SplitV kernel', () => {
   it.each(cases)('matches cpu: split $shape by $splits on axis $axis', async ({ shape, splits, axis }) => {
-    const vals = randomValues(shape.reduce((a, b) => a * b, 1), 11);
+    const vals = randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      11,
+    );
     const { wasm, cpu } = await onWasmAndCpu(() => tf.split(tf.tensor(vals, shape), splits, axis));
     expectClose(wasm, cpu, 0, 0);
   });
@@ -27,7 +30,15 @@ describe('wasm SplitV kernel', () => {
     const ints = Array.from({ length: 42 }, (_, i) => (i * 104729) % 1000003);
     const { wasm, cpu } = await onWasmAndCpu(() => [
       ...tf.split(tf.tensor(ints, [7, 6], 'int32'), [1, 5], 1),
-      ...tf.split(tf.tensor(ints.map((v) => v % 2 === 1), [7, 6], 'bool'), 3, 1),
+      ...tf.split(
+        tf.tensor(
+          ints.map((v) => v % 2 === 1),
+          [7, 6],
+          'bool',
+        ),
+        3,
+        1,
+      ),
     ]);
     expectClose(wasm, cpu, 0, 0);
   });

@@ -13,11 +13,7 @@ export function createSplitVKernel(stock: WasmKernelFunc): WasmKernelFunc {
     if (!isHeapDType(x.dtype)) return stock(args);
     const attrs = args.attrs ?? {};
     const axis = tf.util.parseAxisParam(attrs['axis'] as number | number[], x.shape)[0]!;
-    const sizes = tf.backend_util.prepareSplitSize(
-      x as tf.Tensor,
-      attrs['numOrSizeSplits'] as number | number[],
-      axis,
-    );
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs['numOrSizeSplits'] as number | number[], axis);
     const begin = new Array<number>(x.shape.length).fill(0);
     const size = x.shape.slice();
     return sizes.map((s) => {

@@ -19,9 +19,26 @@ describe('wasm UnsortedSegmentSum kernel', () => {
   });
 
   it('sums int32 exactly, keeping the dtype, and drops out-of-range ids', async () => {
-    const out = tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]], [4, 2], 'int32'), tf.tensor1d([1, -1, 1, 3], 'int32'), 3);
+    const out = tf.unsortedSegmentSum(
+      tf.tensor2d(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ],
+        [4, 2],
+        'int32',
+      ),
+      tf.tensor1d([1, -1, 1, 3], 'int32'),
+      3,
+    );
     expect(out.dtype).toBe('int32');
-    expect(await out.array()).toEqual([[0, 0], [6, 8], [0, 0]]);
+    expect(await out.array()).toEqual([
+      [0, 0],
+      [6, 8],
+      [0, 0],
+    ]);
     out.dispose();
   });
 
@@ -30,7 +47,12 @@ describe('wasm UnsortedSegmentSum kernel', () => {
     const idx = [3, 1, 3, 9, 0, 3];
     const { wasm, cpu } = await onWasmAndCpu(() => [
       tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d(idx, 'int32')).square().sum())(tf.tensor(table, [10, 6])),
-      tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([5, 0, 5], 'int32'), 1).mul(2).sum())(tf.tensor(table, [10, 6])),
+      tf.grad((t: tf.Tensor) =>
+        tf
+          .gather(t, tf.tensor1d([5, 0, 5], 'int32'), 1)
+          .mul(2)
+          .sum(),
+      )(tf.tensor(table, [10, 6])),
     ]);
     expectClose(wasm, cpu);
   });

@@ -11,7 +11,7 @@ export const unsortedSegmentSumKernel: WasmKernelFunc = (args: WasmKernelArgs) =
   const x = args.inputs['x'];
   const ids = args.inputs['segmentIds'];
   if (!x || !ids) throw new Error('UnsortedSegmentSum: inputs x and segmentIds are required');
-  const numSegments = (args.attrs ?? {})['numSegments'];
+  const numSegments = args.attrs?.['numSegments'];
   if (typeof numSegments !== 'number' || !Number.isInteger(numSegments) || numSegments < 0) {
     throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer; got ${String(numSegments)}`);
   }
@@ -24,9 +24,7 @@ export const unsortedSegmentSumKernel: WasmKernelFunc = (args: WasmKernelArgs) =
   const r = ids.shape.length;
   for (let d = 0; d < r; d++) {
     if (ids.shape[d] !== x.shape[d]) {
-      throw new Error(
-        `UnsortedSegmentSum: segmentIds.shape [${ids.shape}] must be a prefix of x.shape [${x.shape}]`,
-      );
+      throw new Error(`UnsortedSegmentSum: segmentIds.shape [${ids.shape}] must be a prefix of x.shape [${x.shape}]`);
     }
   }
   const innerShape = x.shape.slice(r);
