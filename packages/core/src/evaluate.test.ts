@@ -203,6 +203,29 @@ describe('evaluate', () => {
     expect(other.curves[0]!.finalLosses).not.toEqual(res.curves[0]!.finalLosses);
   });
 
+  it('tells every optimizer the run length through init (InitContext.totalSteps)', async () => {
+    const seen: (number | undefined)[] = [];
+    const probe: Optimizer<{ step: number }> = {
+      name: 'probe',
+      init: (_params, context) => {
+        seen.push(context?.totalSteps);
+        return { step: 0 };
+      },
+      update: (grads, state) => ({
+        updates: tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -0.1)]))),
+        state: { step: state.step + 1 },
+      }),
+    };
+    await evaluate({
+      family: quadraticFamily(0),
+      optimizers: [{ name: 'p', optimizer: probe }],
+      problems: 2,
+      steps: 7,
+      seed: 1,
+    });
+    expect(seen).toEqual([7, 7]);
+  });
+
   it('samples each problem once, disposes it, reports progress and leaks no tensor', async () => {
     const counters = { sampled: 0, disposed: 0 };
     const progress: [number, number][] = [];

@@ -141,7 +141,7 @@ async function runOne<B extends BatchData>(
   let theta: TensorMap = cloneMap(theta0);
   let state: tf.TensorContainer | undefined;
   try {
-    state = optimizer.init(theta);
+    state = optimizer.init(theta, { totalSteps: steps });
     for (let t = 0; t < steps; t++) {
       const batch = task.sampleBatch(batchRng);
       let grads: TensorMap | undefined;

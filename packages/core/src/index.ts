@@ -5,6 +5,7 @@ export type {
   OptimizeeFamily,
   Optimizer,
   OptimizerStep,
+  InitContext,
   LearnedOptimizer,
   FusedUnroll,
   JsonValue,

@@ -291,7 +291,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
     const initRng = rng.fork();
     const batchRng = rng.fork();
     let theta = task.init(initRng);
-    let state = learned.withMetaParams(phi).init(theta);
+    let state = learned.withMetaParams(phi).init(theta, { totalSteps: horizon });
     let batch = task.sampleBatch(batchRng);
     const first = lossAndGrad(task, theta, batch);
     disposeBatch(batch);

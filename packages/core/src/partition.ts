@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
-import type { JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import type { InitContext, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 /** Selects parameters by name: a RegExp (serialisable) or a predicate. */
 export type ParamMatcher = RegExp | ((paramName: string) => boolean);
@@ -115,12 +115,12 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
   };
   return {
     name: `partition(${groups.map((g) => `${g.name}: ${g.optimizer.name}`).join(', ')})`,
-    init(params: TensorMap): PartitionState {
+    init(params: TensorMap, context?: InitContext): PartitionState {
       const r = routing(params);
       const state: PartitionState = {};
       for (const g of tests) {
         const keys = r.get(g.name)!;
-        state[g.name] = keys.length === 0 ? {} : g.optimizer.init(pick(params, keys, `${where}.init`));
+        state[g.name] = keys.length === 0 ? {} : g.optimizer.init(pick(params, keys, `${where}.init`), context);
       }
       return state;
     },
@@ -280,7 +280,7 @@ export function partitionLearned(
       const tests = groups.map((g) => ({ name: g.name, test: (n: string) => g.match.test(n) }));
       return {
         name: inner.name,
-        init: (params) => inner.init(params),
+        init: (params, context) => inner.init(params, context),
         update(grads, state, params) {
           const step = inner.update(grads, state, params);
           // The φ of a group that owns no parameter does not reach the loss, and tf.grads throws on an input

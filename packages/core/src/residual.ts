@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { cloneContainer, disposeExcept, tensorsIn } from './tensor-container.js';
 import { addMaps } from './tensor-map.js';
-import type { FusedUnroll, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import type { FusedUnroll, InitContext, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 /** The state of a residual optimizer: the base's state and the learned correction's state. */
 export type ResidualState = { base: tf.TensorContainer; learned: tf.TensorContainer };
@@ -38,8 +38,8 @@ function checkState(state: ResidualState, where: string): void {
 function sumOptimizer(name: string, base: Optimizer, correction: Optimizer): Optimizer<ResidualState> {
   return {
     name,
-    init(params: TensorMap): ResidualState {
-      return { base: base.init(params), learned: correction.init(params) };
+    init(params: TensorMap, context?: InitContext): ResidualState {
+      return { base: base.init(params, context), learned: correction.init(params, context) };
     },
     update(grads: TensorMap, state: ResidualState, params: TensorMap) {
       checkState(state, `${name}.update`);

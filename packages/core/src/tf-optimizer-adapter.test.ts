@@ -232,3 +232,25 @@ describe('toTfOptimizer', () => {
     tf.dispose([v1, v2]);
   });
 });
+
+describe('toTfOptimizer totalSteps', () => {
+  it('passes totalSteps to init as InitContext, and refuses a bad value naming the field', () => {
+    const seen: unknown[] = [];
+    const base = plainSgd(0.1);
+    const probe: Optimizer<{ step: number }> = {
+      ...base,
+      init: (params, context) => {
+        seen.push(context);
+        return base.init(params);
+      },
+    };
+    const v = tf.variable(tf.tensor1d([1, 2]), true, 'ctx-probe');
+    const opt = toTfOptimizer(probe, { totalSteps: 50 });
+    opt.minimize(() => tf.sum(tf.square(v)) as tf.Scalar);
+    expect(seen).toEqual([{ totalSteps: 50 }]);
+    opt.dispose();
+    v.dispose();
+    expect(() => toTfOptimizer(probe, { totalSteps: 0 })).toThrow(/totalSteps: must be a positive integer/);
+    expect(() => toTfOptimizer(probe, { totalSteps: 2.5 })).toThrow(/totalSteps/);
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer, TensorMap } from './types.js';
+import type { InitContext, Optimizer, TensorMap } from './types.js';
 
 /** What to do when the set of trained variables changes between two `applyGradients` calls. */
 export const VARIABLE_CHANGE_POLICIES = ['error', 'reset'] as const;
@@ -12,6 +12,11 @@ export interface TfOptimizerOptions {
    * state and starts a fresh one for the new set.
    */
   readonly onVariablesChange?: VariableChangePolicy;
+  /**
+   * The number of training steps planned (e.g. epochs × batches per epoch), passed to the optimizer's `init` as
+   * {@link InitContext.totalSteps}. Learned optimizers that schedule themselves over the run need it; others ignore it.
+   */
+  readonly totalSteps?: number;
 }
 
 /** A tfjs `{ name, tensor }` pair (tfjs-core's NamedTensor, which '@tensorflow/tfjs' does not export). */
@@ -92,6 +97,7 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
 
   readonly optimizer: Optimizer<State>;
   private readonly policy: VariableChangePolicy;
+  private readonly context: InitContext;
   private state: State | undefined;
   private names: string[] | undefined;
   /** True between setWeights and the next step: variable names may then be remapped by position. */
@@ -104,8 +110,8 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
     }
     if (options === null || typeof options !== 'object') throw new Error('toTfOptimizer: options must be an object');
     for (const k of Object.keys(options)) {
-      if (k !== 'onVariablesChange')
-        throw new Error(`toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange`);
+      if (k !== 'onVariablesChange' && k !== 'totalSteps')
+        throw new Error(`toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange, totalSteps`);
     }
     const policy = options.onVariablesChange ?? 'error';
     if (!(VARIABLE_CHANGE_POLICIES as readonly string[]).includes(policy)) {
@@ -113,8 +119,13 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
         `toTfOptimizer.onVariablesChange: unknown "${String(policy)}"; allowed values: ${VARIABLE_CHANGE_POLICIES.join(', ')}`,
       );
     }
+    const totalSteps = options.totalSteps;
+    if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps >= 1)) {
+      throw new Error(`toTfOptimizer.totalSteps: must be a positive integer, got ${String(totalSteps)}`);
+    }
     this.optimizer = optimizer;
     this.policy = policy;
+    this.context = totalSteps === undefined ? {} : { totalSteps };
   }
 
   /** The current l2o state (owned by this object; do not dispose), or undefined before the first step. */
@@ -178,7 +189,7 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
         // tfjs passes null for a variable the loss does not depend on: its gradient is zero.
         grads[n] = g ?? tf.zerosLike(vars[n]!);
       }
-      const state = prev ?? this.optimizer.init(params);
+      const state = prev ?? this.optimizer.init(params, this.context);
       const step = this.optimizer.update(grads, state, params);
       for (const n of order) {
         const u = step.updates[n];

@@ -29,6 +29,18 @@ export interface OptimizeeFamily<Batch extends BatchData = BatchData> {
   sample(rng: Rng): Optimizee<Batch>;
 }
 
+/**
+ * What an optimizer may be told about the run it starts. Every field is an optional hint: optimizers that do not
+ * use it ignore it, and combinators pass it on to their parts.
+ */
+export interface InitContext {
+  /**
+   * The number of steps the run will take, when known (evaluation, meta-training, a user's training loop). Learned
+   * optimizers with a notion of training progress (t / totalSteps) read it; hand-designed ones ignore it.
+   */
+  readonly totalSteps?: number;
+}
+
 /** Result of one optimizer step: the additive updates (θ ← θ + updates) and the next state. */
 export type OptimizerStep<State> = {
   readonly updates: TensorMap;
@@ -41,7 +53,8 @@ export type OptimizerStep<State> = {
  */
 export interface Optimizer<State extends tf.TensorContainer = tf.TensorContainer> {
   readonly name: string;
-  init(params: TensorMap): State;
+  /** The state before the first step. `context` carries optional hints about the run ({@link InitContext}). */
+  init(params: TensorMap, context?: InitContext): State;
   update(grads: TensorMap, state: State, params: TensorMap): OptimizerStep<State>;
 }
 
