@@ -80,21 +80,45 @@ export {
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
 export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';
-export {
-  partitionOptimizer,
-  partitionLearned,
-  partitionLearnedFromConfig,
-  splitPartitionMetaParams,
-} from './partition.js';
+export { partitionLearned, partitionLearnedFromConfig, splitPartitionMetaParams } from './partition.js';
+export { partitionOptimizer } from './transforms/partition-optimizer.js';
+export type { PartitionGroup, PartitionOptions, PartitionState } from './transforms/partition-optimizer.js';
+export type { ParamMatcher } from './transforms/param-routing.js';
 export { residualLearned, residualLearnedFromConfig } from './residual.js';
 export type { ResidualOptions, ResidualConfig, ResidualState } from './residual.js';
-export type {
-  ParamMatcher,
-  PartitionGroup,
-  PartitionOptions,
-  PartitionState,
-  LearnedPartitionGroup,
-  LearnedPartitionOptions,
-  LearnedPartitionConfig,
-} from './partition.js';
+export type { LearnedPartitionGroup, LearnedPartitionOptions, LearnedPartitionConfig } from './partition.js';
+export { chain } from './transforms/chain.js';
+export type { ChainState, StateOf } from './transforms/chain.js';
+export { scaleByAdam } from './transforms/scale-by-adam.js';
+export type { ScaleByAdamOptions, ScaleByAdamState } from './transforms/scale-by-adam.js';
+export { scaleByRms } from './transforms/scale-by-rms.js';
+export type { ScaleByRmsOptions, ScaleByRmsState } from './transforms/scale-by-rms.js';
+export { trace } from './transforms/trace.js';
+export type { TraceOptions, TraceState } from './transforms/trace.js';
+export { scaleByLearningRate } from './transforms/scale-by-learning-rate.js';
+export type { LearningRate, ScheduledState } from './transforms/scale-by-learning-rate.js';
+export { scale } from './transforms/scale.js';
+export { clipByGlobalNorm } from './transforms/clip-by-global-norm.js';
+export { addDecayedWeights } from './transforms/add-decayed-weights.js';
+export { masked } from './transforms/masked.js';
+export { sumOf } from './transforms/sum-of.js';
+export type { SumState } from './transforms/sum-of.js';
+export { mapState } from './transforms/map-state.js';
+export type { MapStateOptions } from './transforms/map-state.js';
+export type { EmptyState } from './transforms/transform-support.js';
+export { optimizerFromConfig } from './transforms/optimizer-from-config.js';
+export type { OptimizerFromConfigOptions } from './transforms/optimizer-from-config.js';
+export { constantSchedule } from './schedules/constant.js';
+export { cosineDecaySchedule } from './schedules/cosine-decay.js';
+export type { CosineDecayScheduleOptions } from './schedules/cosine-decay.js';
+export { warmupCosineDecaySchedule } from './schedules/warmup-cosine-decay.js';
+export type { WarmupCosineDecayScheduleOptions } from './schedules/warmup-cosine-decay.js';
+export { linearSchedule } from './schedules/linear.js';
+export type { LinearScheduleOptions } from './schedules/linear.js';
+export { exponentialDecaySchedule } from './schedules/exponential-decay.js';
+export type { ExponentialDecayScheduleOptions } from './schedules/exponential-decay.js';
+export { joinSchedules } from './schedules/join.js';
+export type { JoinSchedulesOptions } from './schedules/join.js';
+export { scheduleFromConfig } from './schedules/from-config.js';
+export type { Schedule, ScheduleConfig } from './schedules/schedule.js';
 export { softmaxCrossEntropy, classificationAccuracy } from './classification.js';

@@ -1,166 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
-import type { InitContext, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import { checkGroupNames, pick, route, toPredicate } from './transforms/param-routing.js';
+import { type PartitionState, partitionOptimizer } from './transforms/partition-optimizer.js';
+import type { JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
-/** Selects parameters by name: a RegExp (serialisable) or a predicate. */
-export type ParamMatcher = RegExp | ((paramName: string) => boolean);
-
-export interface PartitionGroup {
-  /** Group name: non-empty, unique, without '/'. Keys of the state (and of φ's prefixes for learned groups). */
-  readonly name: string;
-  /** Which parameters the group owns. Every parameter must match exactly one group. */
-  readonly match: ParamMatcher;
-  readonly optimizer: Optimizer;
-}
-
-export interface PartitionOptions {
-  readonly groups: readonly PartitionGroup[];
-}
-
-/** The state of a partitioned optimizer: each group's own state under its name (`{}` for a group with no parameters). */
-export type PartitionState = { [group: string]: tf.TensorContainer };
-
-function checkGroupNames(names: readonly string[], where: string): void {
-  if (names.length === 0) throw new Error(`${where}.groups: must hold at least one group`);
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (typeof n !== 'string' || n.length === 0 || n.includes('/')) {
-      throw new Error(`${where}.groups: group name must be a non-empty string without "/", got ${JSON.stringify(n)}`);
-    }
-    if (seen.has(n)) throw new Error(`${where}.groups: group name "${n}" appears twice; names must be unique`);
-    seen.add(n);
-  }
-}
-
-/** A stateless test for a matcher (RegExps with the g or y flag keep state in `lastIndex`; they are rejected). */
-function toPredicate(match: ParamMatcher, group: string, where: string): (name: string) => boolean {
-  if (match instanceof RegExp) {
-    if (match.global || match.sticky) {
-      throw new Error(
-        `${where}.groups["${group}"].match: RegExp flags g and y are not allowed (they make test() stateful), got /${match.source}/${match.flags}`,
-      );
-    }
-    return (name) => match.test(name);
-  }
-  if (typeof match !== 'function') {
-    throw new Error(`${where}.groups["${group}"].match: must be a RegExp or a function (paramName) => boolean`);
-  }
-  return match;
-}
-
-/**
- * Assigns every parameter name to its group; throws naming the parameter when it matches no group or several.
- * Returns the names of each group, in the order of `names`.
- */
-function route(
-  names: readonly string[],
-  groups: readonly { name: string; test: (n: string) => boolean }[],
-  where: string,
-): Map<string, string[]> {
-  const out = new Map<string, string[]>(groups.map((g) => [g.name, []]));
-  for (const p of names) {
-    const hits = groups.filter((g) => g.test(p));
-    if (hits.length !== 1) {
-      throw new Error(
-        `${where}: parameter "${p}" matches ${hits.length === 0 ? 'no group' : `${hits.length} groups (${hits.map((g) => g.name).join(', ')})`}; ` +
-          `every parameter must match exactly one of: ${groups.map((g) => g.name).join(', ')}`,
-      );
-    }
-    out.get(hits[0]!.name)!.push(p);
-  }
-  return out;
-}
-
-function pick(map: TensorMap, keys: readonly string[], where: string): TensorMap {
-  const out: Record<string, tf.Tensor> = {};
-  for (const k of keys) {
-    const t = map[k];
-    if (!t) throw new Error(`${where}: missing "${k}"`);
-    out[k] = t;
-  }
-  return out;
-}
-
-/**
- * An optimizer that routes groups of parameters to different optimizers (hand-designed or learned), like optax's
- * `partition`: each group's optimizer sees only its parameters, and the state is each group's state under its
- * name. Every parameter must match exactly one group; a group that matches nothing gets the state `{}`.
- */
-export function partitionOptimizer(options: PartitionOptions): Optimizer<PartitionState> {
-  const where = 'partitionOptimizer';
-  if (options === null || typeof options !== 'object' || !Array.isArray(options.groups)) {
-    throw new Error(`${where}.groups: must be an array of { name, match, optimizer }`);
-  }
-  const groups = options.groups;
-  checkGroupNames(
-    groups.map((g) => g.name),
-    where,
-  );
-  const tests = groups.map((g) => {
-    if (!g.optimizer || typeof g.optimizer.update !== 'function' || typeof g.optimizer.init !== 'function') {
-      throw new Error(`${where}.groups["${g.name}"].optimizer: must be an Optimizer (with init and update)`);
-    }
-    return { name: g.name, test: toPredicate(g.match, g.name, where), optimizer: g.optimizer };
-  });
-  let cachedKey = '';
-  let cached = new Map<string, string[]>();
-  const routing = (params: TensorMap): Map<string, string[]> => {
-    const names = Object.keys(params).sort();
-    const key = names.join('\u0000');
-    if (key !== cachedKey || cached.size === 0) {
-      cached = route(names, tests, where);
-      cachedKey = key;
-    }
-    return cached;
-  };
-  return {
-    name: `partition(${groups.map((g) => `${g.name}: ${g.optimizer.name}`).join(', ')})`,
-    init(params: TensorMap, context?: InitContext): PartitionState {
-      const r = routing(params);
-      const state: PartitionState = {};
-      for (const g of tests) {
-        const keys = r.get(g.name)!;
-        state[g.name] = keys.length === 0 ? {} : g.optimizer.init(pick(params, keys, `${where}.init`), context);
-      }
-      return state;
-    },
-    update(grads: TensorMap, state: PartitionState, params: TensorMap) {
-      const r = routing(params);
-      const gradKeys = Object.keys(grads).sort();
-      const paramKeys = Object.keys(params).sort();
-      if (gradKeys.join('\u0000') !== paramKeys.join('\u0000')) {
-        throw new Error(
-          `${where}.update: grads and params must have the same names: [${gradKeys.join(', ')}] vs [${paramKeys.join(', ')}]`,
-        );
-      }
-      const updates: Record<string, tf.Tensor> = {};
-      const next: PartitionState = {};
-      for (const g of tests) {
-        const keys = r.get(g.name)!;
-        if (!(g.name in state)) {
-          throw new Error(`${where}.update: state has no entry for group "${g.name}" (state from another optimizer?)`);
-        }
-        if (keys.length === 0) {
-          next[g.name] = state[g.name]!;
-          continue;
-        }
-        const step = g.optimizer.update(
-          pick(grads, keys, `${where}.update`),
-          state[g.name]!,
-          pick(params, keys, `${where}.update`),
-        );
-        for (const k of keys) {
-          const u = step.updates[k];
-          if (!u)
-            throw new Error(`${where}.update: group "${g.name}" (${g.optimizer.name}) returned no update for "${k}"`);
-          updates[k] = u;
-        }
-        next[g.name] = step.state;
-      }
-      return { updates, state: next };
-    },
-  };
-}
+// The hand-designed combinator lives with the other transforms; the learned partition below builds on it.
+export { partitionOptimizer };
 
 export interface LearnedPartitionGroup {
   /** Group name: non-empty, unique, without '/'. φ of this group is stored under `${name}/…`. */
@@ -238,7 +83,7 @@ export function partitionLearned(
         `${where}.groups["${g.name}"].match: must be a RegExp (the configuration stores its source), got ${typeof g.match}`,
       );
     }
-    toPredicate(g.match, g.name, where);
+    toPredicate(g.match, `${where}.groups["${g.name}"].match`);
     if (!g.learned || typeof g.learned.withMetaParams !== 'function') {
       throw new Error(`${where}.groups["${g.name}"].learned: must be a LearnedOptimizer`);
     }

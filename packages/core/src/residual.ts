@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { cloneContainer, disposeExcept, tensorsIn } from './tensor-container.js';
 import { addMaps } from './tensor-map.js';
-import type { FusedUnroll, InitContext, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import { sumOf } from './transforms/sum-of.js';
+import type { FusedUnroll, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
 
 /** The state of a residual optimizer: the base's state and the learned correction's state. */
 export type ResidualState = { base: tf.TensorContainer; learned: tf.TensorContainer };
@@ -34,23 +35,9 @@ function checkState(state: ResidualState, where: string): void {
   }
 }
 
-/** The sum of two optimizers' updates with both states side by side. */
+/** The sum of the base's and the correction's updates with both states side by side. */
 function sumOptimizer(name: string, base: Optimizer, correction: Optimizer): Optimizer<ResidualState> {
-  return {
-    name,
-    init(params: TensorMap, context?: InitContext): ResidualState {
-      return { base: base.init(params, context), learned: correction.init(params, context) };
-    },
-    update(grads: TensorMap, state: ResidualState, params: TensorMap) {
-      checkState(state, `${name}.update`);
-      // tidy frees the two parts' update tensors; states and the sum are returned (kept).
-      return tf.tidy(() => {
-        const b = base.update(grads, state.base, params);
-        const l = correction.update(grads, state.learned, params);
-        return { updates: addMaps(b.updates, l.updates), state: { base: b.state, learned: l.state } };
-      });
-    },
-  };
+  return sumOf({ base, learned: correction }, { name }) as Optimizer<ResidualState>;
 }
 
 /**

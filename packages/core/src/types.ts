@@ -53,6 +53,12 @@ export type OptimizerStep<State> = {
  */
 export interface Optimizer<State extends tf.TensorContainer = tf.TensorContainer> {
   readonly name: string;
+  /**
+   * A JSON description it can be rebuilt from (`{ name, … }`), where it has one: core's transforms and their
+   * combinations (`optimizerFromConfig`), Adam, the baselines. Absent when a part cannot be written as JSON
+   * (a predicate mask, a learned optimizer's φ).
+   */
+  readonly config?: JsonObject;
   /** The state before the first step. `context` carries optional hints about the run ({@link InitContext}). */
   init(params: TensorMap, context?: InitContext): State;
   update(grads: TensorMap, state: State, params: TensorMap): OptimizerStep<State>;
