@@ -1,7 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
-import { assertSameKeys } from '@l2o/core';
 import type { Optimizer, TensorMap } from '@l2o/core';
-import { checkOptions, checkPositive, checkUnitInterval, optimizerName, zerosLikeMap } from '@l2o/core';
+import {
+  assertSameKeys,
+  chain,
+  checkOptions,
+  checkPositive,
+  checkUnitInterval,
+  mapState,
+  optimizerName,
+  scaleByLearningRate,
+  trace,
+} from '@l2o/core';
 
 export interface NagOptions {
   /** Step size α > 0. */
@@ -19,29 +27,18 @@ const DEFAULT_MOMENTUM = 0.9;
 
 /**
  * Nesterov accelerated gradient, in the form `tf.train.momentum(α, μ, true)` computes it:
- * v ← μ v + g;  θ ← θ − α (g + μ v).
+ * v ← μ v + g;  θ ← θ − α (g + μ v). It is core's `chain(trace({ decay: μ, nesterov: true }), scaleByLearningRate(α))`
+ * with the state of `trace`. Config `{ name: 'nag', learningRate, momentum }`.
  */
 export function nag(options: NagOptions): Optimizer<NagState> {
   const opts = checkOptions('nag', options);
   const lr = checkPositive('nag', 'learningRate', opts.learningRate);
   const mu = checkUnitInterval('nag', 'momentum', opts.momentum ?? DEFAULT_MOMENTUM);
-  return {
+  return mapState(chain(trace({ decay: mu, nesterov: true }), scaleByLearningRate(lr)), {
     name: optimizerName('nag', lr, [['momentum', mu, DEFAULT_MOMENTUM]]),
-    init(params): NagState {
-      return { velocity: tf.tidy(() => zerosLikeMap(params)) };
-    },
-    update(grads, state) {
-      assertSameKeys(grads, state.velocity, 'nag.update');
-      return tf.tidy(() => {
-        const velocity: Record<string, tf.Tensor> = {};
-        const updates: Record<string, tf.Tensor> = {};
-        for (const [k, g] of Object.entries(grads)) {
-          const v = tf.add(tf.mul(state.velocity[k]!, mu), g);
-          velocity[k] = v;
-          updates[k] = tf.mul(tf.add(g, tf.mul(v, mu)), -lr);
-        }
-        return { updates: updates as TensorMap, state: { velocity } as NagState };
-      });
-    },
-  };
+    config: { name: 'nag', learningRate: lr, momentum: mu },
+    toInner: (state: NagState) => [state, {}] as const,
+    toOuter: ([state]) => state,
+    validate: (grads, state) => assertSameKeys(grads, state.velocity, 'nag.update'),
+  });
 }

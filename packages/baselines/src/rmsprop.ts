@@ -1,14 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
-import { assertSameKeys } from '@l2o/core';
 import type { Optimizer, TensorMap } from '@l2o/core';
 import {
+  assertSameKeys,
+  chain,
   checkBoolean,
   checkOptions,
   checkPositive,
   checkUnitInterval,
+  mapState,
   optimizerName,
-  resolveEpsilon,
-  zerosLikeMap,
+  scale,
+  scaleByRms,
+  trace,
 } from '@l2o/core';
 
 export interface RmspropOptions {
@@ -41,6 +43,10 @@ const DEFAULTS = { decay: 0.9, momentum: 0, centered: false } as const;
  * Centered: also ḡ ← ρ ḡ + (1−ρ) g and the denominator is √(s − ḡ² + ε). (tfjs 4.22 computes
  * √(s − ḡ² − ε), a sign slip that gives NaN once the variance falls below ε; this follows TensorFlow's
  * ApplyCenteredRMSProp instead, and agrees with tfjs whenever the variance is much larger than ε.)
+ *
+ * It is core's `chain(scaleByRms({ decay: ρ, eps: ε, centered, numeratorScale: α }), trace({ decay: μ }), scale(-1))`:
+ * TensorFlow's form keeps α inside the momentum and forms α·g before dividing, and the chain does the same float
+ * operations in the same order. Config `{ name: 'rmsprop', learningRate, decay, momentum, epsilon?, centered }`.
  */
 export function rmsprop(options: RmspropOptions): Optimizer<RmspropState> {
   const where = 'rmsprop';
@@ -50,48 +56,32 @@ export function rmsprop(options: RmspropOptions): Optimizer<RmspropState> {
   const mu = checkUnitInterval(where, 'momentum', opts.momentum ?? DEFAULTS.momentum);
   const eps = opts.epsilon === undefined ? undefined : checkPositive(where, 'epsilon', opts.epsilon);
   const centered = checkBoolean(where, 'centered', opts.centered ?? DEFAULTS.centered);
-  return {
+  const inner = chain(
+    scaleByRms({ decay: rho, eps, centered, numeratorScale: lr }),
+    trace({ decay: mu }),
+    scale(-1), // descent: θ ← θ − m
+  );
+  return mapState(inner, {
     name: optimizerName(where, lr, [
       ['decay', rho, DEFAULTS.decay],
       ['momentum', mu, DEFAULTS.momentum],
       ['epsilon', eps, undefined],
       ['centered', centered, DEFAULTS.centered],
     ]),
-    init(params): RmspropState {
-      return tf.tidy(() => ({
-        meanSquare: zerosLikeMap(params),
-        moment: zerosLikeMap(params),
-        meanGrad: centered ? zerosLikeMap(params) : {},
-      }));
+    config: {
+      name: where,
+      learningRate: lr,
+      decay: rho,
+      momentum: mu,
+      ...(eps === undefined ? {} : { epsilon: eps }),
+      centered,
     },
-    update(grads, state) {
+    toInner: (state: RmspropState) =>
+      [{ meanSquare: state.meanSquare, meanGrad: state.meanGrad }, { velocity: state.moment }, {}] as const,
+    toOuter: ([rms, momentum]) => ({ meanSquare: rms.meanSquare, moment: momentum.velocity, meanGrad: rms.meanGrad }),
+    validate: (grads, state) => {
       assertSameKeys(grads, state.meanSquare, 'rmsprop.update');
       if (centered) assertSameKeys(grads, state.meanGrad, 'rmsprop.update');
-      const epsilon = resolveEpsilon(eps);
-      return tf.tidy(() => {
-        const meanSquare: Record<string, tf.Tensor> = {};
-        const moment: Record<string, tf.Tensor> = {};
-        const meanGrad: Record<string, tf.Tensor> = {};
-        const updates: Record<string, tf.Tensor> = {};
-        for (const [k, g] of Object.entries(grads)) {
-          const s = tf.add(tf.mul(state.meanSquare[k]!, rho), tf.mul(tf.square(g), 1 - rho));
-          let denom: tf.Tensor;
-          if (centered) {
-            const gm = tf.add(tf.mul(state.meanGrad[k]!, rho), tf.mul(g, 1 - rho));
-            meanGrad[k] = gm;
-            // s − (ḡ² − ε): tfjs's order of operations (so rounding matches it), TensorFlow's sign of ε.
-            denom = tf.sqrt(tf.sub(s, tf.add(tf.square(gm), -epsilon)));
-          } else {
-            denom = tf.sqrt(tf.add(s, epsilon));
-          }
-          const m = tf.add(tf.mul(state.moment[k]!, mu), tf.div(tf.mul(g, lr), denom));
-          meanSquare[k] = s;
-          moment[k] = m;
-          updates[k] = tf.neg(m);
-        }
-        const next: RmspropState = { meanSquare, moment, meanGrad };
-        return { updates: updates as TensorMap, state: next };
-      });
     },
-  };
+  });
 }

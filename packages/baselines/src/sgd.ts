@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { assertSameKeys } from '@l2o/core';
-import type { Optimizer, TensorMap } from '@l2o/core';
-import { checkOptions, checkPositive, optimizerName } from '@l2o/core';
+import type { Optimizer } from '@l2o/core';
+import { assertSameKeys, checkOptions, checkPositive, mapState, optimizerName, scaleByLearningRate } from '@l2o/core';
 
 export interface SgdOptions {
   /** Step size α > 0. */
@@ -12,24 +10,17 @@ export interface SgdOptions {
 export type SgdState = Readonly<Record<string, never>>;
 
 /**
- * Stochastic gradient descent: θ ← θ − α ∇f(θ), exactly as `tf.train.sgd(α)` computes it.
+ * Stochastic gradient descent: θ ← θ − α ∇f(θ), exactly as `tf.train.sgd(α)` computes it. It is core's
+ * `scaleByLearningRate(α)`. Config `{ name: 'sgd', learningRate }`.
  */
 export function sgd(options: SgdOptions): Optimizer<SgdState> {
   const opts = checkOptions('sgd', options);
   const lr = checkPositive('sgd', 'learningRate', opts.learningRate);
-  return {
+  return mapState(scaleByLearningRate(lr), {
     name: optimizerName('sgd', lr),
-    init(): SgdState {
-      return {};
-    },
-    update(grads, state, params) {
-      assertSameKeys(grads, params, 'sgd.update');
-      const updates = tf.tidy(() => {
-        const out: Record<string, tf.Tensor> = {};
-        for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, -lr);
-        return out;
-      }) as TensorMap;
-      return { updates, state };
-    },
-  };
+    config: { name: 'sgd', learningRate: lr },
+    toInner: (state: SgdState) => state,
+    toOuter: (state) => state,
+    validate: (grads, _state, params) => assertSameKeys(grads, params, 'sgd.update'),
+  });
 }
