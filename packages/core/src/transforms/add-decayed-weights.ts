@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertSameKeys } from '../tensor-map.js';
 import type { Optimizer } from '../types.js';
-import { matcherConfig, type ParamMatcher, toPredicate } from './param-routing.js';
+import { matcherConfig, matcherName, type ParamMatcher, toPredicate } from './param-routing.js';
 import { type EmptyState, jsonConfig, mapUpdates } from './transform-support.js';
 
 /**
@@ -16,7 +16,7 @@ export function addDecayedWeights(rate: number, mask?: ParamMatcher): Optimizer<
   const selects = mask === undefined ? () => true : toPredicate(mask, `${where}.mask`);
   const masked = mask === undefined ? undefined : matcherConfig(mask);
   const out: Optimizer<EmptyState> = {
-    name: mask === undefined ? `${where}(${rate})` : `${where}(${rate}, mask=${String(mask)})`,
+    name: mask === undefined ? `${where}(${rate})` : `${where}(${rate}, mask=${matcherName(mask)})`,
     init: (): EmptyState => ({}),
     update(updates, _state, params) {
       assertSameKeys(updates, params, `${where}.update`);

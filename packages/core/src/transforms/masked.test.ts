@@ -61,6 +61,8 @@ describe('masked', () => {
       inner: { name: 'trace', decay: 0.9, nesterov: false },
     });
     expect(masked(trace({ decay: 0.9 }), () => true).config).toBeUndefined();
+    expect(masked(trace({ decay: 0.9 }), () => true).name).toBe('masked(trace(decay=0.9), predicate)');
+    expect(masked(trace({ decay: 0.9 }), /kernel/).name).toBe('masked(trace(decay=0.9), /kernel/)');
     expect(() => masked({} as never, /x/)).toThrow(/masked\.inner: must be an Optimizer/);
     expect(() => masked(trace({ decay: 0.9 }), /x/y)).toThrow(/masked\.mask: RegExp flags g and y are not allowed/);
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InitContext, Optimizer, TensorMap } from '../types.js';
-import { matcherConfig, type ParamMatcher, pick, toPredicate } from './param-routing.js';
+import { matcherConfig, matcherName, type ParamMatcher, pick, toPredicate } from './param-routing.js';
 import type { EmptyState } from './transform-support.js';
 
 /**
@@ -21,7 +21,7 @@ export function masked<State extends tf.TensorContainer>(
   const described = matcherConfig(mask);
   const selected = (map: TensorMap): string[] => Object.keys(map).filter((k) => selects(k));
   const out: Optimizer<State | EmptyState> = {
-    name: `${where}(${inner.name}, ${String(mask)})`,
+    name: `${where}(${inner.name}, ${matcherName(mask)})`,
     init(params: TensorMap, context?: InitContext): State | EmptyState {
       const keys = selected(params);
       return keys.length === 0 ? {} : inner.init(pick(params, keys, `${where}.init`), context);

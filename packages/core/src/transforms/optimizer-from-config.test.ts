@@ -96,6 +96,9 @@ describe('optimizerFromConfig', () => {
     expect(() => optimizerFromConfig({ name: 'masked', pattern: '(', inner: { name: 'scale', factor: 1 } })).toThrow(
       /^optimizer: not a valid RegExp/,
     );
+    expect(() => optimizerFromConfig({ name: 'addDecayedWeights', rate: 0.1, flags: 'i' })).toThrow(
+      /^optimizer\.pattern: must be a string/,
+    );
     expect(() => optimizerFromConfig([] as unknown as JsonObject)).toThrow(/^optimizer: must be an object/);
   });
 

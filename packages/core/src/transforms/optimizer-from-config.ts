@@ -80,7 +80,11 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   addDecayedWeights: {
     fields: ['rate', 'pattern', 'flags'],
     build: (c, field) =>
-      addDecayedWeights(c['rate'] as number, c['pattern'] === undefined ? undefined : matcherFromConfig(c, field)),
+      addDecayedWeights(
+        c['rate'] as number,
+        // Without pattern and flags: every parameter; flags alone are refused (pattern must then be a string).
+        c['pattern'] === undefined && c['flags'] === undefined ? undefined : matcherFromConfig(c, field),
+      ),
   },
   masked: {
     fields: ['pattern', 'flags', 'inner'],

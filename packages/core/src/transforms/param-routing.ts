@@ -27,6 +27,11 @@ export function toPredicate(match: ParamMatcher, field: string): (name: string) 
   return match;
 }
 
+/** How a matcher shows in an optimizer's name: the RegExp, or `predicate`. */
+export function matcherName(match: ParamMatcher): string {
+  return match instanceof RegExp ? String(match) : 'predicate';
+}
+
 /** The JSON form of a matcher (`{ pattern, flags }`), or undefined for a predicate (not serialisable). */
 export function matcherConfig(match: ParamMatcher): { pattern: string; flags: string } | undefined {
   return match instanceof RegExp ? { pattern: match.source, flags: match.flags } : undefined;
