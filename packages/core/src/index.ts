@@ -13,6 +13,7 @@ export type {
 } from './types.js';
 export { optimizerForEvaluation } from './types.js';
 export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
 export {
   orderedKeys,
   addMaps,
