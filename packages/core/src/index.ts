@@ -99,3 +99,8 @@ export type {
   LearnedPartitionConfig,
 } from './partition.js';
 export { softmaxCrossEntropy, classificationAccuracy } from './classification.js';
+export { mixtureFamily } from './mixture-family.js';
+export type { MixtureComponent } from './mixture-family.js';
+export { reparameterizedFamily, REPARAMETERIZATION_LEVELS } from './reparameterized-family.js';
+export type { ReparameterizationLevel, ReparameterizationOptions } from './reparameterized-family.js';
+export { lossScaledFamily } from './loss-scaled-family.js';
