@@ -68,7 +68,12 @@ export function bpttWith<State extends tf.TensorContainer>(
   checkObjective(weighting, transform);
   return {
     name,
-    config: { estimator: name, unroll, lossTransform: transform },
+    config: {
+      estimator: name,
+      unroll,
+      lossWeights: typeof weighting === 'string' ? weighting : [...weighting],
+      lossTransform: transform,
+    },
     estimate(phi: TensorMap, slot: MetaSlot, problem: Optimizee<BatchData>): MetaGradientEstimate {
       const { info } = slot;
       const steps = truncationSteps(info, unroll);

@@ -43,7 +43,13 @@ export function pesEstimator<State extends tf.TensorContainer>(options: PesOptio
   checkObjective(weighting, transform);
   return {
     name: 'pes',
-    config: { estimator: 'pes', sigma, unroll, lossTransform: transform },
+    config: {
+      estimator: 'pes',
+      sigma,
+      unroll,
+      lossWeights: typeof weighting === 'string' ? weighting : [...weighting],
+      lossTransform: transform,
+    },
     estimate(phi: TensorMap, slot: MetaSlot, problem: Optimizee<BatchData>): MetaGradientEstimate {
       const { info } = slot;
       const steps = truncationSteps(info, unroll);

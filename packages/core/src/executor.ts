@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { MetaGradientEstimate, MetaGradientEstimator } from './estimator.js';
 import { slotProblem, type MetaSlot } from './meta-slot.js';
 import type { BatchData, Optimizee, OptimizeeFamily, TensorMap } from './types.js';
@@ -46,13 +47,18 @@ export function inProcessExecutor(): MetaStepExecutor {
         }
       }
       const out: MetaGradientEstimate[] = [];
-      for (const slot of slots) {
-        let problem = problems.get(slot.info.episode);
-        if (problem === undefined) {
-          problem = slotProblem(family, slot.info);
-          problems.set(slot.info.episode, problem);
+      try {
+        for (const slot of slots) {
+          let problem = problems.get(slot.info.episode);
+          if (problem === undefined) {
+            problem = slotProblem(family, slot.info);
+            problems.set(slot.info.episode, problem);
+          }
+          out.push(estimator.estimate(phi, slot, problem));
         }
-        out.push(estimator.estimate(phi, slot, problem));
+      } catch (e) {
+        for (const r of out) tf.dispose([r.metaGradient, r.slot.tensors] as tf.TensorContainer[]);
+        throw e;
       }
       return out;
     },
