@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { str, type FlagSpecs, type FlagValue } from '../args.js';
 import { compareOptimizers, COMPARE_FLAGS } from './compare.js';
 import { longestHorizon, runTrain, TRAIN_FLAGS } from './train.js';
 import { loadLearned, makeFamily } from '../registry.js';
