@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { initEngine } from './engine/engine.js';
 import { bpttEstimator } from './estimator-bptt.js';
 import { newEpisodeSlot, slotProblem, type SlotInfo } from './meta-slot.js';
@@ -138,6 +138,41 @@ describe('metaTrain with several tasks per meta-step', () => {
       disposeResult(full);
     });
   }
+
+  it('resumes a checkpoint of the single-task trainer (no in-flight slots) at its next epoch, bit for bit', async () => {
+    const opts: MetaTrainOptions<BatchData, TinyState> = {
+      learned: tinyLearned(),
+      family: conformanceQuadraticFamily(),
+      seed: 21,
+      metaLearningRate: 0.02,
+      validationProblems: 2,
+      epochs: 5,
+      horizon: 10,
+      unroll: 5,
+      validateEvery: 2,
+    };
+    const full = await metaTrain(opts);
+    const path = join(dir, 'v1.l2ock');
+    const ctl = new AbortController();
+    disposeResult(
+      await metaTrain({
+        ...opts,
+        checkpointPath: path,
+        signal: ctl.signal,
+        onProgress: (e) => e.kind === 'epoch' && e.epoch === 2 && ctl.abort(),
+      }),
+    );
+    // What the single-task trainer wrote: the same file without the `run` part.
+    const ck = readCheckpoint(readFileSync(path));
+    const { run, ...old } = ck;
+    writeCheckpoint(path, old);
+    tf.dispose([ck.phi, ck.best, ck.metaState, run ?? null] as tf.TensorContainer[]);
+    const resumed = await metaTrain({ ...opts, checkpointPath: path, resume: true });
+    expect(bits(resumed.lastMetaParams)).toEqual(bits(full.lastMetaParams));
+    expect(historyKey(resumed)).toBe(historyKey(full));
+    disposeResult(resumed);
+    disposeResult(full);
+  });
 
   it('drops non-finite slot gradients, skips steps with none, and (resetNonFinite) restarts those slots', async () => {
     const base: MetaTrainOptions<BatchData, TinyState> = {
