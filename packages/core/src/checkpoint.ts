@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { decodeContainer, encodeContainer, packBinaryFile, unpackBinaryFile } from './container-codec.js';
+import {
+  decodeContainer,
+  encodeContainer,
+  packBinaryFile,
+  unpackBinaryFile,
+  type ContainerValue,
+} from './container-codec.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { JsonValue, TensorMap } from './types.js';
 
@@ -16,6 +22,11 @@ export interface MetaCheckpoint {
   readonly wallSeconds: number;
   readonly skippedUnrolls: number;
   readonly fingerprint: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The trainer's state within an epoch: meta-step, slots (JSON and tensors), counters. Written by trainers that can
+   * stop mid-epoch; absent in checkpoints of the single-task trainer, which stopped at epoch boundaries only.
+   */
+  readonly run?: ContainerValue;
 }
 
 const CHECKPOINT_KIND = 'l2o-meta-checkpoint';
@@ -27,6 +38,7 @@ export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
     phi: { ...ck.phi },
     metaState: ck.metaState,
     best: { ...ck.best },
+    ...(ck.run !== undefined ? { run: ck.run } : {}),
   });
   const json: JsonValue = {
     kind: CHECKPOINT_KIND,
@@ -121,7 +133,7 @@ export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
     field<JsonValue>(o, 'tensors', (v) => typeof v === 'object' && v !== null, 'an object'),
     bytes,
   );
-  const parts = decoded as { phi?: unknown; metaState?: unknown; best?: unknown };
+  const parts = decoded as { phi?: unknown; metaState?: unknown; best?: unknown; run?: ContainerValue };
   const isTensorMap = (v: unknown): boolean =>
     typeof v === 'object' && v !== null && Object.values(v).every((t) => t instanceof tf.Tensor);
   if (!isTensorMap(parts.phi) || !isTensorMap(parts.best) || parts.metaState === undefined) {
@@ -139,5 +151,6 @@ export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
     phi: parts.phi as TensorMap,
     metaState: parts.metaState as tf.TensorContainer,
     best: parts.best as TensorMap,
+    ...(parts.run !== undefined ? { run: parts.run } : {}),
   };
 }

@@ -13,6 +13,7 @@ export type {
 } from './types.js';
 export { optimizerForEvaluation } from './types.js';
 export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
 export {
   orderedKeys,
   addMaps,
@@ -35,8 +36,28 @@ export type { LossCurvesSvgOptions, MetaTrainingSvgOptions, MetaTrainingPoint } 
 export { evaluationTable, formatTable, formatNumber } from './report-table.js';
 export type { EvaluationTableOptions, TableFormat, ColumnAlign } from './report-table.js';
 export { unrollMetaGradient } from './meta-gradient.js';
-export { metaTrain } from './meta-train.js';
-export type { MetaTrainOptions, MetaTrainProgress, MetaTrainResult, MetaTrainHistoryEntry } from './meta-train.js';
+export { metaTrain, ESTIMATORS, VALIDATION_METRICS } from './meta-train.js';
+export type {
+  MetaTrainOptions,
+  MetaTrainProgress,
+  MetaTrainResult,
+  MetaTrainHistoryEntry,
+  EstimatorName,
+  ValidationMetric,
+} from './meta-train.js';
+export type { MetaGradientEstimator, MetaGradientEstimate, EstimatorOptions } from './estimator.js';
+export { bpttEstimator } from './estimator-bptt.js';
+export { fusedBpttEstimator } from './estimator-bptt-fused.js';
+export { pesEstimator } from './estimator-pes.js';
+export type { PesOptions } from './estimator-pes.js';
+export { estimatorFromConfig } from './estimator-from-config.js';
+export { inProcessExecutor } from './executor.js';
+export type { MetaStepExecutor, MetaStepRequest } from './executor.js';
+export { newEpisodeSlot, slotProblem, encodeSlot, decodeSlot } from './meta-slot.js';
+export type { MetaSlot, SlotInfo } from './meta-slot.js';
+export type { HorizonOption } from './horizon.js';
+export { LOSS_WEIGHT_RULES, LOSS_TRANSFORMS } from './meta-objective.js';
+export type { LossWeighting, LossWeightRule, LossTransform } from './meta-objective.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { MetaCheckpoint } from './checkpoint.js';
 export { registerWasmKernels, ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from './engine/wasm-kernels.js';
@@ -122,3 +143,8 @@ export type { JoinSchedulesOptions } from './schedules/join.js';
 export { scheduleFromConfig } from './schedules/from-config.js';
 export type { Schedule, ScheduleConfig } from './schedules/schedule.js';
 export { softmaxCrossEntropy, classificationAccuracy } from './classification.js';
+export { mixtureFamily } from './mixture-family.js';
+export type { MixtureComponent } from './mixture-family.js';
+export { reparameterizedFamily, REPARAMETERIZATION_LEVELS } from './reparameterized-family.js';
+export type { ReparameterizationLevel, ReparameterizationOptions } from './reparameterized-family.js';
+export { lossScaledFamily } from './loss-scaled-family.js';

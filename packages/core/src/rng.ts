@@ -1,4 +1,11 @@
 /**
+ * The complete state of an {@link Rng}: its four 32-bit words and, when a normal from the last Box–Muller pair is
+ * still pending, that value as a fifth entry. Plain JSON, so a generator can be checkpointed or sent elsewhere and
+ * continue exactly (`Rng.fromState(rng.state())`).
+ */
+export type RngState = readonly number[];
+
+/**
  * A small, fast, seedable random number generator (xoshiro128**), independent of tfjs's own RNG so that
  * every problem, batch and initialisation is reproducible from a seed on any backend.
  */
@@ -31,6 +38,33 @@ export class Rng {
       st.push(h);
     }
     return new Rng(st[0]!, st[1]!, st[2]!, st[3]!);
+  }
+
+  /**
+   * A generator continuing exactly where the one whose {@link Rng.state} this is stopped. Throws on anything but
+   * four unsigned 32-bit integers (not all zero) optionally followed by one finite number.
+   */
+  static fromState(state: RngState): Rng {
+    const ok =
+      Array.isArray(state) &&
+      (state.length === 4 || state.length === 5) &&
+      state.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+      state.slice(0, 4).some((w) => w !== 0) &&
+      (state.length === 4 || Number.isFinite(state[4]));
+    if (!ok) {
+      throw new Error(
+        `Rng.fromState: state must be 4 unsigned 32-bit integers, not all zero, and optionally one finite number; got ${JSON.stringify(state)}`,
+      );
+    }
+    const rng = new Rng(state[0]!, state[1]!, state[2]!, state[3]!);
+    if (state.length === 5) rng.spare = state[4]!;
+    return rng;
+  }
+
+  /** This generator's complete state (plain JSON); {@link Rng.fromState} continues from it exactly. */
+  state(): RngState {
+    const words = [this.s0, this.s1, this.s2, this.s3];
+    return this.spare === undefined ? words : [...words, this.spare];
   }
 
   /** A uniform 32-bit unsigned integer. */

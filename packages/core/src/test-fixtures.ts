@@ -3,7 +3,7 @@ import { unrollMetaGradient } from './meta-gradient.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import type { LearnedOptimizer, Optimizee, Optimizer, TensorMap } from './types.js';
+import type { LearnedOptimizer, Optimizee, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
 
 /**
  * Test-only fixtures shared by core's tests (not exported from index.ts).
@@ -170,4 +170,38 @@ export function forwardUnroll(
   disposeMap(theta);
   tf.dispose(state);
   return { grads, losses };
+}
+
+/**
+ * `base` with every problem's loss NaN on its `n`-th minibatch (the first is the one of f(θ₀), so n = 8 poisons
+ * f(θ_7), and through ∇f every θ after it): the problem counts its own `sampleBatch` calls.
+ */
+export function nanFromBatchFamily(base: OptimizeeFamily<null>, n: number): OptimizeeFamily<tf.Scalar> {
+  return {
+    name: `nan-at-batch-${n}`,
+    sample(rng) {
+      const inner = base.sample(rng);
+      let calls = 0;
+      return {
+        name: `nan-at-batch-${n}`,
+        init: (r) => inner.init(r),
+        sampleBatch: () => tf.scalar(++calls === n ? NaN : 1),
+        loss: (p, scale) => tf.tidy(() => tf.mul(inner.loss(p, null), scale)) as tf.Scalar,
+        dispose: () => inner.dispose?.(),
+      };
+    },
+  };
+}
+
+/** Plain SGD on φ (no state), so a meta-step's update is exactly −lr × the meta-gradient. */
+export function sgdOnPhi(lr: number): Optimizer<Record<string, never>> {
+  return {
+    name: `sgd(${lr})`,
+    init: () => ({}),
+    update: (grads) =>
+      tf.tidy(() => ({
+        updates: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, -lr)])),
+        state: {},
+      })),
+  };
 }

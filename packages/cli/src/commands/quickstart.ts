@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { str, type FlagSpecs, type FlagValue } from '../args.js';
 import { compareOptimizers, COMPARE_FLAGS } from './compare.js';
-import { runTrain, TRAIN_FLAGS } from './train.js';
+import { longestHorizon, runTrain, TRAIN_FLAGS } from './train.js';
 import { loadLearned, makeFamily } from '../registry.js';
 import { disposeMap } from '@l2o/core';
 
@@ -30,7 +30,7 @@ export async function runQuickstart(flags: Record<string, FlagValue>): Promise<v
     family,
     makeFamily(flags, 'validation'),
     [loaded],
-    { ...flags, steps: num(flags['horizon']), seed: 2_000_003, out: join(out, 'compare') },
+    { ...flags, steps: longestHorizon(flags['horizon']), seed: 2_000_003, out: join(out, 'compare') },
     `LSTM optimizer against tuned baselines on ${family.name}`,
   );
   disposeMap(loaded.metaParams);

@@ -1,16 +1,81 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { disposeMap, metaTrain, metaTrainingSvg, saveArtifact, type MetaTrainResult } from '@l2o/core';
-import { num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import {
+  LOSS_TRANSFORMS,
+  REPARAMETERIZATION_LEVELS,
+  VALIDATION_METRICS,
+  disposeMap,
+  lossScaledFamily,
+  metaTrain,
+  metaTrainingSvg,
+  reparameterizedFamily,
+  saveArtifact,
+  type BatchData,
+  type HorizonOption,
+  type LossTransform,
+  type MetaTrainProgress,
+  type MetaTrainResult,
+  type OptimizeeFamily,
+  type ReparameterizationLevel,
+  type ValidationMetric,
+} from '@l2o/core';
+import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress, formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, learnedFromFlags, makeFamily } from '../registry.js';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
   ...LSTM_FLAGS,
-  epochs: { type: 'integer', help: 'meta-training epochs (a fresh problem each)', default: 300, min: 1 },
-  horizon: { type: 'integer', help: 'optimizee steps per epoch (T)', default: 100, min: 1 },
-  unroll: { type: 'integer', help: 'steps per truncated-BPTT unroll (K); must divide --horizon', default: 20, min: 1 },
+  epochs: {
+    type: 'integer',
+    help: 'meta-training epochs of --steps-per-epoch meta-steps (one task, fixed horizon: a fresh problem each)',
+    default: 300,
+    min: 1,
+  },
+  horizon: {
+    type: 'string',
+    help: 'optimizee steps per episode (T): N, or MIN:MAX drawn log-uniformly per episode (rounded to a multiple of --unroll)',
+    default: '100',
+  },
+  unroll: { type: 'integer', help: 'steps per truncation (K); must divide a fixed --horizon', default: 20, min: 1 },
+  'tasks-per-step': {
+    type: 'integer',
+    help: 'tasks advanced per meta-step, their meta-gradients averaged (each its own problem, θ, state and horizon)',
+    default: 1,
+    min: 1,
+  },
+  estimator: {
+    type: 'string',
+    help: 'meta-gradient estimator: truncated BPTT (through the fused kernel where there is one) or persistent evolution strategies',
+    default: 'bptt',
+    choices: ['bptt', 'pes'],
+  },
+  'pes-sigma': { type: 'number', help: 'pes: standard deviation of the perturbations of φ', default: 0.01, min: 0 },
+  'steps-per-epoch': {
+    type: 'integer',
+    help: 'meta-steps per epoch (the unit of --epochs, history and --validate-every; default ⌈longest horizon / unroll⌉)',
+    min: 1,
+  },
+  'loss-transform': {
+    type: 'string',
+    help: 'per-task transform of the losses in the meta-objective, so tasks of different scales mix: none, relative (f / f(θ₀)) or log',
+    default: 'none',
+    choices: LOSS_TRANSFORMS,
+  },
+  augment: {
+    type: 'list',
+    help: 'training-task augmentations, applied in order: reparam:LEVEL:LO:HI (loss at w·s, s log-uniform in [LO, HI] per problem, LEVEL global|tensor|parameter) or loss-scale:LO:HI',
+    default: [],
+  },
+  'reset-non-finite': {
+    type: 'boolean',
+    help: 'start a new episode in a slot whose loss becomes non-finite (default: run on to its horizon, its meta-gradients dropped)',
+  },
+  'validation-horizon': {
+    type: 'integer',
+    help: 'steps of each validation run (default: the longest horizon)',
+    min: 1,
+  },
   'meta-lr': { type: 'number', help: 'Adam learning rate on φ', default: 0.001, min: 0 },
   'meta-lr-schedule': {
     type: 'string',
@@ -29,9 +94,9 @@ export const TRAIN_FLAGS: FlagSpecs = {
   },
   'validation-metric': {
     type: 'string',
-    help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective) or the loss at step T',
+    help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective), the loss at step T, or the mean over problems of log(f_T / f_0) (scale-free, for mixtures)',
     default: 'mean',
-    choices: ['mean', 'final'],
+    choices: VALIDATION_METRICS,
   },
   out: { type: 'string', help: 'run folder (checkpoint, trained optimizer, history, plot)', default: 'runs/train' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
@@ -42,11 +107,84 @@ export interface TrainOutcome {
   readonly optimizerDir: string;
 }
 
+/** `--horizon`: N (fixed) or MIN:MAX (log-uniform per episode). A number (from code) is a fixed horizon. */
+export function parseHorizonFlag(v: FlagValue): HorizonOption {
+  const raw = String(v).trim();
+  const bad = (): never => {
+    throw new UsageError(
+      `--horizon: expected a positive whole number N or MIN:MAX with 1 ≤ MIN ≤ MAX (e.g. 100 or 100:2000), got "${raw}"`,
+    );
+  };
+  const int = (x: string): number => (/^\d+$/.test(x) && Number(x) >= 1 ? Number(x) : bad());
+  const parts = raw.split(':');
+  if (parts.length === 1) return int(parts[0]!);
+  if (parts.length !== 2) return bad();
+  const [min, max] = [int(parts[0]!), int(parts[1]!)];
+  return min <= max ? { min, max } : bad();
+}
+
+/** The longest horizon a `--horizon` value allows (what quickstart evaluates over). */
+export function longestHorizon(v: FlagValue): number {
+  const h = parseHorizonFlag(v);
+  return typeof h === 'number' ? h : 'max' in h ? h.max : 0;
+}
+
+/** `--augment`: the training family wrapped by each augmentation in turn. */
+export function augmentFamily(
+  family: OptimizeeFamily<BatchData>,
+  specs: readonly string[],
+): OptimizeeFamily<BatchData> {
+  const allowed = `reparam:LEVEL:LO:HI (LEVEL one of ${REPARAMETERIZATION_LEVELS.join(', ')}) or loss-scale:LO:HI, with 0 < LO ≤ HI`;
+  let out = family;
+  for (const spec of specs) {
+    const parts = spec.split(':');
+    const range = (lo: string | undefined, hi: string | undefined): [number, number] => {
+      const r: [number, number] = [Number(lo), Number(hi)];
+      if (!(r[0] > 0 && r[0] <= r[1] && Number.isFinite(r[1]))) {
+        throw new UsageError(`--augment: bad range in "${spec}"; allowed: ${allowed}`);
+      }
+      return r;
+    };
+    if (parts[0] === 'reparam' && parts.length === 4) {
+      const level = parts[1] as ReparameterizationLevel;
+      if (!(REPARAMETERIZATION_LEVELS as readonly string[]).includes(level)) {
+        throw new UsageError(
+          `--augment: unknown level "${parts[1]}" in "${spec}"; allowed values: ${REPARAMETERIZATION_LEVELS.join(', ')}`,
+        );
+      }
+      out = reparameterizedFamily(out, { level, range: range(parts[2], parts[3]) });
+    } else if (parts[0] === 'loss-scale' && parts.length === 3) {
+      out = lossScaledFamily(out, range(parts[1], parts[2]));
+    } else {
+      throw new UsageError(`--augment: unknown augmentation "${spec}"; allowed: ${allowed}`);
+    }
+  }
+  return out;
+}
+
+/** The progress line: meta-steps, ETA (the bar), epoch, losses and what was dropped, skipped or reset. */
+function progressStatus(e: MetaTrainProgress): string {
+  const parts = [
+    `epoch ${e.epoch}/${e.epochs}`,
+    `meta-loss ${e.metaLoss?.toPrecision(4)}`,
+    `best val ${e.bestValidation?.toPrecision(4)}@${e.bestEpoch}`,
+  ];
+  if (e.skippedUnrolls > 0) parts.push(`skipped ${e.skippedUnrolls}`);
+  if (e.droppedGradients > e.skippedUnrolls) parts.push(`dropped ${e.droppedGradients}`);
+  if (e.resetSlots > 0) parts.push(`reset ${e.resetSlots}`);
+  return parts.join(' ');
+}
+
 /** Meta-trains a learned optimizer (LSTM, LSTM+GAC or NTM-BFGS); writes <out>/checkpoint.l2ock, <out>/optimizer/, history.json, meta-training.svg. */
 export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainOutcome> {
+  if (str(flags['estimator'] ?? 'bptt') === 'pes' && !(num(flags['pes-sigma'] ?? 0.01) > 0)) {
+    throw new UsageError(`--pes-sigma: must be a number > 0, got ${str(flags['pes-sigma'])}`);
+  }
+  const horizon = parseHorizonFlag(flags['horizon']);
   const out = resolve(str(flags['out']));
   mkdirSync(out, { recursive: true });
-  const family = makeFamily(flags, 'train');
+  const augment = list(flags['augment']);
+  const family = augmentFamily(makeFamily(flags, 'train'), augment);
   const validationFamily = makeFamily(flags, 'validation');
   const learned = learnedFromFlags(flags);
   const epochs = num(flags['epochs']);
@@ -54,19 +192,30 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
   if (!flags['resume'] && existsSync(checkpointPath)) {
     process.stderr.write(`note: ${checkpointPath} exists; starting a new run over it (use --resume to continue it)\n`);
   }
-  const progress = new Progress({ label: 'meta-train', total: epochs });
+  let progress: Progress | undefined;
+  const log = (m: string): void => (progress ? progress.log(m) : void process.stderr.write(`${m}\n`));
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130);
-    progress.log('stopping after this epoch and writing a checkpoint (Ctrl-C again to quit now)…');
+    log('stopping after this meta-step and writing a checkpoint (Ctrl-C again to quit now)…');
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let last = '';
-  const horizon = num(flags['horizon']);
-  const weighting = str(flags['loss-weights'] ?? 'uniform');
-  const validationMetric = str(flags['validation-metric'] ?? 'mean') as 'mean' | 'final';
+  const horizonFlag = str(flags['horizon']);
+  const weighting = str(flags['loss-weights'] ?? 'uniform') as 'uniform' | 'linear';
+  const validationMetric = str(flags['validation-metric'] ?? 'mean') as ValidationMetric;
+  const optional = (name: string): number | undefined => (flags[name] === undefined ? undefined : num(flags[name]));
+  const settings = {
+    tasksPerStep: num(flags['tasks-per-step'] ?? 1),
+    estimator: str(flags['estimator'] ?? 'bptt') as 'bptt' | 'pes',
+    pesSigma: num(flags['pes-sigma'] ?? 0.01),
+    lossTransform: str(flags['loss-transform'] ?? 'none') as LossTransform,
+    resetNonFinite: Boolean(flags['reset-non-finite']),
+    metaStepsPerEpoch: optional('steps-per-epoch'),
+    validationHorizon: optional('validation-horizon'),
+  };
   const result = await metaTrain({
     learned,
     family,
@@ -80,20 +229,26 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     validateEvery: num(flags['validate-every']),
     validationProblems: num(flags['validation-problems']),
     validationMetric,
-    ...(weighting === 'linear' ? { lossWeights: linearLossWeights(horizon) } : {}),
+    lossWeights: weighting,
+    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
     checkpointPath,
     resume: Boolean(flags['resume']),
     signal: controller.signal,
-    runInfo: { task: family.name, metaLr: num(flags['meta-lr']), lossWeights: weighting, validationMetric },
+    runInfo: {
+      task: family.name,
+      metaLr: num(flags['meta-lr']),
+      lossWeights: weighting,
+      validationMetric,
+      ...(augment.length > 0 ? { augment: augment.join(',') } : {}),
+    },
     onProgress: (e) => {
+      progress ??= new Progress({ label: 'meta-train', total: e.metaSteps });
       if (e.kind === 'resumed')
         progress.log(
-          `resumed from epoch ${e.epoch} (best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
+          `resumed at meta-step ${e.metaStep} (epoch ${e.epoch}; best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
         );
-      if (e.kind === 'epoch') {
-        last = `meta-loss ${e.metaLoss?.toPrecision(4)} best val ${e.bestValidation?.toPrecision(4)}@${e.bestEpoch}`;
-        progress.update(e.epoch, last, e.etaSeconds);
-      }
+      if (e.kind === 'step') progress.update(e.metaStep, progressStatus(e), e.etaSeconds);
+      if (e.kind === 'epoch') last = progressStatus(e);
       if (e.kind === 'validation')
         progress.log(
           `epoch ${e.epoch}: validation ${e.validation?.toPrecision(4)} (best ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
@@ -102,12 +257,13 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  progress.finish(last);
+  progress?.finish(last);
   const optimizerDir = join(out, 'optimizer');
   const training = {
     task: family.name,
     epochs: result.epochsDone,
-    horizon: num(flags['horizon']),
+    metaSteps: result.metaSteps,
+    horizon: /^\d+$/.test(horizonFlag) ? Number(horizonFlag) : horizonFlag,
     unroll: num(flags['unroll']),
     metaLearningRate: num(flags['meta-lr']),
     metaLearningRateSchedule: str(flags['meta-lr-schedule'] ?? 'constant') as 'constant' | 'cosine',
@@ -116,9 +272,21 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     validationProblems: num(flags['validation-problems']),
     lossWeights: weighting,
     validationMetric,
+    tasksPerStep: settings.tasksPerStep,
+    estimator: settings.estimator,
+    ...(settings.estimator === 'pes' ? { pesSigma: settings.pesSigma } : {}),
+    lossTransform: settings.lossTransform,
+    augment: augment.join(','),
+    resetNonFinite: settings.resetNonFinite,
+    ...(settings.metaStepsPerEpoch !== undefined ? { metaStepsPerEpoch: settings.metaStepsPerEpoch } : {}),
+    ...(settings.validationHorizon !== undefined ? { validationHorizon: settings.validationHorizon } : {}),
     bestEpoch: result.bestEpoch,
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
+    skippedUnrolls: result.skippedUnrolls,
+    droppedGradients: result.droppedGradients,
+    resetSlots: result.resetSlots,
+    episodes: result.episodes,
   };
   saveArtifact(optimizerDir, {
     kind: learned.kind,
@@ -140,9 +308,13 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     ),
   );
   process.stderr.write(
-    `${result.stopped ? 'stopped' : 'done'}: ${result.epochsDone} epochs in ${formatDuration(result.wallSeconds)}; ` +
-      `best validation ${result.bestValidation.toPrecision(4)} at epoch ${result.bestEpoch}\n` +
-      `trained optimizer: ${optimizerDir}\n`,
+    `${result.stopped ? 'stopped' : 'done'}: ${result.epochsDone} epochs (${result.metaSteps} meta-steps, ` +
+      `${result.episodes} episodes) in ${formatDuration(result.wallSeconds)}; ` +
+      `best validation ${result.bestValidation.toPrecision(4)} at epoch ${result.bestEpoch}` +
+      (result.skippedUnrolls + result.droppedGradients + result.resetSlots > 0
+        ? `; skipped ${result.skippedUnrolls} meta-steps, dropped ${result.droppedGradients} task gradients, reset ${result.resetSlots} tasks`
+        : '') +
+      `\ntrained optimizer: ${optimizerDir}\n`,
   );
   disposeMap(result.lastMetaParams);
   disposeMap(result.metaParams);

@@ -1,0 +1,62 @@
+import { evaluate, problemStreams } from './evaluate.js';
+import type { MetaTrainSettings } from './meta-train-options.js';
+import { disposeBatch, disposeMap } from './tensor-map.js';
+import { optimizerForEvaluation } from './types.js';
+import type { TensorMap } from './types.js';
+
+/**
+ * Seed of the validation problems (`Rng.seeded(validationSeed(seed), r)`), a bijective scramble of `seed`: they
+ * coincide with a training episode's problem (`Rng.seeded(seed, episode)`) only if the scramble has `seed` as a
+ * fixed point.
+ */
+export function validationSeed(seed: number): number {
+  return (Math.imul(seed | 0, 0x2545f491) ^ 0x5bd1e995) >>> 0;
+}
+
+/**
+ * The validation score of φ (lower is better) on `validationProblems` held-out problems run for
+ * `validationHorizon` steps: 'mean' — mean of f over steps 1…T (the meta-objective's uniform form); 'final' — f at
+ * step T; 'log-ratio' — the mean over problems of log(f_T / f_0), scale-free, for mixtures of tasks whose losses
+ * differ by orders of magnitude (needs positive losses).
+ */
+export function validator(s: MetaTrainSettings): (phi: TensorMap) => Promise<number> {
+  const seed = validationSeed(s.seed);
+  const T = s.validationHorizon;
+  let initialLosses: number[] | undefined;
+  // f(θ₀) of each validation problem on its first minibatch, as evaluate measures it (it does not depend on φ).
+  const initial = (): number[] => {
+    const out: number[] = [];
+    for (let r = 0; r < s.validationProblems; r++) {
+      const streams = problemStreams(seed, r);
+      const task = s.validationFamily.sample(streams.problem);
+      const theta = task.init(streams.init);
+      const batch = task.sampleBatch(streams.batches);
+      const loss = task.loss(theta, batch);
+      out.push(loss.dataSync()[0]!);
+      loss.dispose();
+      disposeBatch(batch);
+      disposeMap(theta);
+      task.dispose?.();
+    }
+    return out;
+  };
+  return async (phi) => {
+    const result = await evaluate({
+      family: s.validationFamily,
+      optimizers: [{ name: s.learned.name, optimizer: optimizerForEvaluation(s.learned, phi) }],
+      problems: s.validationProblems,
+      steps: T,
+      seed,
+    });
+    const curve = result.curves[0]!;
+    if (s.validationMetric === 'final') return curve.mean[T]!;
+    if (s.validationMetric === 'log-ratio') {
+      initialLosses ??= initial();
+      const f0 = initialLosses;
+      return curve.finalLosses.reduce((acc, fT, r) => acc + Math.log(fT / f0[r]!), 0) / curve.finalLosses.length;
+    }
+    let sum = 0;
+    for (let t = 1; t <= T; t++) sum += curve.mean[t]!;
+    return sum / T;
+  };
+}
