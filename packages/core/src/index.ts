@@ -51,8 +51,17 @@ export {
   resolveEpsilon,
   zerosLikeMap,
 } from './optimizer-options.js';
-export { writeFileAtomic, writeDirAtomic, recoverDirAtomic, atomicDirSiblings } from './atomic-write.js';
-export type { FileData } from './atomic-write.js';
+export {
+  writeFileAtomic,
+  writeDirAtomic,
+  recoverDirAtomic,
+  atomicLeftovers,
+  cleanStaleTempFiles,
+} from './atomic-write.js';
+export type { FileData, AtomicLeftover } from './atomic-write.js';
+export { L2oIoError, ensureDirectory } from './io-error.js';
+export { acquireRunLock, RunLockHeldError, RUN_LOCK_FILE } from './run-lock.js';
+export type { RunLock, RunLockHolder } from './run-lock.js';
 export { crc32 } from './crc32.js';
 export { packageDir } from './package-dir.js';
 export type { PackageDirContext } from './package-dir.js';
@@ -76,6 +85,8 @@ export {
   parseArtifactManifest,
   saveArtifact,
   loadArtifact,
+  loadLearnedArtifact,
+  checkMetaParamsFit,
 } from './serialization.js';
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';

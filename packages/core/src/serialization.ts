@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { atomicDirSiblings, writeDirAtomic } from './atomic-write.js';
+import { dirname, join, resolve } from 'node:path';
+import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 import { LITTLE_ENDIAN, swap4InPlace } from './container-codec.js';
-import { orderedKeys } from './tensor-map.js';
-import type { JsonObject, JsonValue, TensorMap } from './types.js';
+import { L2oIoError, ioError } from './io-error.js';
+import { Rng } from './rng.js';
+import { disposeMap, orderedKeys } from './tensor-map.js';
+import type { JsonObject, JsonValue, LearnedOptimizer, TensorMap } from './types.js';
 
 /** The `format` string of a learned-optimizer artifact (see docs/artifact-format.md). */
 export const ARTIFACT_FORMAT = 'l2o-learned-optimizer';
@@ -209,6 +211,17 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     }
     return { name: wn, shape: shape as number[], dtype: 'float32', offset: off, length: size * 4 };
   });
+  // Every byte of weights.bin belongs to at most one tensor: overlapping entries would load shared bytes twice.
+  const byOffset = [...weights].sort((a, b) => a.offset - b.offset || a.length - b.length);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]!;
+    const cur = byOffset[i]!;
+    if (cur.length > 0 && prev.length > 0 && cur.offset < prev.offset + prev.length) {
+      return fail(
+        `field "weights": "${cur.name}" (bytes ${cur.offset}…${cur.offset + cur.length}) overlaps "${prev.name}" (bytes ${prev.offset}…${prev.offset + prev.length}); entries must cover disjoint byte ranges`,
+      );
+    }
+  }
   return {
     format: ARTIFACT_FORMAT,
     formatVersion: v,
@@ -269,30 +282,118 @@ export function saveArtifact(dir: string, input: ArtifactInput): ArtifactManifes
 /** Reads and validates an artifact directory. The caller owns the returned tensors. Errors name the path. */
 export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaParams: TensorMap } {
   const target = resolve(dir);
+  const what = 'load learned optimizer';
   if (!existsSync(target)) {
-    const { old } = atomicDirSiblings(target);
-    const hint = existsSync(old)
-      ? `; an interrupted save left the previous copy at ${old} (the next save, or recoverDirAtomic, restores it)`
+    const old = atomicLeftovers(dirname(target), target).find((l) => l.kind === 'old');
+    const hint = old
+      ? `; an interrupted save left the previous copy at ${old.path} (the next save, or recoverDirAtomic, restores it)`
       : '';
-    throw new Error(`loadArtifact: no learned-optimizer artifact at ${target}: the directory does not exist${hint}`);
+    throw new L2oIoError(what, target, `the directory does not exist${hint}`, 'ENOENT');
   }
   if (!statSync(target).isDirectory()) {
-    throw new Error(
-      `loadArtifact: ${target} is not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
+    throw new L2oIoError(
+      what,
+      target,
+      `not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
+      'ENOTDIR',
     );
   }
   const manifestPath = join(target, MANIFEST_FILE);
   if (!existsSync(manifestPath)) {
-    throw new Error(`loadArtifact: ${manifestPath} is missing; ${target} is not a learned-optimizer artifact`);
+    throw new L2oIoError(
+      what,
+      target,
+      `${manifestPath} is missing; this is not a learned-optimizer artifact`,
+      'ENOENT',
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch (e) {
+    throw ioError('read', manifestPath, e);
   }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(manifestPath, 'utf8')) as JsonValue;
+    json = JSON.parse(text) as JsonValue;
   } catch (e) {
     throw new Error(`loadArtifact: invalid JSON in ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const m = parseArtifactManifest(json, manifestPath);
   const weightsPath = join(target, m.weightsFile);
-  if (!existsSync(weightsPath)) throw new Error(`loadArtifact: ${weightsPath} is missing (listed by ${manifestPath})`);
-  return decodeArtifact(json, new Uint8Array(readFileSync(weightsPath)), target);
+  if (!existsSync(weightsPath)) {
+    throw new L2oIoError(what, target, `${weightsPath} is missing (listed by ${manifestPath})`, 'ENOENT');
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(weightsPath));
+  } catch (e) {
+    throw ioError('read', weightsPath, e);
+  }
+  return decodeArtifact(json, bytes, target);
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Checks that `metaParams` are meta-parameters of `learned`: exactly the names and shapes its
+ * `initMetaParams` produces, and that `learned.kind` is `kind` (the kind an artifact was saved as). Every
+ * loader of saved learned optimizers calls this after rebuilding the architecture from the manifest, so an
+ * artifact whose `kind` (or config) was changed, or whose weights belong to another architecture, is refused
+ * instead of running with the wrong weights. Errors start with `source` and name both kinds, or the weights
+ * that differ.
+ */
+export function checkMetaParamsFit(
+  learned: LearnedOptimizer,
+  metaParams: TensorMap,
+  kind: string,
+  source: string,
+): void {
+  if (learned.kind !== kind) {
+    throw new Error(
+      `${source}: saved as kind "${kind}", but its config rebuilds a learned optimizer of kind "${learned.kind}"`,
+    );
+  }
+  const expected = learned.initMetaParams(Rng.seeded(0));
+  const want = new Map(Object.entries(expected).map(([k, t]) => [k, [...t.shape]]));
+  disposeMap(expected);
+  const problems: string[] = [];
+  const missing = [...want.keys()].filter((k) => !(k in metaParams));
+  const extra = Object.keys(metaParams).filter((k) => !want.has(k));
+  if (missing.length > 0) problems.push(`missing ${missing.map((k) => `"${k}"`).join(', ')}`);
+  if (extra.length > 0) problems.push(`unexpected ${extra.map((k) => `"${k}"`).join(', ')}`);
+  for (const [k, shape] of want) {
+    const t = metaParams[k];
+    if (t !== undefined && shapeText(t.shape) !== shapeText(shape)) {
+      problems.push(`"${k}" has shape ${shapeText(t.shape)} where kind "${kind}" needs ${shapeText(shape)}`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.length > 6 ? [...problems.slice(0, 6), `… (${problems.length - 6} more)`] : problems;
+    throw new Error(
+      `${source}: the weights do not belong to kind "${kind}" (${learned.name}) with this config: ${shown.join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Loads an artifact directory and rebuilds its learned optimizer with `build(kind, config)` (for instance a
+ * registry of kinds), checked with {@link checkMetaParamsFit}. The caller owns `metaParams`; on any error
+ * nothing is left allocated.
+ */
+export function loadLearnedArtifact(
+  dir: string,
+  build: (kind: string, config: JsonObject) => LearnedOptimizer,
+): { learned: LearnedOptimizer; metaParams: TensorMap; manifest: ArtifactManifest } {
+  const { manifest, metaParams } = loadArtifact(dir);
+  try {
+    const learned = build(manifest.kind, manifest.config);
+    checkMetaParamsFit(learned, metaParams, manifest.kind, resolve(dir));
+    return { learned, metaParams, manifest };
+  } catch (e) {
+    disposeMap(metaParams);
+    throw e;
+  }
 }
