@@ -37,7 +37,7 @@ export type { EvaluationTableOptions, TableFormat, ColumnAlign } from './report-
 export { unrollMetaGradient } from './meta-gradient.js';
 export { metaTrain } from './meta-train.js';
 export type { MetaTrainOptions, MetaTrainProgress, MetaTrainResult, MetaTrainHistoryEntry } from './meta-train.js';
-export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { readCheckpoint, readCheckpointFile, writeCheckpoint } from './checkpoint.js';
 export type { MetaCheckpoint } from './checkpoint.js';
 export { registerWasmKernels, ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from './engine/wasm-kernels.js';
 export { adam } from './adam.js';

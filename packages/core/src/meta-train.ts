@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { adam } from './adam.js';
 import { crc32 } from './crc32.js';
 import { evaluate } from './evaluate.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { unrollMetaGradient } from './meta-gradient.js';
-import { readCheckpoint, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
+import { readCheckpointFile, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
 import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
 import { optimizerForEvaluation } from './types.js';
@@ -200,7 +200,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
 
   const resumeFrom = options.resume && options.checkpointPath && existsSync(options.checkpointPath);
   if (resumeFrom) {
-    const ck = readCheckpoint(readFileSync(options.checkpointPath!));
+    const ck = readCheckpointFile(options.checkpointPath!);
     const fp: Readonly<Record<string, string | number | boolean>> = fingerprint;
     for (const k of [...new Set([...Object.keys(fp), ...Object.keys(ck.fingerprint)])]) {
       const v = fp[k];
