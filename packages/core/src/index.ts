@@ -26,7 +26,7 @@ export {
   assertSameKeys,
 } from './tensor-map.js';
 export { lossAndGrad } from './loss-and-grad.js';
-export { initEngine, engineInfo, parseBackend, BACKENDS } from './engine/engine.js';
+export { initEngine, ensureEngine, engineInfo, parseBackend, BACKENDS } from './engine/engine.js';
 export type { BackendName, EngineInfo } from './engine/engine.js';
 export { evaluate, problemStreams, summarise, quantile } from './evaluate.js';
 export type { EvaluateEntry, EvaluateOptions, OptimizerCurve, EvaluationResult, ProblemStreams } from './evaluate.js';

@@ -6,6 +6,7 @@ import { evaluate } from './evaluate.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { unrollMetaGradient } from './meta-gradient.js';
 import { readCheckpointFile, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
+import { ensureEngine } from './engine/engine.js';
 import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
 import { optimizerForEvaluation } from './types.js';
@@ -130,6 +131,7 @@ function validationSeed(seed: number): number {
 export async function metaTrain<Batch extends BatchData, State extends tf.TensorContainer>(
   options: MetaTrainOptions<Batch, State>,
 ): Promise<MetaTrainResult> {
+  await ensureEngine('metaTrain');
   const { learned, family, seed } = options;
   const baseMetaLr = options.metaLearningRate ?? 1e-3;
   if (!(Number.isFinite(baseMetaLr) && baseMetaLr > 0)) {
