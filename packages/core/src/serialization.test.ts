@@ -112,6 +112,8 @@ describe('encodeArtifact / decodeArtifact', () => {
     const { manifest, weights } = encodeArtifact(inp);
     tf.dispose(Object.values(inp.metaParams));
     const m = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+    // Without the binding (as in artifacts written before it existed), so that the range checks alone are tested.
+    delete m['binding'];
     const ws = (m['weights'] as Record<string, unknown>[]).map((w) => ({ ...w }));
     // layer0/wx pointed at layer0/b's bytes: same length, same file, same SHA-256 — it used to load b's values.
     ws[1] = { ...ws[1], offset: 0 };
@@ -230,7 +232,7 @@ describe('checkMetaParamsFit / loadLearnedArtifact: a manifest is bound to its k
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("refuses a manifest whose kind was changed to another architecture's, naming the kind and the weights", () => {
+  it("refuses a manifest whose kind was changed to another architecture's, naming both kinds", () => {
     const dir = join(root, 'sign');
     saveSign(dir);
     const path = join(dir, 'manifest.json');
@@ -238,8 +240,20 @@ describe('checkMetaParamsFit / loadLearnedArtifact: a manifest is bound to its k
     writeFileSync(path, JSON.stringify({ ...m, kind: 'tiny' }));
     const before = tf.memory().numTensors;
     expect(() => loadLearnedArtifact(dir, build)).toThrow(
+      `${dir}: field "kind" says "tiny", but the artifact was saved as kind "sign" (its weights are "sign" weights)`,
+    );
+    // Even where the two architectures have the same meta-parameters (LSTM and LSTM+GAC do), the binding tells.
+    writeFileSync(path, JSON.stringify({ ...m, config: { a: 0.2 } }));
+    expect(() => loadLearnedArtifact(dir, build)).toThrow(/the manifest was changed after saving: its "config"/);
+    // Without a binding (an artifact from before it existed) the weights must still fit the architecture.
+    const { binding: _, ...unbound } = m;
+    writeFileSync(path, JSON.stringify({ ...unbound, kind: 'tiny' }));
+    expect(() => loadLearnedArtifact(dir, build)).toThrow(
       `${dir}: the weights do not belong to kind "tiny" (tiny) with this config: missing "c"`,
     );
+    writeFileSync(path, JSON.stringify(unbound));
+    const ok = loadLearnedArtifact(dir, build);
+    tf.dispose(Object.values(ok.metaParams));
     expect(tf.memory().numTensors).toBe(before);
   });
 

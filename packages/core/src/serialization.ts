@@ -40,6 +40,13 @@ export interface ArtifactManifest {
   readonly weightsFile: typeof WEIGHTS_FILE;
   /** Lower-case hex SHA-256 of the weights file. */
   readonly weightsSha256: string;
+  /**
+   * Binds `kind`, `config` and the weight table to each other: the kind the artifact was saved as, and the
+   * SHA-256 of the canonical JSON of `{ kind, config, weights, weightsSha256 }`. A manifest whose kind, config or
+   * weight table was edited after saving is refused (naming both kinds). Always written; optional when reading
+   * (artifacts written before it existed lack it).
+   */
+  readonly binding?: { readonly kind: string; readonly sha256: string };
   /** Free metadata about how φ was obtained (data, epochs, wall time, results). */
   readonly training?: JsonObject;
   /** ISO 8601 time of writing. */
@@ -57,6 +64,37 @@ export interface ArtifactInput {
 
 function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so that the digest does not depend on key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function bindingDigest(
+  kind: string,
+  config: JsonObject,
+  weights: readonly ArtifactWeightEntry[],
+  weightsSha256: string,
+): string {
+  const table = weights.map((w) => ({
+    name: w.name,
+    shape: w.shape,
+    dtype: w.dtype,
+    offset: w.offset,
+    length: w.length,
+  }));
+  return createHash('sha256')
+    .update(canonicalJson({ kind, config, weights: table, weightsSha256 }))
+    .digest('hex');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -118,15 +156,18 @@ export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManife
     weights.set(c, at);
     at += c.length;
   }
+  const config = JSON.parse(JSON.stringify(input.config)) as JsonObject;
+  const weightsSha256 = sha256Hex(weights);
   const manifest: ArtifactManifest = {
     format: ARTIFACT_FORMAT,
     formatVersion: ARTIFACT_FORMAT_VERSION,
     kind: input.kind,
     name: input.name,
-    config: JSON.parse(JSON.stringify(input.config)) as JsonObject,
+    config,
     weights: entries,
     weightsFile: WEIGHTS_FILE,
-    weightsSha256: sha256Hex(weights),
+    weightsSha256,
+    binding: { kind: input.kind, sha256: bindingDigest(input.kind, config, entries, weightsSha256) },
     ...(input.training !== undefined ? { training: JSON.parse(JSON.stringify(input.training)) as JsonObject } : {}),
     createdAt: new Date().toISOString(),
     library: { name: '@l2o/core', version: L2O_CORE_VERSION },
@@ -182,6 +223,16 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
   const training = m['training'];
   if (training !== undefined && !isPlainObject(training))
     return fail('field "training" must be a JSON object when present');
+  const binding = m['binding'];
+  if (
+    binding !== undefined &&
+    (!isPlainObject(binding) ||
+      typeof binding['kind'] !== 'string' ||
+      typeof binding['sha256'] !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(binding['sha256']))
+  ) {
+    return fail('field "binding" must be an object {kind: string, sha256: 64 lower-case hex digits} when present');
+  }
   const ws = m['weights'];
   if (!Array.isArray(ws)) return fail('field "weights" must be an array of {name, shape, dtype, offset, length}');
   const seen = new Set<string>();
@@ -231,6 +282,7 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     weights,
     weightsFile: WEIGHTS_FILE,
     weightsSha256: sha,
+    ...(binding !== undefined ? { binding: { kind: String(binding['kind']), sha256: String(binding['sha256']) } } : {}),
     ...(training !== undefined ? { training: training as JsonObject } : {}),
     createdAt,
     library: { name: lib['name'], version: lib['version'] },
@@ -247,6 +299,18 @@ export function decodeArtifact(
   source = 'decodeArtifact',
 ): { manifest: ArtifactManifest; metaParams: TensorMap } {
   const m = parseArtifactManifest(manifest, source);
+  if (m.binding !== undefined) {
+    if (m.binding.kind !== m.kind) {
+      throw new Error(
+        `${source}: field "kind" says "${m.kind}", but the artifact was saved as kind "${m.binding.kind}" (its weights are "${m.binding.kind}" weights); restore "kind": "${m.binding.kind}"`,
+      );
+    }
+    if (bindingDigest(m.kind, m.config, m.weights, m.weightsSha256) !== m.binding.sha256) {
+      throw new Error(
+        `${source}: the manifest was changed after saving: its "config" or "weights" table no longer matches field "binding" (kind "${m.kind}")`,
+      );
+    }
+  }
   const end = m.weights.reduce((e, w) => Math.max(e, w.offset + w.length), 0);
   if (weights.length !== end) {
     throw new Error(
