@@ -1,7 +1,7 @@
+import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import {
-  disposeMap,
-  loadArtifact,
+  loadLearnedArtifact,
   partitionLearned,
   partitionLearnedFromConfig,
   residualLearned,
@@ -23,6 +23,7 @@ import {
   type ImageDataset,
 } from '@l2o/optimizee-cifar';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
+import { flagError } from './errors.js';
 
 export const TASKS = ['quadratic', 'mnist', 'cifar'] as const;
 /** How a learned optimizer is split over parameter groups: 'auto' is 'conv-fc' for cifar, 'single' otherwise. */
@@ -86,7 +87,12 @@ export const LSTM_FLAGS: FlagSpecs = {
     default: 'none',
     choices: ['none', ...BASELINE_NAMES],
   },
-  'base-lr': { type: 'number', help: 'learning rate of --base (tune it first: l2o tune)', default: 1 },
+  'base-lr': {
+    type: 'number',
+    help: "learning rate of --base (use its tuned rate: l2o compare prints each baseline's best rate)",
+    default: 1,
+    above: 0,
+  },
   groups: {
     type: 'string',
     help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)",
@@ -97,7 +103,7 @@ export const LSTM_FLAGS: FlagSpecs = {
 
 export const COMMON_FLAGS: FlagSpecs = {
   backend: { type: 'string', help: 'tensor backend', default: 'auto', choices: ['auto', 'node', 'wasm', 'cpu'] },
-  help: { type: 'boolean', help: 'show this help' },
+  help: { type: 'boolean', help: 'show this help (also -h)' },
 };
 
 /** Where problems come from: training, validation (model selection, tuning) and test (reporting). */
@@ -259,15 +265,18 @@ export interface LoadedLearned {
   readonly path: string;
 }
 
-/** Loads any saved learned optimizer, dispatching on the `kind` in its manifest. */
-export function loadLearned(dir: string): LoadedLearned {
+/**
+ * Loads any saved learned optimizer, dispatching on the `kind` in its manifest; its weights must be exactly
+ * those of the architecture its manifest describes (core's `checkMetaParamsFit`). Errors name `flag` and `dir`.
+ */
+export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
   if (dir.startsWith('preset:')) {
     const name = dir.slice('preset:'.length);
     let preset: ReturnType<typeof loadLstmPreset>;
     try {
       preset = loadLstmPreset(name);
     } catch (e) {
-      throw new UsageError(`--learned ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new UsageError(`${flag} ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return {
       learned: preset.learned as unknown as LearnedOptimizer,
@@ -276,12 +285,21 @@ export function loadLearned(dir: string): LoadedLearned {
       path: dir,
     };
   }
-  const { manifest, metaParams } = loadArtifact(dir);
   try {
-    const learned = learnedFromConfig(manifest.kind, manifest.config);
+    const { learned, metaParams, manifest } = loadLearnedArtifact(dir, (kind, config) =>
+      learnedFromConfig(kind, config),
+    );
     return { learned, metaParams, name: manifest.name, path: dir };
   } catch (e) {
-    disposeMap(metaParams);
-    throw new UsageError(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    const named = flagError(flag, dir, e, true);
+    if (named !== e) throw named;
+    const abs = resolve(dir);
+    const msg = (e instanceof Error ? e.message : String(e)).replace(new RegExp(`^${escapeRegExp(abs)}: `), '');
+    if (e instanceof UsageError) throw new UsageError(`${flag} ${dir}: ${msg}`);
+    throw new Error(`${flag} ${dir}: ${msg}`);
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
