@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,30 @@ describe('l2o train: one run per --out, interruption, stale leftovers', () => {
       const resumed = await l2o(['train', ...SMALL, '--epochs', '2', '--resume', '--out', out]);
       expect(resumed.code).toBe(1);
       expect(resumed.stderr).toContain(`l2o: error: --resume: ${ck}: truncated file`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe('l2o train: files of a run', () => {
+  it('a failed write names --out and the file, and leaves the earlier optimizer/ as it was', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'l2o-files-'));
+    try {
+      const first = await l2o(['train', ...SMALL, '--epochs', '2', '--out', out]);
+      expect(first.code, first.stderr).toBe(0);
+      const manifest = readFileSync(join(out, 'optimizer', 'manifest.json'), 'utf8');
+      // The plot cannot be written (a directory took its name): the run must fail before replacing optimizer/.
+      rmSync(join(out, 'meta-training.svg'));
+      mkdirSync(join(out, 'meta-training.svg'));
+      const second = await l2o(['train', ...SMALL, '--epochs', '2', '--seed', '5', '--out', out]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(
+        `l2o: error: --out ${out}: cannot write ${join(out, 'meta-training.svg')}: it is a directory, not a file (EISDIR)`,
+      );
+      expect(readFileSync(join(out, 'optimizer', 'manifest.json'), 'utf8')).toBe(manifest);
+      expect(() => json(join(out, 'history.json'))).not.toThrow();
+      expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
