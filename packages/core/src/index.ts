@@ -59,7 +59,7 @@ export {
   cleanStaleTempFiles,
 } from './atomic-write.js';
 export type { FileData, AtomicLeftover } from './atomic-write.js';
-export { L2oIoError, ensureDirectory } from './io-error.js';
+export { L2oIoError, ensureDirectory, ioError } from './io-error.js';
 export { acquireRunLock, RunLockHeldError, RUN_LOCK_FILE } from './run-lock.js';
 export type { RunLock, RunLockHolder } from './run-lock.js';
 export { crc32 } from './crc32.js';
