@@ -1,10 +1,67 @@
 #!/usr/bin/env node
-// Checks every publishable package as a consumer would get it: publint --strict and attw on the packed
-// tarball, then installs all tarballs into an empty folder and loads each package by both require and import.
+// Checks every publishable package as a consumer would get it: its metadata (repository, homepage, bugs,
+// license and LICENSE file, README links that work on npm), publint --strict and attw on the packed tarball,
+// then installs all tarballs into an empty folder and loads each package by both require and import.
+// `--metadata-only [--root <repo>]` runs the metadata checks alone (fast; used by a test).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+/** The project's home: every package points there. */
+const HOME = 'https://github.com/l2o-js/l2o';
+
+/** What a published package.json and its folder must carry; returns one message per problem. */
+function metadataProblems(rootDir, dir) {
+  const pkgDir = join(rootDir, 'packages', dir);
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const where = `packages/${dir}`;
+  const problems = [];
+  const want = (ok, msg) => {
+    if (!ok) problems.push(`${where}: ${msg}`);
+  };
+  want(pkg.license === 'MIT', `package.json field "license" must be "MIT", got ${JSON.stringify(pkg.license)}`);
+  const repo = pkg.repository;
+  want(
+    repo && typeof repo === 'object' && repo.type === 'git' && repo.url === `git+${HOME}.git`,
+    `package.json field "repository" must be { "type": "git", "url": "git+${HOME}.git", "directory": "${where}" }`,
+  );
+  want(repo?.directory === where, `package.json field "repository.directory" must be "${where}"`);
+  want(
+    typeof pkg.homepage === 'string' && pkg.homepage.startsWith(HOME),
+    `package.json field "homepage" must be a page of ${HOME}`,
+  );
+  want(pkg.bugs?.url === `${HOME}/issues`, `package.json field "bugs" must be { "url": "${HOME}/issues" }`);
+  want(Array.isArray(pkg.files) && pkg.files.includes('LICENSE'), 'package.json field "files" must list "LICENSE"');
+  const license = join(pkgDir, 'LICENSE');
+  want(
+    existsSync(license) && readFileSync(license, 'utf8') === readFileSync(join(rootDir, 'LICENSE'), 'utf8'),
+    'LICENSE must exist and equal the repository root LICENSE',
+  );
+  const readme = join(pkgDir, 'README.md');
+  if (existsSync(readme)) {
+    const relative = [...readFileSync(readme, 'utf8').matchAll(/\]\((\.\.\/[^)]*)\)/g)].map((m) => m[1]);
+    want(
+      relative.length === 0,
+      `README.md links outside the package by relative path (dead on npm): ${relative.join(', ')}; link ${HOME}/… instead`,
+    );
+  }
+  return problems;
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--metadata-only')) {
+  const i = args.indexOf('--root');
+  const rootDir = resolve(i >= 0 ? args[i + 1] : join(import.meta.dirname, '..'));
+  const problems = readdirSync(join(rootDir, 'packages'))
+    .sort()
+    .filter((d) => !JSON.parse(readFileSync(join(rootDir, 'packages', d, 'package.json'), 'utf8')).private)
+    .flatMap((d) => metadataProblems(rootDir, d));
+  for (const p of problems) console.log(`FAIL ${p}`);
+  if (problems.length > 0) process.exit(1);
+  console.log('ok   package metadata');
+  process.exit(0);
+}
 
 const root = resolve(import.meta.dirname, '..');
 const pkgsDir = join(root, 'packages');
@@ -20,10 +77,19 @@ try {
     const pkgDir = join(pkgsDir, dir);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
     if (pkg.private) continue;
+    const problems = metadataProblems(root, dir);
+    for (const p of problems) console.log(`FAIL ${p}`);
+    failed += problems.length;
+    if (problems.length === 0) console.log(`ok   metadata ${pkg.name}`);
     const out = run('npm', ['pack', '--silent', '--pack-destination', work], pkgDir).trim().split('\n').pop();
     const tgz = join(work, out);
     tarballs.push(tgz);
     names.push(pkg.name);
+    const listing = run('tar', ['-tzf', tgz], work).split('\n');
+    if (!listing.includes('package/LICENSE')) {
+      failed++;
+      console.log(`FAIL ${pkg.name}: the packed tarball has no LICENSE`);
+    }
     for (const [tool, args] of [
       ['publint', ['--strict', pkgDir]],
       ['attw', ['--pack', pkgDir, '--profile', 'node16', '--format', 'table-flipped']],

@@ -1,7 +1,7 @@
 /**
  * A user-written optimizee: L2-regularised logistic regression on your own arrays, as an l2o Optimizee and
  * OptimizeeFamily. It uses only the public API of @l2o/core (types and Rng) and @tensorflow/tfjs.
- * See docs/user-optimizees.md for a walk-through.
+ * See packages/core/docs/user-optimizees.md (shipped with @l2o/core as docs/user-optimizees.md) for a walk-through.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';

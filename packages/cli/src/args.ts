@@ -12,6 +12,8 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   readonly min?: number;
   readonly max?: number;
+  /** Values must be strictly greater than this (e.g. 0 for a learning rate). */
+  readonly above?: number;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -28,6 +30,10 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<st
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '-h' && specs['help']?.type === 'boolean') {
+      out['help'] = true;
+      continue;
+    }
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
     let name = arg.slice(2);
     let value: string | undefined;
@@ -65,22 +71,29 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<st
   return out;
 }
 
+/** Decimal numbers only: `Number()` alone would also take "0x2", "0b1", "1_0" or " 2 ". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const WHOLE = /^[+-]?\d+$/;
+
 function convert(name: string, spec: FlagSpec, raw: string): FlagValue {
   const range = (n: number): number => {
     if (spec.min !== undefined && n < spec.min) throw new UsageError(`--${name}: must be ≥ ${spec.min}, got ${raw}`);
     if (spec.max !== undefined && n > spec.max) throw new UsageError(`--${name}: must be ≤ ${spec.max}, got ${raw}`);
+    if (spec.above !== undefined && !(n > spec.above))
+      throw new UsageError(`--${name}: must be > ${spec.above}, got ${raw}`);
     return n;
   };
   switch (spec.type) {
     case 'number': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got "${raw}"`);
+      if (!DECIMAL.test(raw) || !Number.isFinite(n))
+        throw new UsageError(`--${name}: expected a decimal number, got "${raw}"`);
       return range(n);
     }
     case 'integer': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isInteger(n))
-        throw new UsageError(`--${name}: expected a whole number, got "${raw}"`);
+      if (!WHOLE.test(raw) || !Number.isSafeInteger(n))
+        throw new UsageError(`--${name}: expected a whole number in decimal digits, got "${raw}"`);
       return range(n);
     }
     case 'list': {
@@ -111,6 +124,7 @@ export function helpText(command: string, summary: string, specs: FlagSpecs): st
     const kind = s.type === 'boolean' ? '' : ` <${s.type === 'list' ? 'a,b,…' : s.type}>`;
     const extra: string[] = [];
     if (s.choices) extra.push(`one of: ${s.choices.join(', ')}`);
+    if (s.above !== undefined) extra.push(`> ${s.above}`);
     if (s.default !== undefined && s.default !== false) {
       extra.push(`default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}`);
     }

@@ -8,6 +8,7 @@ import { QUICKSTART_FLAGS, runQuickstart } from './commands/quickstart.js';
 import { TRAIN_FLAGS, runTrain } from './commands/train.js';
 import { REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
+import { EXIT, InterruptedError } from './errors.js';
 
 interface Command {
   readonly summary: string;
@@ -47,18 +48,21 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 
 function mainHelp(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
-  return `l2o — learned optimizers for TensorFlow.js\n\nUsage: l2o <command> [flags]   (l2o <command> --help for its flags)\n\nCommands:\n${Object.entries(
-    COMMANDS,
-  )
-    .map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`)
-    .join('\n')}\n\nEnvironment: L2O_BACKEND=node|wasm|cpu forces a backend (default: the fastest available).\n`;
+  return (
+    `l2o — learned optimizers for TensorFlow.js\n\nUsage: l2o <command> [flags]   (l2o <command> --help for its flags)\n\nCommands:\n${Object.entries(
+      COMMANDS,
+    )
+      .map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`)
+      .join('\n')}\n\nEnvironment: L2O_BACKEND=node|wasm|cpu forces a backend (default: the fastest available).\n` +
+    'Exit status: 0 done, 1 failed, 2 bad command line (or its --out folder is in use by another run), 130 interrupted.\n'
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...restAll] = argv;
   let rest = restAll;
   let experiment = '';
-  if (name === 'reproduce' && rest[0] && !rest[0].startsWith('--')) {
+  if (name === 'reproduce' && rest[0] && !rest[0].startsWith('-')) {
     experiment = rest[0];
     rest = rest.slice(1);
   }
@@ -78,7 +82,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(name, cmd.summary, specs));
     return 0;
   }
-  const backend = parseBackend(str(flags['backend']), '--backend');
+  let backend: ReturnType<typeof parseBackend>;
+  try {
+    backend = parseBackend(str(flags['backend']), '--backend');
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   if (name === 'info') {
     await runInfo(
       backend === 'auto' && process.env['L2O_BACKEND']
@@ -104,9 +113,10 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`l2o: error: ${msg}\n`);
+    process.stderr.write(err instanceof InterruptedError ? `l2o: ${msg}\n` : `l2o: error: ${msg}\n`);
     if (!(err instanceof UsageError) && process.env['L2O_DEBUG'] && err instanceof Error)
       process.stderr.write(`${err.stack}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    process.exitCode =
+      err instanceof UsageError ? EXIT.usage : err instanceof InterruptedError ? EXIT.interrupted : EXIT.failed;
   },
 );

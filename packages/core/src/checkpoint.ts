@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   decodeContainer,
   encodeContainer,
@@ -7,6 +9,7 @@ import {
   type ContainerValue,
 } from './container-codec.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { L2oIoError, ioError } from './io-error.js';
 import type { JsonValue, TensorMap } from './types.js';
 
 /** Everything needed to continue a meta-training run exactly where it stopped. */
@@ -32,7 +35,10 @@ export interface MetaCheckpoint {
 const CHECKPOINT_KIND = 'l2o-meta-checkpoint';
 const CHECKPOINT_VERSION = 1;
 
-/** Writes a checkpoint atomically: a crash leaves either the previous complete file or the new one. */
+/**
+ * Writes a checkpoint atomically: a crash leaves either the previous complete file or the new one. An I/O
+ * failure (no space left, read-only folder, …) is an {@link L2oIoError} naming the checkpoint file.
+ */
 export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
   const { json: tensors, bytes } = encodeContainer({
     phi: { ...ck.phi },
@@ -58,7 +64,28 @@ export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
     fingerprint: { ...ck.fingerprint },
     tensors,
   };
-  writeFileAtomic(path, packBinaryFile(json, bytes));
+  try {
+    writeFileAtomic(path, packBinaryFile(json, bytes));
+  } catch (e) {
+    if (e instanceof L2oIoError) throw new L2oIoError('write checkpoint', e.path, e.reason, e.code);
+    throw e;
+  }
+}
+
+/**
+ * Reads the checkpoint file at `path` ({@link readCheckpoint}). Every error names the file: an I/O failure is
+ * an {@link L2oIoError} (a directory in its place, no permission, …), a damaged file an Error starting with
+ * the path.
+ */
+export function readCheckpointFile(path: string): MetaCheckpoint {
+  const target = resolve(path);
+  let data: Uint8Array;
+  try {
+    data = readFileSync(target);
+  } catch (e) {
+    throw ioError('read checkpoint', target, e);
+  }
+  return readCheckpoint(data, target);
 }
 
 function numberToJson(v: number): number | string {
@@ -92,8 +119,20 @@ function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown)
   return v as T;
 }
 
-/** Reads a checkpoint written by {@link writeCheckpoint}; a corrupt or foreign file gives a clear error. */
-export function readCheckpoint(data: Uint8Array): MetaCheckpoint {
+/**
+ * Reads a checkpoint written by {@link writeCheckpoint}; a corrupt or foreign file gives a clear error that
+ * starts with `source` (the file's path, when known).
+ */
+export function readCheckpoint(data: Uint8Array, source = 'checkpoint'): MetaCheckpoint {
+  try {
+    return decodeCheckpoint(data);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(`${source}: ${msg.replace(/^(checkpoint|unpackBinaryFile|decodeContainer): /, '')}`);
+  }
+}
+
+function decodeCheckpoint(data: Uint8Array): MetaCheckpoint {
   // A Node Buffer (what readFileSync returns) is a view into a shared pool and its slice() is a view too; the
   // codec reads tensors from `slice().buffer` at offset 0, so hand it a plain Uint8Array of its own.
   const own =

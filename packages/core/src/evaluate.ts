@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ensureEngine } from './engine/engine.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
@@ -85,6 +86,7 @@ const READ_CHUNK = 64;
  */
 export async function evaluate<B extends BatchData>(opts: EvaluateOptions<B>): Promise<EvaluationResult> {
   validateOptions(opts);
+  await ensureEngine('evaluate');
   const { family, optimizers, problems, steps, seed, onProgress } = opts;
   const total = problems * optimizers.length;
   // losses[o][r][t]

@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { orderedKeys } from './tensor-map.js';
 import type { BatchData, Optimizee, TensorMap } from './types.js';
 
-/** f(θ; batch) and ∇f(θ; batch) for every parameter. The caller owns the returned tensors. */
+/**
+ * f(θ; batch) and ∇f(θ; batch) for every parameter. The caller owns the returned tensors. The loss must be a
+ * scalar: a loss of any other shape (a forgotten mean, say) is an error naming the optimizee and the shape it
+ * returned, since averaging it silently would scramble every curve computed from it.
+ */
 export function lossAndGrad<Batch extends BatchData>(
   task: Optimizee<Batch>,
   params: TensorMap,
@@ -15,11 +19,31 @@ export function lossAndGrad<Batch extends BatchData>(
     keys.forEach((k, i) => {
       p[k] = vs[i]!;
     });
-    return task.loss(p, batch);
+    const returned: unknown = task.loss(p, batch);
+    if (!(returned instanceof tf.Tensor)) {
+      throw new Error(
+        `optimizee "${task.name}": loss(params, batch) must return a scalar tf.Tensor, got ${describe(returned)}`,
+      );
+    }
+    return returned;
   })(xs);
+  if (value.rank !== 0) {
+    const shape = value.shape;
+    value.dispose();
+    tf.dispose(grads);
+    throw new Error(
+      `optimizee "${task.name}": loss(params, batch) must return a scalar (shape []), got a tensor of shape [${shape.join(', ')}]; reduce it, e.g. with tf.mean`,
+    );
+  }
   const g: Record<string, tf.Tensor> = {};
   keys.forEach((k, i) => {
     g[k] = grads[i]!;
   });
   return { loss: value as tf.Scalar, grads: g };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
+  return `a ${typeof v}`;
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readCheckpointFile, writeCheckpoint } from './checkpoint.js';
 import type { ContainerValue } from './container-codec.js';
 import { episodeHorizon } from './horizon.js';
 import { checkSlotInfo, episodeStreams, newEpisodeSlot, slotContainer, type MetaSlot } from './meta-slot.js';
@@ -106,7 +105,7 @@ const count = (o: Record<string, unknown>, k: string): number => {
  * checkpoint of the single-task trainer (no in-flight state) continues at the start of its next epoch.
  */
 export function restoreRun(s: MetaTrainSettings, path: string, fingerprint: Fingerprint): RunState {
-  const ck = readCheckpoint(readFileSync(path));
+  const ck = readCheckpointFile(path);
   try {
     checkFingerprint(ck.fingerprint, fingerprint, path);
     const base = {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
+import { ensureEngine } from './engine/engine.js';
 import { inProcessExecutor } from './executor.js';
 import { runMetaStep } from './meta-step.js';
 import { runFingerprint } from './meta-train-fingerprint.js';
@@ -71,6 +72,7 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   options: MetaTrainOptions<Batch, State>,
 ): Promise<MetaTrainResult> {
   const s = resolveMetaTrainSettings(options);
+  await ensureEngine('metaTrain');
   const fingerprint = runFingerprint(s, options.runInfo);
   const path = options.checkpointPath;
   const resuming = Boolean(options.resume && path && existsSync(path));

@@ -9,13 +9,17 @@ import {
   ARTIFACT_FORMAT,
   ARTIFACT_FORMAT_VERSION,
   L2O_CORE_VERSION,
+  checkMetaParamsFit,
   decodeArtifact,
   encodeArtifact,
   loadArtifact,
+  loadLearnedArtifact,
   saveArtifact,
   type ArtifactInput,
 } from './serialization.js';
-import type { TensorMap } from './types.js';
+import { L2oIoError } from './io-error.js';
+import { tinyGradientOnly, tinyLearned } from './test-fixtures.js';
+import type { JsonObject, LearnedOptimizer, TensorMap } from './types.js';
 
 let root: string;
 beforeAll(async () => {
@@ -103,6 +107,29 @@ describe('encodeArtifact / decodeArtifact', () => {
     expect(() => decodeArtifact('nope', weights)).toThrow(/must be a JSON object/);
   });
 
+  it('refuses weight entries whose byte ranges overlap, or that leave bytes over', () => {
+    const inp = input();
+    const { manifest, weights } = encodeArtifact(inp);
+    tf.dispose(Object.values(inp.metaParams));
+    const m = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+    // Without the binding (as in artifacts written before it existed), so that the range checks alone are tested.
+    delete m['binding'];
+    const ws = (m['weights'] as Record<string, unknown>[]).map((w) => ({ ...w }));
+    // layer0/wx pointed at layer0/b's bytes: same length, same file, same SHA-256 — it used to load b's values.
+    ws[1] = { ...ws[1], offset: 0 };
+    expect(() => decodeArtifact({ ...m, weights: ws }, weights)).toThrow(
+      /"layer0\/wx" \(bytes 0…16\) overlaps "layer0\/b" \(bytes 0…16\); entries must cover disjoint byte ranges/,
+    );
+    ws[1] = { ...ws[1], offset: 8 };
+    expect(() => decodeArtifact({ ...m, weights: ws }, weights)).toThrow(/overlaps/);
+    // An entry past the end of the file, and bytes no entry describes.
+    ws[1] = { ...ws[1], offset: 36 };
+    expect(() => decodeArtifact({ ...m, weights: ws }, weights)).toThrow(/corrupt weights.*36 bytes.*52/);
+    const longer = new Uint8Array(40);
+    longer.set(weights);
+    expect(() => decodeArtifact(manifest, longer)).toThrow(/corrupt weights.*40 bytes.*36/);
+  });
+
   it('detects truncated or corrupt weights', () => {
     const inp = input();
     const { manifest, weights } = encodeArtifact(inp);
@@ -163,8 +190,86 @@ describe('saveArtifact / loadArtifact', () => {
     expect(() => loadArtifact(dir)).toThrow(/weights\.bin is missing/);
   });
 
+  it('I/O errors are L2oIoErrors naming the artifact folder', () => {
+    const missing = join(root, 'missing');
+    expect(() => loadArtifact(missing)).toThrow(L2oIoError);
+    const file = join(root, 'file');
+    writeFileSync(file, 'x');
+    expect(() => loadArtifact(file)).toThrow(`cannot load learned optimizer ${file}: not a directory`);
+  });
+
   it('keeps L2O_CORE_VERSION equal to the package version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(L2O_CORE_VERSION).toBe(pkg.version);
+  });
+});
+
+describe('checkMetaParamsFit / loadLearnedArtifact: a manifest is bound to its kind', () => {
+  const kinds: Record<string, (config: JsonObject) => LearnedOptimizer> = {
+    tiny: () => tinyLearned() as unknown as LearnedOptimizer,
+    sign: (c) => tinyGradientOnly('sign', Number(c['a'])) as unknown as LearnedOptimizer,
+  };
+  const build = (kind: string, config: JsonObject): LearnedOptimizer => {
+    const make = kinds[kind];
+    if (!make) throw new Error(`unknown kind ${kind}`);
+    return make(config);
+  };
+
+  function saveSign(dir: string): void {
+    const learned = tinyGradientOnly('sign', 0.1);
+    const phi = learned.initMetaParams(undefined as never);
+    saveArtifact(dir, { kind: learned.kind, name: learned.name, config: learned.config, metaParams: phi });
+    tf.dispose(Object.values(phi));
+  }
+
+  it('loads an artifact whose weights are exactly its architecture', () => {
+    const dir = join(root, 'sign');
+    saveSign(dir);
+    const before = tf.memory().numTensors;
+    const { learned, metaParams, manifest } = loadLearnedArtifact(dir, build);
+    expect([learned.kind, manifest.kind, Object.keys(metaParams).sort()]).toEqual(['sign', 'sign', ['a', 'b', 'd']]);
+    tf.dispose(Object.values(metaParams));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses a manifest whose kind was changed to another architecture's, naming both kinds", () => {
+    const dir = join(root, 'sign');
+    saveSign(dir);
+    const path = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...m, kind: 'tiny' }));
+    const before = tf.memory().numTensors;
+    expect(() => loadLearnedArtifact(dir, build)).toThrow(
+      `${dir}: field "kind" says "tiny", but the artifact was saved as kind "sign" (its weights are "sign" weights)`,
+    );
+    // Even where the two architectures have the same meta-parameters (LSTM and LSTM+GAC do), the binding tells.
+    writeFileSync(path, JSON.stringify({ ...m, config: { a: 0.2 } }));
+    expect(() => loadLearnedArtifact(dir, build)).toThrow(/the manifest was changed after saving: its "config"/);
+    // Without a binding (an artifact from before it existed) the weights must still fit the architecture.
+    const { binding: _, ...unbound } = m;
+    writeFileSync(path, JSON.stringify({ ...unbound, kind: 'tiny' }));
+    expect(() => loadLearnedArtifact(dir, build)).toThrow(
+      `${dir}: the weights do not belong to kind "tiny" (tiny) with this config: missing "c"`,
+    );
+    writeFileSync(path, JSON.stringify(unbound));
+    const ok = loadLearnedArtifact(dir, build);
+    tf.dispose(Object.values(ok.metaParams));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses weights of the wrong shape or names, and a config that rebuilds another kind', () => {
+    const learned = tinyGradientOnly('sign', 0.1) as unknown as LearnedOptimizer;
+    const ok = { a: tf.scalar(1), b: tf.scalar(1), d: tf.scalar(1) };
+    expect(() => checkMetaParamsFit(learned, ok, 'sign', 'src')).not.toThrow();
+    const wrongShape = { ...ok, b: tf.zeros([2]) };
+    expect(() => checkMetaParamsFit(learned, wrongShape, 'sign', 'src')).toThrow(
+      'src: the weights do not belong to kind "sign" (sign) with this config: "b" has shape [2] where kind "sign" needs []',
+    );
+    const extra = { ...ok, z: tf.scalar(0) };
+    expect(() => checkMetaParamsFit(learned, extra, 'sign', 'src')).toThrow(/unexpected "z"/);
+    expect(() => checkMetaParamsFit(learned, ok, 'lstm', 'src')).toThrow(
+      'src: saved as kind "lstm", but its config rebuilds a learned optimizer of kind "sign"',
+    );
+    tf.dispose([...Object.values(ok), wrongShape.b, extra.z]);
   });
 });

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { atomicDirSiblings, writeDirAtomic } from './atomic-write.js';
+import { dirname, join, resolve } from 'node:path';
+import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 import { LITTLE_ENDIAN, swap4InPlace } from './container-codec.js';
-import { orderedKeys } from './tensor-map.js';
-import type { JsonObject, JsonValue, TensorMap } from './types.js';
+import { L2oIoError, ioError } from './io-error.js';
+import { Rng } from './rng.js';
+import { disposeMap, orderedKeys } from './tensor-map.js';
+import type { JsonObject, JsonValue, LearnedOptimizer, TensorMap } from './types.js';
 
 /** The `format` string of a learned-optimizer artifact (see docs/artifact-format.md). */
 export const ARTIFACT_FORMAT = 'l2o-learned-optimizer';
@@ -38,6 +40,13 @@ export interface ArtifactManifest {
   readonly weightsFile: typeof WEIGHTS_FILE;
   /** Lower-case hex SHA-256 of the weights file. */
   readonly weightsSha256: string;
+  /**
+   * Binds `kind`, `config` and the weight table to each other: the kind the artifact was saved as, and the
+   * SHA-256 of the canonical JSON of `{ kind, config, weights, weightsSha256 }`. A manifest whose kind, config or
+   * weight table was edited after saving is refused (naming both kinds). Always written; optional when reading
+   * (artifacts written before it existed lack it).
+   */
+  readonly binding?: { readonly kind: string; readonly sha256: string };
   /** Free metadata about how φ was obtained (data, epochs, wall time, results). */
   readonly training?: JsonObject;
   /** ISO 8601 time of writing. */
@@ -55,6 +64,37 @@ export interface ArtifactInput {
 
 function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so that the digest does not depend on key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function bindingDigest(
+  kind: string,
+  config: JsonObject,
+  weights: readonly ArtifactWeightEntry[],
+  weightsSha256: string,
+): string {
+  const table = weights.map((w) => ({
+    name: w.name,
+    shape: w.shape,
+    dtype: w.dtype,
+    offset: w.offset,
+    length: w.length,
+  }));
+  return createHash('sha256')
+    .update(canonicalJson({ kind, config, weights: table, weightsSha256 }))
+    .digest('hex');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -116,15 +156,18 @@ export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManife
     weights.set(c, at);
     at += c.length;
   }
+  const config = JSON.parse(JSON.stringify(input.config)) as JsonObject;
+  const weightsSha256 = sha256Hex(weights);
   const manifest: ArtifactManifest = {
     format: ARTIFACT_FORMAT,
     formatVersion: ARTIFACT_FORMAT_VERSION,
     kind: input.kind,
     name: input.name,
-    config: JSON.parse(JSON.stringify(input.config)) as JsonObject,
+    config,
     weights: entries,
     weightsFile: WEIGHTS_FILE,
-    weightsSha256: sha256Hex(weights),
+    weightsSha256,
+    binding: { kind: input.kind, sha256: bindingDigest(input.kind, config, entries, weightsSha256) },
     ...(input.training !== undefined ? { training: JSON.parse(JSON.stringify(input.training)) as JsonObject } : {}),
     createdAt: new Date().toISOString(),
     library: { name: '@l2o/core', version: L2O_CORE_VERSION },
@@ -180,6 +223,16 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
   const training = m['training'];
   if (training !== undefined && !isPlainObject(training))
     return fail('field "training" must be a JSON object when present');
+  const binding = m['binding'];
+  if (
+    binding !== undefined &&
+    (!isPlainObject(binding) ||
+      typeof binding['kind'] !== 'string' ||
+      typeof binding['sha256'] !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(binding['sha256']))
+  ) {
+    return fail('field "binding" must be an object {kind: string, sha256: 64 lower-case hex digits} when present');
+  }
   const ws = m['weights'];
   if (!Array.isArray(ws)) return fail('field "weights" must be an array of {name, shape, dtype, offset, length}');
   const seen = new Set<string>();
@@ -209,6 +262,17 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     }
     return { name: wn, shape: shape as number[], dtype: 'float32', offset: off, length: size * 4 };
   });
+  // Every byte of weights.bin belongs to at most one tensor: overlapping entries would load shared bytes twice.
+  const byOffset = [...weights].sort((a, b) => a.offset - b.offset || a.length - b.length);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]!;
+    const cur = byOffset[i]!;
+    if (cur.length > 0 && prev.length > 0 && cur.offset < prev.offset + prev.length) {
+      return fail(
+        `field "weights": "${cur.name}" (bytes ${cur.offset}…${cur.offset + cur.length}) overlaps "${prev.name}" (bytes ${prev.offset}…${prev.offset + prev.length}); entries must cover disjoint byte ranges`,
+      );
+    }
+  }
   return {
     format: ARTIFACT_FORMAT,
     formatVersion: v,
@@ -218,6 +282,7 @@ export function parseArtifactManifest(json: unknown, source = 'manifest'): Artif
     weights,
     weightsFile: WEIGHTS_FILE,
     weightsSha256: sha,
+    ...(binding !== undefined ? { binding: { kind: String(binding['kind']), sha256: String(binding['sha256']) } } : {}),
     ...(training !== undefined ? { training: training as JsonObject } : {}),
     createdAt,
     library: { name: lib['name'], version: lib['version'] },
@@ -234,6 +299,18 @@ export function decodeArtifact(
   source = 'decodeArtifact',
 ): { manifest: ArtifactManifest; metaParams: TensorMap } {
   const m = parseArtifactManifest(manifest, source);
+  if (m.binding !== undefined) {
+    if (m.binding.kind !== m.kind) {
+      throw new Error(
+        `${source}: field "kind" says "${m.kind}", but the artifact was saved as kind "${m.binding.kind}" (its weights are "${m.binding.kind}" weights); restore "kind": "${m.binding.kind}"`,
+      );
+    }
+    if (bindingDigest(m.kind, m.config, m.weights, m.weightsSha256) !== m.binding.sha256) {
+      throw new Error(
+        `${source}: the manifest was changed after saving: its "config" or "weights" table no longer matches field "binding" (kind "${m.kind}")`,
+      );
+    }
+  }
   const end = m.weights.reduce((e, w) => Math.max(e, w.offset + w.length), 0);
   if (weights.length !== end) {
     throw new Error(
@@ -269,30 +346,118 @@ export function saveArtifact(dir: string, input: ArtifactInput): ArtifactManifes
 /** Reads and validates an artifact directory. The caller owns the returned tensors. Errors name the path. */
 export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaParams: TensorMap } {
   const target = resolve(dir);
+  const what = 'load learned optimizer';
   if (!existsSync(target)) {
-    const { old } = atomicDirSiblings(target);
-    const hint = existsSync(old)
-      ? `; an interrupted save left the previous copy at ${old} (the next save, or recoverDirAtomic, restores it)`
+    const old = atomicLeftovers(dirname(target), target).find((l) => l.kind === 'old');
+    const hint = old
+      ? `; an interrupted save left the previous copy at ${old.path} (the next save, or recoverDirAtomic, restores it)`
       : '';
-    throw new Error(`loadArtifact: no learned-optimizer artifact at ${target}: the directory does not exist${hint}`);
+    throw new L2oIoError(what, target, `the directory does not exist${hint}`, 'ENOENT');
   }
   if (!statSync(target).isDirectory()) {
-    throw new Error(
-      `loadArtifact: ${target} is not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
+    throw new L2oIoError(
+      what,
+      target,
+      `not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
+      'ENOTDIR',
     );
   }
   const manifestPath = join(target, MANIFEST_FILE);
   if (!existsSync(manifestPath)) {
-    throw new Error(`loadArtifact: ${manifestPath} is missing; ${target} is not a learned-optimizer artifact`);
+    throw new L2oIoError(
+      what,
+      target,
+      `${manifestPath} is missing; this is not a learned-optimizer artifact`,
+      'ENOENT',
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch (e) {
+    throw ioError('read', manifestPath, e);
   }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(manifestPath, 'utf8')) as JsonValue;
+    json = JSON.parse(text) as JsonValue;
   } catch (e) {
     throw new Error(`loadArtifact: invalid JSON in ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const m = parseArtifactManifest(json, manifestPath);
   const weightsPath = join(target, m.weightsFile);
-  if (!existsSync(weightsPath)) throw new Error(`loadArtifact: ${weightsPath} is missing (listed by ${manifestPath})`);
-  return decodeArtifact(json, new Uint8Array(readFileSync(weightsPath)), target);
+  if (!existsSync(weightsPath)) {
+    throw new L2oIoError(what, target, `${weightsPath} is missing (listed by ${manifestPath})`, 'ENOENT');
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(weightsPath));
+  } catch (e) {
+    throw ioError('read', weightsPath, e);
+  }
+  return decodeArtifact(json, bytes, target);
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Checks that `metaParams` are meta-parameters of `learned`: exactly the names and shapes its
+ * `initMetaParams` produces, and that `learned.kind` is `kind` (the kind an artifact was saved as). Every
+ * loader of saved learned optimizers calls this after rebuilding the architecture from the manifest, so an
+ * artifact whose `kind` (or config) was changed, or whose weights belong to another architecture, is refused
+ * instead of running with the wrong weights. Errors start with `source` and name both kinds, or the weights
+ * that differ.
+ */
+export function checkMetaParamsFit(
+  learned: LearnedOptimizer,
+  metaParams: TensorMap,
+  kind: string,
+  source: string,
+): void {
+  if (learned.kind !== kind) {
+    throw new Error(
+      `${source}: saved as kind "${kind}", but its config rebuilds a learned optimizer of kind "${learned.kind}"`,
+    );
+  }
+  const expected = learned.initMetaParams(Rng.seeded(0));
+  const want = new Map(Object.entries(expected).map(([k, t]) => [k, [...t.shape]]));
+  disposeMap(expected);
+  const problems: string[] = [];
+  const missing = [...want.keys()].filter((k) => !(k in metaParams));
+  const extra = Object.keys(metaParams).filter((k) => !want.has(k));
+  if (missing.length > 0) problems.push(`missing ${missing.map((k) => `"${k}"`).join(', ')}`);
+  if (extra.length > 0) problems.push(`unexpected ${extra.map((k) => `"${k}"`).join(', ')}`);
+  for (const [k, shape] of want) {
+    const t = metaParams[k];
+    if (t !== undefined && shapeText(t.shape) !== shapeText(shape)) {
+      problems.push(`"${k}" has shape ${shapeText(t.shape)} where kind "${kind}" needs ${shapeText(shape)}`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.length > 6 ? [...problems.slice(0, 6), `… (${problems.length - 6} more)`] : problems;
+    throw new Error(
+      `${source}: the weights do not belong to kind "${kind}" (${learned.name}) with this config: ${shown.join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Loads an artifact directory and rebuilds its learned optimizer with `build(kind, config)` (for instance a
+ * registry of kinds), checked with {@link checkMetaParamsFit}. The caller owns `metaParams`; on any error
+ * nothing is left allocated.
+ */
+export function loadLearnedArtifact(
+  dir: string,
+  build: (kind: string, config: JsonObject) => LearnedOptimizer,
+): { learned: LearnedOptimizer; metaParams: TensorMap; manifest: ArtifactManifest } {
+  const { manifest, metaParams } = loadArtifact(dir);
+  try {
+    const learned = build(manifest.kind, manifest.config);
+    checkMetaParamsFit(learned, metaParams, manifest.kind, resolve(dir));
+    return { learned, metaParams, manifest };
+  } catch (e) {
+    disposeMap(metaParams);
+    throw e;
+  }
 }

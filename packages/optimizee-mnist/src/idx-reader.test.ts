@@ -60,7 +60,9 @@ describe('parseIdx / readIdxFile', () => {
     expect(() => parseIdx(long, 'long', 'labels')).toThrow(
       /long: IDX length mismatch: dims \[4\] need 4 bytes after the header, found 7/,
     );
-    expect(() => readIdxFile(join(dir, 'missing'))).toThrow(/missing: cannot read IDX file/);
+    expect(() => readIdxFile(join(dir, 'missing'))).toThrow(
+      `cannot read IDX file ${join(dir, 'missing')}: no such file or directory (ENOENT)`,
+    );
     expect(IDX_IMAGES_MAGIC).toBe(0x803);
     expect(IDX_LABELS_MAGIC).toBe(0x801);
   });

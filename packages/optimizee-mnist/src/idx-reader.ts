@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { ioError } from '@l2o/core';
 
 /** IDX magic of an unsigned-byte array of rank 3 (MNIST images: count × rows × cols). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -69,13 +71,31 @@ export function parseIdx(bytes: Uint8Array, source: string, kind?: IdxKind): Idx
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-/** Reads and decodes an unsigned-byte IDX file from disk (see {@link parseIdx}). */
+/** True when `bytes` start with the gzip magic 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Reads and decodes an unsigned-byte IDX file from disk (see {@link parseIdx}), gzipped or not: a file that
+ * starts with the gzip magic (1f 8b, as the distributed `*.gz` files do) is decompressed first, whatever its
+ * name. A file that cannot be read is an `L2oIoError` naming it; a damaged gzip stream or IDX content is an
+ * error naming the file (and the expected magic, with `kind`).
+ */
 export function readIdxFile(path: string, kind?: IdxKind): IdxArray {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Error(`${path}: cannot read IDX file: ${e instanceof Error ? e.message : String(e)}`);
+    throw ioError('read IDX file', path, e);
+  }
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new Error(`${path}: not a valid gzip file: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return parseIdx(bytes, `${path} (gunzipped)`, kind);
   }
   return parseIdx(bytes, path, kind);
 }

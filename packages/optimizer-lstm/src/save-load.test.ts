@@ -84,7 +84,12 @@ describe('saveLstmOptimizer / loadLstmOptimizer', () => {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
     const before = tf.memory().numTensors;
 
+    // core binds kind, config and weight table together: an edited kind is refused naming both kinds.
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, kind: 'ntm-bfgs' }));
+    expect(() => loadLstmOptimizer(dir)).toThrow(/"kind" says "ntm-bfgs", but the artifact was saved as kind "lstm"/);
+    // The loader's own checks, on manifests without that binding (as written before it existed).
+    const { binding: _, ...unbound } = manifest;
+    writeFileSync(manifestPath, JSON.stringify({ ...unbound, kind: 'ntm-bfgs' }));
     expect(() => loadLstmOptimizer(dir)).toThrow(/kind "ntm-bfgs"; loadLstmOptimizer reads kind "lstm"/);
 
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, formatVersion: 999 }));
@@ -92,12 +97,12 @@ describe('saveLstmOptimizer / loadLstmOptimizer', () => {
       /written by a newer l2o \(format version 999\); this l2o reads up to 1 — upgrade @l2o\/core/,
     );
 
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, config: { ...(manifest['config'] as object), p: -1 } }));
+    writeFileSync(manifestPath, JSON.stringify({ ...unbound, config: { ...(manifest['config'] as object), p: -1 } }));
     expect(() => loadLstmOptimizer(dir)).toThrow(/manifest field "config": p must be a finite number > 0/);
 
     writeFileSync(
       manifestPath,
-      JSON.stringify({ ...manifest, config: { ...(manifest['config'] as object), hiddenSizes: [3] } }),
+      JSON.stringify({ ...unbound, config: { ...(manifest['config'] as object), hiddenSizes: [3] } }),
     );
     expect(() => loadLstmOptimizer(dir)).toThrow(/weights: "layer0\/b" has shape \[8\]; expected \[12\]/);
 

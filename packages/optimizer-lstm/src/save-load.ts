@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { resolveLstmConfig, type LstmConfig } from './config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from './lstm-optimizer.js';
@@ -52,7 +52,9 @@ export function loadLstmOptimizer(dir: string): {
     }
     const config = resolveLstmConfig(manifest.config, `loadLstmOptimizer: ${dir}: manifest field "config"`);
     checkLstmMetaParams(metaParams, config, `loadLstmOptimizer: ${dir}: weights`);
-    return { learned: lstmOptimizer(config), metaParams, manifest };
+    const learned = lstmOptimizer(config);
+    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
+    return { learned, metaParams, manifest };
   } catch (e) {
     tf.dispose(Object.values(metaParams));
     throw e;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { checkNtmBfgsMetaParams } from './controller-params.js';
@@ -42,7 +42,9 @@ export function loadNtmBfgsOptimizer(dir: string): {
     }
     const config = resolveNtmBfgsConfig(manifest.config, `loadNtmBfgsOptimizer: ${dir}: manifest field "config"`);
     checkNtmBfgsMetaParams(metaParams, config, `loadNtmBfgsOptimizer: ${dir}: weights`);
-    return { learned: ntmBfgsOptimizer(config), metaParams, manifest };
+    const learned = ntmBfgsOptimizer(config);
+    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
+    return { learned, metaParams, manifest };
   } catch (e) {
     tf.dispose(Object.values(metaParams));
     throw e;

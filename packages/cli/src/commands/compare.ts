@@ -12,6 +12,7 @@ import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../a
 import { Progress } from '../progress.js';
 import { TASK_FLAGS, loadLearned, makeFamily, type LoadedLearned } from '../registry.js';
 import { writeEvaluationReport } from '../report.js';
+import { lockOutput } from '../errors.js';
 
 export const COMPARE_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
@@ -55,6 +56,22 @@ export async function compareOptimizers(
   flags: Record<string, FlagValue>,
   title: string,
   notes = '',
+): Promise<CompareOutcome> {
+  const lock = lockOutput('--out', str(flags['out']), 'l2o compare');
+  try {
+    return await compareLocked(family, tuneFamily, loaded, flags, title, notes);
+  } finally {
+    lock.release();
+  }
+}
+
+async function compareLocked(
+  family: OptimizeeFamily<BatchData>,
+  tuneFamily: OptimizeeFamily<BatchData>,
+  loaded: readonly LoadedLearned[],
+  flags: Record<string, FlagValue>,
+  title: string,
+  notes: string,
 ): Promise<CompareOutcome> {
   const names = list(flags['baselines']) as BaselineName[];
   const gridFlag = list(flags['grid']).map((g) => {
@@ -157,13 +174,17 @@ export async function compareOptimizers(
 
 export async function runCompare(flags: Record<string, FlagValue>): Promise<void> {
   const family = makeFamily(flags, 'test');
-  const loaded = list(flags['learned']).map(loadLearned);
-  await compareOptimizers(
-    family,
-    makeFamily(flags, 'validation'),
-    loaded,
-    flags,
-    `Learned optimizers against tuned baselines on ${family.name}`,
-  );
-  for (const l of loaded) disposeMap(l.metaParams);
+  const loaded: LoadedLearned[] = [];
+  try {
+    for (const dir of list(flags['learned'])) loaded.push(loadLearned(dir));
+    await compareOptimizers(
+      family,
+      makeFamily(flags, 'validation'),
+      loaded,
+      flags,
+      `Learned optimizers against tuned baselines on ${family.name}`,
+    );
+  } finally {
+    for (const l of loaded) disposeMap(l.metaParams);
+  }
 }

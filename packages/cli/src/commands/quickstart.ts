@@ -24,7 +24,7 @@ export async function runQuickstart(flags: Record<string, FlagValue>): Promise<v
     `l2o quickstart: meta-training an LSTM optimizer on ${str(flags['dim'])}-dim quadratics, then comparing it with tuned SGD, NAG, RMSprop and Adam.\n`,
   );
   const { optimizerDir } = await runTrain({ ...flags, out: join(out, 'train') });
-  const loaded = loadLearned(optimizerDir);
+  const loaded = loadLearned(optimizerDir, '--out');
   const family = makeFamily(flags, 'test');
   await compareOptimizers(
     family,

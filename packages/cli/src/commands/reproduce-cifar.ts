@@ -1,7 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import {
+  disposeMap,
+  engineInfo,
+  ensureDirectory,
+  evaluationTable,
+  lossCurvesSvg,
+  writeFileAtomic,
+  type EvaluationResult,
+} from '@l2o/core';
+import { withFlag } from '../errors.js';
 import { list, num, str, type FlagValue } from '../args.js';
 import { formatDuration } from '../progress.js';
 import { cifarIsFull, loadLearned, makeFamily, type LoadedLearned } from '../registry.js';
@@ -57,7 +66,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
   const flags: Record<string, FlagValue> = { ...given };
   const full = cifarIsFull(flags);
   const out = resolve(str(flags['out']) || 'docs/results/cifar');
-  mkdirSync(out, { recursive: true });
+  withFlag('--out', out, () => ensureDirectory(out));
   const base: Record<string, FlagValue> = { ...flags, task: 'cifar', groups: 'conv-fc' };
   const learners: Learner[] = full
     ? [
@@ -100,7 +109,10 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
   for (const [i, study] of studies.entries()) {
     const rowOut = join(out, `row-${i + 1}`);
     const rowFlags: Record<string, FlagValue> = { ...base, classes: [...study.classes] };
-    const loaded: LoadedLearned[] = trained.map((t) => ({ ...loadLearned(t.dir), name: t.learner.name }));
+    const loaded: LoadedLearned[] = trained.map((t) => ({
+      ...loadLearned(t.dir, skip.length > 0 ? '--skip-train' : '--out'),
+      name: t.learner.name,
+    }));
     process.stderr.write(
       `\n== ${study.label}: tuning baselines on the validation images, then ${num(flags['runs'])} test runs ==\n`,
     );
@@ -136,7 +148,12 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
       tuned: CompareOutcome['tuned'];
     };
     rows.push({ study, result: saved.result, tuned: saved.tuned, index: i + 1 });
-    writeFileSync(join(out, `cifar-row-${i + 1}.svg`), lossCurvesSvg(saved.result, { title: `CIFAR ${study.label}` }));
+    withFlag('--out', out, () =>
+      writeFileAtomic(
+        join(out, `cifar-row-${i + 1}.svg`),
+        lossCurvesSvg(saved.result, { title: `CIFAR ${study.label}` }),
+      ),
+    );
   }
   const reportSteps = [...new Set([Math.floor(steps / 2), steps])].filter((s) => s > 0);
   const info = engineInfo();
@@ -189,7 +206,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
         `![${r.study.label}](cifar-row-${r.index}.svg)\n`,
     ),
   ].join('\n');
-  writeFileSync(join(out, 'README.md'), `${md}\n`);
+  withFlag('--out', out, () => writeFileAtomic(join(out, 'README.md'), `${md}\n`));
   process.stdout.write(`\nwrote ${join(out, 'README.md')}\n`);
 }
 

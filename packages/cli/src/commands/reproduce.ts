@@ -1,15 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   disposeMap,
   engineInfo,
+  ensureDirectory,
+  writeFileAtomic,
   evaluationTable,
   lossCurvesSvg,
   type EvaluationResult,
   type LearnedOptimizer,
 } from '@l2o/core';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { withFlag } from '../errors.js';
 import { formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
 import { CIFAR_STUDY_DEFAULTS, reproduceCifar } from './reproduce-cifar.js';
@@ -24,7 +27,7 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   'meta-lr': {
     type: 'number',
     help: 'Adam learning rate on φ (default: quadratic 0.005, mnist 0.001 as the paper, cifar 0.005)',
-    min: 0,
+    above: 0,
   },
   'meta-lr-schedule': {
     ...TRAIN_FLAGS['meta-lr-schedule']!,
@@ -99,7 +102,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   });
   if (experiment === 'quadratic') return reproduceQuadratic(flags);
   const out = resolve(str(flags['out']) || 'docs/results/mnist-paper');
-  mkdirSync(out, { recursive: true });
+  withFlag('--out', out, () => ensureDirectory(out));
   const base: Record<string, FlagValue> = {
     ...flags,
     task: 'mnist',
@@ -134,7 +137,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   }
   for (const [i, row] of rows.entries()) {
     if (!wanted.has(i + 1)) continue;
-    const loaded = loadLearned(optimizerDir);
+    const loaded = loadLearned(optimizerDir, str(flags['skip-train']) ? '--skip-train' : '--out');
     const rowOut = join(out, `row-${i + 1}`);
     process.stderr.write(
       `\n== ${row.label}: tuning baselines on the validation split, then ${num(flags['runs'])} test runs ==\n`,
@@ -171,7 +174,9 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     };
     const cmp = { result: saved.result, tuned: saved.tuned };
     results.push({ label: row.label, result: cmp.result, tuned: cmp.tuned });
-    writeFileSync(join(out, `mnist-row-${i + 1}.svg`), lossCurvesSvg(cmp.result, { title: `MNIST ${row.label}` }));
+    withFlag('--out', out, () =>
+      writeFileAtomic(join(out, `mnist-row-${i + 1}.svg`), lossCurvesSvg(cmp.result, { title: `MNIST ${row.label}` })),
+    );
     sections.push(
       `### ${row.label}\n\n${evaluationTable(cmp.result, { steps: row.reportSteps, format: 'markdown' })}\n\n` +
         `Baseline learning rates (tuned on the validation split): ${cmp.tuned.map((t) => `${t.name} ${t.best}${t.bestAtEdge ? ' (at grid edge)' : ''}`).join(', ')}. Details: [row-${i + 1}/report.md](row-${i + 1}/report.md).\n\n` +
@@ -217,8 +222,10 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     '',
     ...sections,
   ].join('\n');
-  writeFileSync(join(out, 'README.md'), `${md}\n`);
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ trainSeconds, results }, null, 2)}\n`);
+  withFlag('--out', out, () => writeFileAtomic(join(out, 'README.md'), `${md}\n`));
+  withFlag('--out', out, () =>
+    writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ trainSeconds, results }, null, 2)}\n`),
+  );
   process.stdout.write(`\nwrote ${join(out, 'README.md')}\n`);
 }
 
@@ -279,7 +286,7 @@ function loadSummary(flags: Record<string, FlagValue>): string {
  */
 async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<void> {
   const out = resolve(str(flags['out']) || 'docs/results/quadratic');
-  mkdirSync(out, { recursive: true });
+  withFlag('--out', out, () => ensureDirectory(out));
   const base: Record<string, FlagValue> = {
     ...flags,
     task: 'quadratic',
@@ -296,7 +303,7 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
     optimizerDir = t.optimizerDir;
     trainNote = `${t.result.epochsDone} epochs in ${formatDuration(t.result.wallSeconds)} (best validation ${t.result.bestValidation.toPrecision(4)} at epoch ${t.result.bestEpoch})`;
   }
-  const loaded = loadLearned(optimizerDir);
+  const loaded = loadLearned(optimizerDir, str(flags['skip-train']) ? '--skip-train' : '--out');
   const runs = num(flags['runs']);
   const info = engineInfo();
   await compareOptimizers(

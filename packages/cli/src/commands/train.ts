@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import {
+  L2oIoError,
   LOSS_TRANSFORMS,
   REPARAMETERIZATION_LEVELS,
   VALIDATION_METRICS,
@@ -8,8 +10,10 @@ import {
   lossScaledFamily,
   metaTrain,
   metaTrainingSvg,
+  readCheckpointFile,
   reparameterizedFamily,
   saveArtifact,
+  writeFileAtomic,
   type BatchData,
   type HorizonOption,
   type LossTransform,
@@ -20,6 +24,7 @@ import {
   type ValidationMetric,
 } from '@l2o/core';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
+import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';
 import { Progress, formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, learnedFromFlags, makeFamily } from '../registry.js';
 
@@ -76,7 +81,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
     help: 'steps of each validation run (default: the longest horizon)',
     min: 1,
   },
-  'meta-lr': { type: 'number', help: 'Adam learning rate on φ', default: 0.001, min: 0 },
+  'meta-lr': { type: 'number', help: 'Adam learning rate on φ', default: 0.001, above: 0 },
   'meta-lr-schedule': {
     type: 'string',
     help: 'schedule of the meta learning rate over epochs (cosine ends at ×0.1)',
@@ -98,8 +103,12 @@ export const TRAIN_FLAGS: FlagSpecs = {
     default: 'mean',
     choices: VALIDATION_METRICS,
   },
-  out: { type: 'string', help: 'run folder (checkpoint, trained optimizer, history, plot)', default: 'runs/train' },
-  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
+  out: {
+    type: 'string',
+    help: 'run folder (checkpoint, trained optimizer, history, plot); one run at a time',
+    default: 'runs/train',
+  },
+  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint (an error if it has none)' },
 };
 
 export interface TrainOutcome {
@@ -175,23 +184,62 @@ function progressStatus(e: MetaTrainProgress): string {
   return parts.join(' ');
 }
 
-/** Meta-trains a learned optimizer (LSTM, LSTM+GAC or NTM-BFGS); writes <out>/checkpoint.l2ock, <out>/optimizer/, history.json, meta-training.svg. */
+/**
+ * Meta-trains a learned optimizer (LSTM, LSTM+GAC or NTM-BFGS); writes <out>/checkpoint.l2ock, history.json,
+ * meta-training.svg and, for a finished run, <out>/optimizer/. Holds the lock of <out> while it runs. Stopped by
+ * a signal, it saves its state, writes the best φ so far to <out>/optimizer-partial/ (never to optimizer/) and
+ * throws an {@link InterruptedError}.
+ */
 export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainOutcome> {
+  const out = resolve(str(flags['out']));
   if (str(flags['estimator'] ?? 'bptt') === 'pes' && !(num(flags['pes-sigma'] ?? 0.01) > 0)) {
     throw new UsageError(`--pes-sigma: must be a number > 0, got ${str(flags['pes-sigma'])}`);
   }
   const horizon = parseHorizonFlag(flags['horizon']);
-  const out = resolve(str(flags['out']));
-  mkdirSync(out, { recursive: true });
+  const unroll = num(flags['unroll']);
+  if (typeof horizon === 'number' && horizon % unroll !== 0) {
+    throw new UsageError(`--unroll: must divide --horizon (${horizon}), got ${unroll}`);
+  }
+  const checkpointPath = join(out, 'checkpoint.l2ock');
+  if (flags['resume'] && !existsSync(checkpointPath)) {
+    throw new UsageError(
+      `--resume: no checkpoint to continue in --out ${out} (${checkpointPath} does not exist); check --out, or drop --resume to start a new run`,
+    );
+  }
+  const lock = lockOutput('--out', out, 'l2o train');
+  try {
+    if (flags['resume']) {
+      // Read it once here so that a damaged file is reported against the flag before any work starts.
+      const ck = withFlag('--resume', '', () => {
+        try {
+          return readCheckpointFile(checkpointPath);
+        } catch (e) {
+          throw e instanceof Error && !(e instanceof L2oIoError) ? new Error(`--resume: ${e.message}`) : e;
+        }
+      });
+      tf.dispose([ck.phi, ck.best, ck.metaState, ck.run ?? null] as tf.TensorContainer[]);
+    } else if (existsSync(checkpointPath)) {
+      process.stderr.write(
+        `note: ${checkpointPath} exists; starting a new run over it (use --resume to continue it)\n`,
+      );
+    }
+    return await trainLocked(flags, out, checkpointPath, horizon);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(
+  flags: Record<string, FlagValue>,
+  out: string,
+  checkpointPath: string,
+  horizon: HorizonOption,
+): Promise<TrainOutcome> {
   const augment = list(flags['augment']);
   const family = augmentFamily(makeFamily(flags, 'train'), augment);
   const validationFamily = makeFamily(flags, 'validation');
   const learned = learnedFromFlags(flags);
   const epochs = num(flags['epochs']);
-  const checkpointPath = join(out, 'checkpoint.l2ock');
-  if (!flags['resume'] && existsSync(checkpointPath)) {
-    process.stderr.write(`note: ${checkpointPath} exists; starting a new run over it (use --resume to continue it)\n`);
-  }
   let progress: Progress | undefined;
   const log = (m: string): void => (progress ? progress.log(m) : void process.stderr.write(`${m}\n`));
   const controller = new AbortController();
@@ -216,52 +264,62 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     metaStepsPerEpoch: optional('steps-per-epoch'),
     validationHorizon: optional('validation-horizon'),
   };
-  const result = await metaTrain({
-    learned,
-    family,
-    validationFamily,
-    epochs,
-    horizon,
-    unroll: num(flags['unroll']),
-    metaLearningRate: num(flags['meta-lr']),
-    metaLearningRateSchedule: str(flags['meta-lr-schedule'] ?? 'constant') as 'constant' | 'cosine',
-    seed: num(flags['seed']),
-    validateEvery: num(flags['validate-every']),
-    validationProblems: num(flags['validation-problems']),
-    validationMetric,
-    lossWeights: weighting,
-    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
-    checkpointPath,
-    resume: Boolean(flags['resume']),
-    signal: controller.signal,
-    runInfo: {
-      task: family.name,
-      metaLr: num(flags['meta-lr']),
-      lossWeights: weighting,
-      validationMetric,
-      ...(augment.length > 0 ? { augment: augment.join(',') } : {}),
-    },
-    onProgress: (e) => {
-      progress ??= new Progress({ label: 'meta-train', total: e.metaSteps });
-      if (e.kind === 'resumed')
-        progress.log(
-          `resumed at meta-step ${e.metaStep} (epoch ${e.epoch}; best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
-        );
-      if (e.kind === 'step') progress.update(e.metaStep, progressStatus(e), e.etaSeconds);
-      if (e.kind === 'epoch') last = progressStatus(e);
-      if (e.kind === 'validation')
-        progress.log(
-          `epoch ${e.epoch}: validation ${e.validation?.toPrecision(4)} (best ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
-        );
-    },
-  });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  let result: MetaTrainResult;
+  try {
+    result = await withFlagAsync('--out', out, () =>
+      metaTrain({
+        learned,
+        family,
+        validationFamily,
+        epochs,
+        horizon,
+        unroll: num(flags['unroll']),
+        metaLearningRate: num(flags['meta-lr']),
+        metaLearningRateSchedule: str(flags['meta-lr-schedule'] ?? 'constant') as 'constant' | 'cosine',
+        seed: num(flags['seed']),
+        validateEvery: num(flags['validate-every']),
+        validationProblems: num(flags['validation-problems']),
+        validationMetric,
+        lossWeights: weighting,
+        ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+        checkpointPath,
+        resume: Boolean(flags['resume']),
+        signal: controller.signal,
+        runInfo: {
+          task: family.name,
+          metaLr: num(flags['meta-lr']),
+          lossWeights: weighting,
+          validationMetric,
+          ...(augment.length > 0 ? { augment: augment.join(',') } : {}),
+        },
+        onProgress: (e) => {
+          progress ??= new Progress({ label: 'meta-train', total: e.metaSteps });
+          if (e.kind === 'resumed')
+            progress.log(
+              `resumed at meta-step ${e.metaStep} (epoch ${e.epoch}; best validation ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
+            );
+          if (e.kind === 'step') progress.update(e.metaStep, progressStatus(e), e.etaSeconds);
+          if (e.kind === 'epoch') last = progressStatus(e);
+          if (e.kind === 'validation')
+            progress.log(
+              `epoch ${e.epoch}: validation ${e.validation?.toPrecision(4)} (best ${e.bestValidation?.toPrecision(4)} at epoch ${e.bestEpoch})`,
+            );
+        },
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   progress?.finish(last);
+  const complete = !result.stopped;
   const optimizerDir = join(out, 'optimizer');
+  const partialDir = join(out, 'optimizer-partial');
   const training = {
     task: family.name,
     epochs: result.epochsDone,
+    epochsRequested: epochs,
+    complete,
     metaSteps: result.metaSteps,
     horizon: /^\d+$/.test(horizonFlag) ? Number(horizonFlag) : horizonFlag,
     unroll: num(flags['unroll']),
@@ -288,36 +346,48 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     resetSlots: result.resetSlots,
     episodes: result.episodes,
   };
-  saveArtifact(optimizerDir, {
-    kind: learned.kind,
-    name: learned.name,
-    config: learned.config,
-    metaParams: result.metaParams,
-    training,
-  });
-  writeFileSync(join(out, 'history.json'), `${JSON.stringify({ training, history: result.history }, null, 2)}\n`);
-  writeFileSync(
-    join(out, 'meta-training.svg'),
-    metaTrainingSvg(
-      result.history.map((h) => ({
-        epoch: h.epoch,
-        metaLoss: h.metaLoss,
-        ...(h.validation !== undefined ? { validation: h.validation } : {}),
-      })),
-      { title: `Meta-training ${learned.name} on ${family.name}` },
-    ),
-  );
-  process.stderr.write(
-    `${result.stopped ? 'stopped' : 'done'}: ${result.epochsDone} epochs (${result.metaSteps} meta-steps, ` +
-      `${result.episodes} episodes) in ${formatDuration(result.wallSeconds)}; ` +
-      `best validation ${result.bestValidation.toPrecision(4)} at epoch ${result.bestEpoch}` +
-      (result.skippedUnrolls + result.droppedGradients + result.resetSlots > 0
-        ? `; skipped ${result.skippedUnrolls} meta-steps, dropped ${result.droppedGradients} task gradients, reset ${result.resetSlots} tasks`
-        : '') +
-      `\ntrained optimizer: ${optimizerDir}\n`,
-  );
-  disposeMap(result.lastMetaParams);
-  disposeMap(result.metaParams);
+  try {
+    // Every file is replaced atomically; the optimizer goes last, so a finished run's optimizer/ implies the rest.
+    withFlag('--out', out, () => {
+      writeFileAtomic(join(out, 'history.json'), `${JSON.stringify({ training, history: result.history }, null, 2)}\n`);
+      writeFileAtomic(
+        join(out, 'meta-training.svg'),
+        metaTrainingSvg(
+          result.history.map((h) => ({
+            epoch: h.epoch,
+            metaLoss: h.metaLoss,
+            ...(h.validation !== undefined ? { validation: h.validation } : {}),
+          })),
+          { title: `Meta-training ${learned.name} on ${family.name}${complete ? '' : ' (interrupted)'}` },
+        ),
+      );
+      saveArtifact(complete ? optimizerDir : partialDir, {
+        kind: learned.kind,
+        name: learned.name,
+        config: learned.config,
+        metaParams: result.metaParams,
+        training,
+      });
+      if (complete) rmSync(partialDir, { recursive: true, force: true });
+    });
+  } finally {
+    disposeMap(result.lastMetaParams);
+    disposeMap(result.metaParams);
+  }
+  const summary =
+    `${result.epochsDone} epochs (${result.metaSteps} meta-steps, ${result.episodes} episodes) in ` +
+    `${formatDuration(result.wallSeconds)}; best validation ${result.bestValidation.toPrecision(4)} at epoch ${result.bestEpoch}` +
+    (result.skippedUnrolls + result.droppedGradients + result.resetSlots > 0
+      ? `; skipped ${result.skippedUnrolls} meta-steps, dropped ${result.droppedGradients} task gradients, reset ${result.resetSlots} tasks`
+      : '');
+  if (!complete) {
+    throw new InterruptedError(
+      `interrupted after ${summary} (of ${epochs} epochs requested). The run is saved in ${checkpointPath}: ` +
+        `the same command with --resume continues it. The best φ so far is in ${partialDir} ` +
+        `(${optimizerDir} is written by finished runs only).`,
+    );
+  }
+  process.stderr.write(`done: ${summary}\ntrained optimizer: ${optimizerDir}\n`);
   return { result, optimizerDir };
 }
 

@@ -99,6 +99,32 @@ export async function initEngine(requested?: BackendName | 'auto'): Promise<Engi
   return current;
 }
 
+let warnedSlow = false;
+
+/**
+ * What `evaluate` and `metaTrain` call first, so that a user who did nothing gets the fast engine: when l2o's
+ * engine was never initialised and no tfjs backend was chosen yet (by `tf.setBackend`, or implicitly by
+ * creating a tensor), it runs {@link initEngine} (which honours `L2O_BACKEND`). A backend the user chose is kept;
+ * if that is tfjs's plain-JS `cpu` backend, one warning says how to get the fast one. Returns the backend in use.
+ */
+export async function ensureEngine(where: string): Promise<string> {
+  if (current) return tf.getBackend();
+  const chosen = (tf.engine() as { backendName?: string | null }).backendName;
+  if (!chosen) {
+    await initEngine();
+    return tf.getBackend();
+  }
+  if (chosen === 'cpu' && !warnedSlow && !process.env['L2O_BACKEND']) {
+    warnedSlow = true;
+    process.emitWarning(
+      `${where} runs on tfjs's plain-JS cpu backend, about 30× slower than WebAssembly: call \`await initEngine()\` ` +
+        'from @l2o/core first (it picks tfjs-node, else wasm) or set L2O_BACKEND=cpu to keep cpu and silence this',
+      { code: 'L2O_SLOW_BACKEND' },
+    );
+  }
+  return chosen;
+}
+
 /** The engine chosen by the last `initEngine`, if any. */
 export function engineInfo(): EngineInfo | undefined {
   return current;

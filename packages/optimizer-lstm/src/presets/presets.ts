@@ -1,4 +1,4 @@
-import { decodeArtifact, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
+import { checkMetaParamsFit, decodeArtifact, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
 import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
@@ -45,7 +45,11 @@ export function loadLstmPreset(name: string): {
   const preset = PRESETS[name];
   if (!preset) throw new Error(`loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
   const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
-  if (manifest.kind === LSTM_KIND) return { learned: lstmOptimizer(manifest.config as Partial<LstmConfig>), metaParams, manifest };
+  if (manifest.kind === LSTM_KIND) {
+    const learned = lstmOptimizer(manifest.config as Partial<LstmConfig>);
+    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
+    return { learned, metaParams, manifest };
+  }
   if (manifest.kind === 'residual') {
     const learned = residualLearnedFromConfig(
       manifest.config,
@@ -55,6 +59,7 @@ export function loadLstmPreset(name: string): {
       },
       (config) => baselineFromConfig(config, `preset ${name} base`),
     );
+    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
     return { learned, metaParams, manifest };
   }
   throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${LSTM_KIND} or residual`);
