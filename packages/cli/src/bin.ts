@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { initEngine, parseBackend } from '@l2o/core';
 import { UsageError, helpText, parseFlags, str, type FlagSpecs, type FlagValue } from './args.js';
+import { BENCHMARK_FLAGS, runBenchmark } from './commands/benchmark.js';
 import { COMPARE_FLAGS, runCompare } from './commands/compare.js';
 import { EVAL_FLAGS, runEvaluate } from './commands/evaluate.js';
 import { runInfo } from './commands/info.js';
@@ -37,6 +38,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "Tune the baselines' learning rates, run learned optimizers beside them; table + JSON + SVG.",
     flags: COMPARE_FLAGS,
     run: runCompare,
+  },
+  benchmark: {
+    summary:
+      'The held-out task suite: baselines tuned per task, learned optimizers untuned; report, SVG, JSON (resumes).',
+    flags: BENCHMARK_FLAGS,
+    run: runBenchmark,
   },
   reproduce: {
     summary: 'Reproduce a paper experiment end to end and write its report (l2o reproduce mnist).',

@@ -7,3 +7,4 @@ export { runTrain, TRAIN_FLAGS } from './commands/train.js';
 export { runEvaluate, EVAL_FLAGS } from './commands/evaluate.js';
 export { runCompare, compareOptimizers, COMPARE_FLAGS } from './commands/compare.js';
 export { runQuickstart, QUICKSTART_FLAGS } from './commands/quickstart.js';
+export { runBenchmark, benchmarkCommand, BENCHMARK_FLAGS } from './commands/benchmark.js';

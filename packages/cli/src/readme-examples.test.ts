@@ -22,6 +22,9 @@ const BUILT_PACKAGES = [
   'optimizee-quadratic',
   'optimizee-mnist',
   'optimizee-cifar',
+  'optimizee-synthetic',
+  'optimizee-sequence',
+  'benchmark',
 ] as const;
 const README_PACKAGES = [...BUILT_PACKAGES, 'cli'] as const;
 /** Other documents shipped in packages whose marked examples run too. */
@@ -31,7 +34,7 @@ const CODE_LANGS = ['js', 'javascript', 'mjs', 'ts', 'typescript'];
 const EXAMPLE_TIMEOUT_MS = 120_000;
 const RUNNABLE_LANGS = ['js', 'javascript', 'mjs'];
 /** The commands the CLI README documents flag by flag. */
-const CLI_COMMANDS = ['quickstart', 'train', 'eval', 'compare', 'info'] as const;
+const CLI_COMMANDS = ['quickstart', 'train', 'eval', 'compare', 'benchmark', 'info'] as const;
 
 interface ReadmeExample {
   readonly lang: string;

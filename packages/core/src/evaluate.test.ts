@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from './engine/engine.js';
-import { evaluate, problemStreams, quantile, summarise, type EvaluateEntry } from './evaluate.js';
+import { evaluate, problemStreams, quantile, summarise, type EvaluateEntry, type OptimizerCurve } from './evaluate.js';
+import { evaluationTable, formatNumber } from './report-table.js';
 import type { Rng } from './rng.js';
 import type { Optimizee, OptimizeeFamily, Optimizer, OptimizerStep, TensorMap } from './types.js';
 
@@ -286,6 +287,77 @@ describe('evaluate', () => {
     expect(c.median[12]).toBeNaN();
     expect(c.mean.some((v) => v === Infinity)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("keeps every run's loss at every step and counts the runs that diverged at each step", async () => {
+    const seed = 21;
+    const steps = 6;
+    const problems = 8;
+    // SGD, except that problems starting at θ₀ < 0 get a NaN update at step 2 (so their loss is NaN from t = 3).
+    const poisoned: Optimizer<{ t: number }> = {
+      name: 'poisoned',
+      init: () => ({ t: 0 }),
+      update: (grads, state, params) => ({
+        updates: tf.tidy(() => {
+          const x = params['x']!;
+          const step = tf.mul(grads['x']!, -0.2);
+          if (state.t !== 2) return { x: step };
+          return { x: tf.where(tf.less(x, 0), tf.fill(x.shape, Number.NaN), step) };
+        }),
+        state: { t: state.t + 1 },
+      }),
+    };
+    const res = await evaluate({
+      family: quadraticFamily(0.5),
+      optimizers: [
+        { name: 'SGD', optimizer: sgd(0.2) },
+        { name: 'poisoned', optimizer: poisoned },
+      ],
+      problems,
+      steps,
+      seed,
+    });
+    const rows = Array.from({ length: problems }, (_, r) => replay(seed, r, steps, 0.5, 0.2));
+    const negative = Array.from({ length: problems }, (_, r) => problemStreams(seed, r).init.normal() < 0);
+    const k = negative.filter(Boolean).length;
+    expect(k).toBeGreaterThan(0);
+    const [plain, bad] = res.curves as [OptimizerCurve, OptimizerCurve];
+    expect(plain.losses).toHaveLength(problems);
+    plain.losses!.forEach((row, r) => expectClose(row, rows[r]!, 1e-4));
+    expect(plain.diverged).toEqual(new Array(steps + 1).fill(0));
+    bad.losses!.forEach((row, r) => {
+      row.forEach((v, t) => {
+        if (negative[r] && t >= 3) expect(v).toBeNaN();
+        else expect(Math.abs(v - rows[r]![t]!)).toBeLessThanOrEqual(1e-4 * rows[r]![t]! + 1e-12);
+      });
+    });
+    expect(bad.diverged).toEqual([0, 0, 0, k, k, k, k]);
+    // The table says how many runs diverged and gives the median with those runs counted as +∞.
+    const finals = bad.losses!.map((row) => (Number.isNaN(row[steps]!) ? Number.POSITIVE_INFINITY : row[steps]!));
+    const med = quantile(finals, 0.5);
+    const table = evaluationTable(res, { steps: [2, steps], format: 'markdown' });
+    const badRow = table.split('\n').find((l) => l.startsWith('| poisoned'))!;
+    expect(k).toBeLessThan(problems / 2); // this seed: 3 of 8, so the median is finite
+    expect(Number.isFinite(med)).toBe(true);
+    expect(badRow).toBe(
+      `| poisoned | **${formatNumber(bad.mean[2]!)} ± ${formatNumber(bad.std[2]!)}** | diverged on ${k} of ${problems} (median ${formatNumber(med)}) |`,
+    );
+  });
+
+  it('firstProblem runs problems firstProblem… so an evaluation can be split into pieces', async () => {
+    const family = quadraticFamily(0.5);
+    const optimizers = [{ name: 'M', optimizer: momentum(0.1, 0.5) }];
+    const whole = await evaluate({ family, optimizers, problems: 4, steps: 5, seed: 3 });
+    const pieces = [];
+    for (let r = 0; r < 4; r++) {
+      const piece = await evaluate({ family, optimizers, problems: 1, steps: 5, seed: 3, firstProblem: r });
+      expect(piece.firstProblem).toBe(r === 0 ? undefined : r);
+      pieces.push(piece.curves[0]!.losses![0]!);
+    }
+    expect(pieces).toEqual(whole.curves[0]!.losses);
+    await expect(evaluate({ family, optimizers, problems: 1, steps: 5, seed: 3, firstProblem: -1 })).rejects.toThrow(
+      /firstProblem must be an integer ≥ 0/,
+    );
   });
 
   it('disposes everything when an optimizer throws', async () => {

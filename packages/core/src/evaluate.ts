@@ -22,6 +22,11 @@ export interface EvaluateOptions<B extends BatchData> {
   steps: number;
   /** Seed of the whole evaluation (integer): problem r uses `Rng.seeded(seed, r)`. */
   seed: number;
+  /**
+   * Index of the first problem (integer ≥ 0, default 0): the problems are r = firstProblem … firstProblem +
+   * problems − 1, so problem r is the same whichever call runs it (a long evaluation can be split into pieces).
+   */
+  firstProblem?: number;
   /** Called after every (problem, optimizer) run with `done` of `total = problems × optimizers.length`. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -47,6 +52,16 @@ export interface OptimizerCurve {
   q75: number[];
   /** f(θ_steps) of each problem, in problem order. */
   finalLosses: number[];
+  /**
+   * f(θ_t) of every problem at every step, `losses[r][t]` (r in problem order, t = 0…steps), so paired
+   * comparisons at any step need no second call. Always set by {@link evaluate}; hand-built curves may omit it.
+   */
+  losses?: number[][];
+  /**
+   * How many problems have a non-finite loss (NaN or ±∞) at step t, t = 0…steps. Always set by
+   * {@link evaluate}; hand-built curves may omit it.
+   */
+  diverged?: number[];
 }
 
 export interface EvaluationResult {
@@ -54,6 +69,8 @@ export interface EvaluationResult {
   problems: number;
   steps: number;
   seed: number;
+  /** The first problem's index when it was not 0 (see {@link EvaluateOptions.firstProblem}). */
+  firstProblem?: number;
   curves: OptimizerCurve[];
 }
 
@@ -88,11 +105,12 @@ export async function evaluate<B extends BatchData>(opts: EvaluateOptions<B>): P
   validateOptions(opts);
   await ensureEngine('evaluate');
   const { family, optimizers, problems, steps, seed, onProgress } = opts;
+  const firstProblem = opts.firstProblem ?? 0;
   const total = problems * optimizers.length;
   // losses[o][r][t]
   const losses: number[][][] = optimizers.map(() => []);
   let done = 0;
-  for (let r = 0; r < problems; r++) {
+  for (let r = firstProblem; r < firstProblem + problems; r++) {
     const streams = problemStreams(seed, r);
     const task = family.sample(streams.problem);
     try {
@@ -114,7 +132,9 @@ export async function evaluate<B extends BatchData>(opts: EvaluateOptions<B>): P
     }
   }
   const curves = optimizers.map((entry, o) => summarise(entry.name, losses[o]!, steps));
-  return { family: family.name, problems, steps, seed, curves };
+  const result: EvaluationResult = { family: family.name, problems, steps, seed, curves };
+  if (firstProblem !== 0) result.firstProblem = firstProblem;
+  return result;
 }
 
 /** f(θ_t) for t = 0…steps of one optimizer on one problem. Leaves no tensor behind. */
@@ -219,16 +239,18 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
-/** Per-step statistics over problems; `perProblem[r][t]`. */
+/** Per-step statistics over problems; `perProblem[r][t]`. The curve keeps a copy of the rows as `losses`. */
 export function summarise(name: string, perProblem: readonly (readonly number[])[], steps: number): OptimizerCurve {
   const n = steps + 1;
   const curve: OptimizerCurve = { name, mean: [], std: [], median: [], q25: [], q75: [], finalLosses: [] };
+  const diverged: number[] = [];
   for (let t = 0; t < n; t++) {
     const xs = perProblem.map((row) => {
       const v = row[t];
       if (v === undefined) throw new Error(`summarise: problem row shorter than steps + 1 = ${n}`);
       return v;
     });
+    diverged.push(xs.filter((x) => !Number.isFinite(x)).length);
     const m = mean(xs);
     curve.mean.push(m);
     curve.std.push(populationStd(xs, m));
@@ -237,6 +259,8 @@ export function summarise(name: string, perProblem: readonly (readonly number[])
     curve.q75.push(quantile(xs, 0.75));
   }
   for (const row of perProblem) curve.finalLosses.push(row[steps]!);
+  curve.losses = perProblem.map((row) => row.slice(0, n));
+  curve.diverged = diverged;
   return curve;
 }
 
@@ -296,6 +320,10 @@ function validateOptions<B extends BatchData>(opts: EvaluateOptions<B>): void {
     throw new Error(`evaluate: steps must be a positive integer, got ${String(steps)}`);
   }
   if (!Number.isSafeInteger(seed)) throw new Error(`evaluate: seed must be an integer, got ${String(seed)}`);
+  const first = opts.firstProblem;
+  if (first !== undefined && !(Number.isSafeInteger(first) && first >= 0)) {
+    throw new Error(`evaluate: firstProblem must be an integer ≥ 0, got ${String(first)}`);
+  }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new Error('evaluate: onProgress must be a function (done, total) => void');
   }

@@ -159,3 +159,5 @@ export type { MixtureComponent } from './mixture-family.js';
 export { reparameterizedFamily, REPARAMETERIZATION_LEVELS } from './reparameterized-family.js';
 export type { ReparameterizationLevel, ReparameterizationOptions } from './reparameterized-family.js';
 export { lossScaledFamily } from './loss-scaled-family.js';
+export { resizeImages, LUMA_WEIGHTS } from './image-resize.js';
+export type { ImageGeometry, ResizeImagesOptions } from './image-resize.js';

@@ -16,6 +16,10 @@ describe('formatNumber', () => {
     expect(formatNumber(99999.7)).toBe('1e5');
     expect(formatNumber(0.041234, 3)).toBe('0.0412');
     expect(formatNumber(0)).toBe('0');
+    // Fewer digits than the integer part: still fixed notation below 1e5 (toPrecision alone gives "1.0e+2").
+    expect(formatNumber(100, 2)).toBe('100');
+    expect(formatNumber(1234, 2)).toBe('1200');
+    expect(formatNumber(1000, 3)).toBe('1000');
   });
 
   it('writes non-finite values and rejects bad digits', () => {

@@ -1,4 +1,4 @@
-import type { EvaluationResult } from './evaluate.js';
+import { quantile, type EvaluationResult, type OptimizerCurve } from './evaluate.js';
 
 /** `markdown`: a GitHub-flavoured pipe table; `text`: aligned columns for a terminal. */
 export type TableFormat = 'markdown' | 'text';
@@ -25,7 +25,9 @@ export function formatNumber(x: number, digits = 4): string {
     const [mant, exp] = rounded.toExponential(digits - 1).split('e');
     return `${stripZeros(mant!)}e${Number(exp)}`;
   }
-  return stripZeros(rounded.toPrecision(digits));
+  const fixed = rounded.toPrecision(digits);
+  // toPrecision switches to exponent form when digits < the integer digits (100 with 2 digits → "1.0e+2").
+  return fixed.includes('e') ? String(rounded) : stripZeros(fixed);
 }
 
 function stripZeros(s: string): string {
@@ -94,8 +96,10 @@ export interface EvaluationTableOptions {
 }
 
 /**
- * One row per optimizer, one column per requested step: mean ± std of f(θ_t) across problems. The lowest
- * mean in each column is marked: bold in markdown, a trailing `*` in text (ties are all marked; NaN never).
+ * One row per optimizer, one column per requested step: mean ± std of f(θ_t) across problems, or, where runs
+ * diverged (a non-finite loss, known from the curve's `diverged` counts), `diverged on k of R (median m)` with
+ * the median over all runs counting the diverged ones as +∞. The lowest finite mean in each column is marked:
+ * bold in markdown, a trailing `*` in text (ties are all marked).
  */
 export function evaluationTable(result: EvaluationResult, options: EvaluationTableOptions = {}): string {
   const format = options.format ?? 'text';
@@ -113,7 +117,7 @@ export function evaluationTable(result: EvaluationResult, options: EvaluationTab
   }
   const digits = options.digits ?? 4;
   const best = steps.map((s) => {
-    const means = result.curves.map((c) => c.mean[s]!).filter((m) => !Number.isNaN(m));
+    const means = result.curves.map((c) => c.mean[s]!).filter((m) => Number.isFinite(m));
     return means.length === 0 ? NaN : Math.min(...means);
   });
   const headers = ['optimizer', ...steps.map((s) => `step ${s}`)];
@@ -121,11 +125,31 @@ export function evaluationTable(result: EvaluationResult, options: EvaluationTab
     c.name,
     ...steps.map((s, j) => {
       const m = c.mean[s]!;
-      const text = `${formatNumber(m, digits)} ± ${formatNumber(c.std[s]!, digits)}`;
+      const text =
+        divergedText(c, s, result.problems, digits) ??
+        `${formatNumber(m, digits)} ± ${formatNumber(c.std[s]!, digits)}`;
       const isBest = m === best[j];
       if (format === 'markdown') return isBest ? `**${text}**` : text;
       return isBest ? `${text} *` : `${text}  `;
     }),
   ]);
   return formatTable(headers, rows, format);
+}
+
+/**
+ * "diverged on k of R (median m)" when k > 0 runs have a non-finite loss at step `s` (known from the curve's
+ * `diverged` counts), with the median over all runs counting a diverged one as +∞ (left out once it is not
+ * finite); `undefined` when no run diverged or the curve does not carry the counts.
+ */
+function divergedText(c: OptimizerCurve, s: number, problems: number, digits: number): string | undefined {
+  const k = c.diverged?.[s] ?? 0;
+  if (k === 0) return undefined;
+  const runs = c.losses?.length ?? problems;
+  const med = c.losses
+    ? quantile(
+        c.losses.map((row) => (Number.isNaN(row[s]!) ? Number.POSITIVE_INFINITY : row[s]!)),
+        0.5,
+      )
+    : c.median[s]!;
+  return `diverged on ${k} of ${runs}${Number.isFinite(med) ? ` (median ${formatNumber(med, digits)})` : ''}`;
 }

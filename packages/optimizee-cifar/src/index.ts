@@ -61,3 +61,5 @@ export type {
   CifarCnnFamily,
   CnnWeightInit,
 } from './cnn-family.js';
+export { shrinkImages } from './shrink-images.js';
+export type { ShrinkImagesOptions } from './shrink-images.js';

@@ -14,18 +14,20 @@ export {
   MNIST_DEFAULT_VALIDATION_SIZE,
 } from './mnist-data.js';
 export type { MnistSplit, MnistSplitName, MnistSplitOptions, MnistDataSource, MnistFiles } from './mnist-data.js';
+export { mnistMlpFamily, MnistMlpProblem, resolveMnistMlpOptions, mlpLayerSizes } from './mlp-family.js';
+export type { MnistMlpOptions, ResolvedMnistMlpOptions, MnistBatch, MnistMlpFamily } from './mlp-family.js';
+export { MLP_ACTIVATIONS, mlpParamNames } from './mlp-layers.js';
+export type { MlpActivation, MlpWeightInit } from './mlp-layers.js';
+export { MNIST_SIDE, mnistImagesAtSide } from './mnist-shrink.js';
 export {
-  mnistMlpFamily,
-  MnistMlpProblem,
-  resolveMnistMlpOptions,
-  mlpParamNames,
-  mlpLayerSizes,
-  MLP_ACTIVATIONS,
-} from './mlp-family.js';
+  mnistAutoencoderFamily,
+  MnistAutoencoderProblem,
+  resolveMnistAutoencoderOptions,
+  autoencoderLayerSizes,
+} from './autoencoder-family.js';
 export type {
-  MnistMlpOptions,
-  ResolvedMnistMlpOptions,
-  MnistBatch,
-  MlpActivation,
-  MnistMlpFamily,
-} from './mlp-family.js';
+  MnistAutoencoderOptions,
+  ResolvedMnistAutoencoderOptions,
+  MnistImagesBatch,
+  MnistAutoencoderFamily,
+} from './autoencoder-family.js';

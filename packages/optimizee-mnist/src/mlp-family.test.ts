@@ -1,25 +1,42 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, lossAndGrad, type TensorMap } from '@l2o/core';
-import { MNIST_PIXELS, loadMnistSplit } from './mnist-data.js';
+import { Rng, initEngine, lossAndGrad, resizeImages, type TensorMap } from '@l2o/core';
+import { loadMnistSplit } from './mnist-data.js';
 import { type MnistBatch, mnistMlpFamily } from './mlp-family.js';
+import type { MlpActivation } from './mlp-layers.js';
 
 beforeAll(async () => {
   await initEngine('wasm');
 });
 
-/** Float64 reference: mean softmax cross-entropy of an MLP, written out in plain JS. */
+/** Float64 nonlinearities, written out. */
+function act64(act: MlpActivation, v: number): number {
+  switch (act) {
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-v));
+    case 'relu':
+      return Math.max(0, v);
+    case 'tanh':
+      return Math.tanh(v);
+    case 'gelu':
+      return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  }
+}
+
+/** Float64 reference: mean softmax cross-entropy of an MLP (+ λ/2 Σ‖W‖²), written out in plain JS. */
 function referenceLoss(
   p: Record<string, Float64Array>,
   sizes: number[],
-  act: 'sigmoid' | 'relu',
+  act: MlpActivation,
   x: Float32Array,
   labels: number[],
+  l2 = 0,
 ): number {
   const B = labels.length;
+  const inputs = sizes[0]!;
   let total = 0;
   for (let r = 0; r < B; r++) {
-    let h: number[] = Array.from(x.subarray(r * MNIST_PIXELS, (r + 1) * MNIST_PIXELS));
+    let h: number[] = Array.from(x.subarray(r * inputs, (r + 1) * inputs));
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = p[`layer${l}/w`]!;
       const b = p[`layer${l}/b`]!;
@@ -30,13 +47,15 @@ function referenceLoss(
         for (let i = 0; i < sizes[l]!; i++) s += h[i]! * w[i * out + j]!;
         z[j] = s;
       }
-      h = l + 2 < sizes.length ? z.map((v) => (act === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : Math.max(0, v))) : z;
+      h = l + 2 < sizes.length ? z.map((v) => act64(act, v)) : z;
     }
     const m = Math.max(...h);
     const lse = m + Math.log(h.reduce((s, v) => s + Math.exp(v - m), 0));
     total += lse - h[labels[r]!]!;
   }
-  return total / B;
+  let penalty = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) for (const w of p[`layer${l}/w`]!) penalty += w * w;
+  return total / B + (l2 / 2) * penalty;
 }
 
 function labelsOf(batch: MnistBatch): number[] {
@@ -53,6 +72,8 @@ describe('mnistMlpFamily', () => {
       batchSize: 128,
       initStd: 0.01,
       validationSize: 10_000,
+      l2: 0,
+      imageSide: 28,
     });
     const task = fam.sample(Rng.seeded(1));
     expect(task.name).toBe('mnist-mlp-784-20-10-sigmoid');
@@ -89,11 +110,20 @@ describe('mnistMlpFamily', () => {
     tf.dispose([p, batch, loss]);
   });
 
-  for (const activation of ['sigmoid', 'relu'] as const) {
-    it(`${activation}: loss equals a float64 reference and the gradient matches its finite differences`, () => {
+  for (const [activation, l2, imageSide] of [
+    ['sigmoid', 0, 28],
+    ['relu', 0, 28],
+    ['tanh', 0, 28],
+    ['gelu', 0, 28],
+    ['tanh', 0.005, 28],
+    ['relu', 0.05, 8],
+  ] as const) {
+    it(`${activation}${l2 ? `, l2 ${l2}` : ''}, ${imageSide}×${imageSide}: loss equals a float64 reference and the gradient matches its finite differences`, () => {
       const hidden = [3, 2];
-      const sizes = [784, 3, 2, 10];
-      const task = mnistMlpFamily({ hidden, activation, batchSize: 4, initStd: 0.3 }).sample(Rng.seeded(1));
+      const sizes = [imageSide * imageSide, 3, 2, 10];
+      const task = mnistMlpFamily({ hidden, activation, batchSize: 4, initStd: 0.3, l2, imageSide }).sample(
+        Rng.seeded(1),
+      );
       const params = task.init(Rng.seeded(7));
       // Non-zero biases so that their gradients are exercised too.
       const rng = Rng.seeded(8);
@@ -107,7 +137,7 @@ describe('mnistMlpFamily', () => {
       const ref: Record<string, Float64Array> = {};
       for (const [k, v] of Object.entries(p)) ref[k] = Float64Array.from(v.dataSync());
       const { loss, grads } = lossAndGrad(task, p as TensorMap, batch);
-      expect(loss.dataSync()[0]).toBeCloseTo(referenceLoss(ref, sizes, activation, x, labels), 5);
+      expect(loss.dataSync()[0]).toBeCloseTo(referenceLoss(ref, sizes, activation, x, labels, l2), 5);
       const h = 1e-5;
       const gRng = Rng.seeded(10);
       let checked = 0;
@@ -120,9 +150,9 @@ describe('mnistMlpFamily', () => {
           const a = ref[k]!;
           const keep = a[i]!;
           a[i] = keep + h;
-          const up = referenceLoss(ref, sizes, activation, x, labels);
+          const up = referenceLoss(ref, sizes, activation, x, labels, l2);
           a[i] = keep - h;
-          const down = referenceLoss(ref, sizes, activation, x, labels);
+          const down = referenceLoss(ref, sizes, activation, x, labels, l2);
           a[i] = keep;
           const fd = (up - down) / (2 * h);
           expect(Math.abs(gv[i]! - fd)).toBeLessThan(1e-4 + 1e-3 * Math.abs(fd));
@@ -135,6 +165,32 @@ describe('mnistMlpFamily', () => {
       tf.dispose([params, p, batch, loss, grads]);
     });
   }
+
+  it('imageSide shrinks the images by area averaging: 8×8 gives 64 inputs (the Celo-style tiny classifier)', () => {
+    const fam = mnistMlpFamily({ hidden: [32], activation: 'relu', batchSize: 64, imageSide: 8, initStd: 'he' });
+    expect(fam.name).toBe('mnist-mlp-64-32-10-relu-train');
+    const task = fam.sample(Rng.seeded(1));
+    expect(task.size).toBe(65 * 32 + 33 * 10);
+    const p = task.init(Rng.seeded(2));
+    expect(p['layer0/w']!.shape).toEqual([64, 32]);
+    const w = p['layer0/w']!.dataSync() as Float32Array;
+    const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    expect(std).toBeGreaterThan(0.85 * Math.sqrt(2 / 64)); // He: √(2 / fan-in)
+    expect(std).toBeLessThan(1.15 * Math.sqrt(2 / 64));
+    // The batch rows are the 8×8 area averages of the images the same rng picks at full size.
+    const small = task.sampleBatch(Rng.seeded(3));
+    const full = mnistMlpFamily({ batchSize: 64 }).sample(Rng.seeded(1)).sampleBatch(Rng.seeded(3));
+    expect(small.x.shape).toEqual([64, 64]);
+    const expected = resizeImages(
+      full.x.dataSync() as Float32Array,
+      { count: 64, height: 28, width: 28, channels: 1 },
+      { height: 8, width: 8 },
+    );
+    const got = small.x.dataSync();
+    for (let i = 0; i < expected.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 6);
+    expect(labelsOf(small)).toEqual(labelsOf(full));
+    tf.dispose([p, small, full]);
+  });
 
   it('is reproducible: same seeds give the same θ₀ and batch; different seeds differ', () => {
     const fam = mnistMlpFamily({ batchSize: 16 });
@@ -202,9 +258,12 @@ describe('mnistMlpFamily', () => {
       /mnistMlp\.split: unknown "dev"; allowed values: train, validation, test/,
     );
     expect(() => mnistMlpFamily({ hidden: [20, 0] })).toThrow(/mnistMlp\.hidden/);
-    expect(() => mnistMlpFamily({ activation: 'tanh' as 'relu' })).toThrow(
-      /mnistMlp\.activation: unknown "tanh"; allowed values: sigmoid, relu/,
+    expect(() => mnistMlpFamily({ activation: 'swish' as 'relu' })).toThrow(
+      /mnistMlp\.activation: unknown "swish"; allowed values: sigmoid, relu, tanh, gelu/,
     );
+    expect(() => mnistMlpFamily({ initStd: 'lecun' as 'he' })).toThrow(/mnistMlp\.initStd: .*'glorot' or 'he'/);
+    expect(() => mnistMlpFamily({ l2: -1 })).toThrow(/mnistMlp\.l2: must be a finite number ≥ 0/);
+    expect(() => mnistMlpFamily({ imageSide: 29 })).toThrow(/mnistMlp\.imageSide: must be an integer in 1…28/);
     expect(() => mnistMlpFamily({ batchSize: 0 })).toThrow(/mnistMlp\.batchSize/);
     expect(() => mnistMlpFamily({ initStd: -1 })).toThrow(/mnistMlp\.initStd/);
     expect(() => mnistMlpFamily({ validationSize: 1.5 })).toThrow(/mnistMlp\.validationSize/);

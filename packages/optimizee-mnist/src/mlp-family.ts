@@ -12,10 +12,17 @@ import {
   type MnistSplit,
   type MnistSplitName,
 } from './mnist-data.js';
-
-/** Hidden-layer nonlinearities. The paper trains on sigmoid and tests generalisation to ReLU. */
-export const MLP_ACTIVATIONS = ['sigmoid', 'relu'] as const;
-export type MlpActivation = (typeof MLP_ACTIVATIONS)[number];
+import {
+  MLP_ACTIVATIONS,
+  checkWeightInit,
+  forwardLayers,
+  initLayers,
+  layersSize,
+  weightPenalty,
+  type MlpActivation,
+  type MlpWeightInit,
+} from './mlp-layers.js';
+import { MNIST_SIDE, mnistImagesAtSide } from './mnist-shrink.js';
 
 export interface MnistMlpOptions {
   /** Which data the problems draw minibatches from. Default 'train'. */
@@ -26,8 +33,11 @@ export interface MnistMlpOptions {
   readonly activation?: MlpActivation;
   /** Minibatch size, drawn with replacement at every `sampleBatch`. Default 128. */
   readonly batchSize?: number;
-  /** Standard deviation of the initial weights, N(0, σ²); biases start at 0. Default 0.01 (reference code). */
-  readonly initStd?: number;
+  /**
+   * Initial weights: N(0, σ²) for a number σ (default 0.01, the reference code), or 'glorot' / 'he' (σ scaled to
+   * each layer's fan-in and fan-out). Biases start at 0.
+   */
+  readonly initStd?: MlpWeightInit;
   /** Images carved off the end of the training file for `validation` (see `loadMnistSplit`). Default 10,000. */
   readonly validationSize?: number;
   /**
@@ -37,6 +47,10 @@ export interface MnistMlpOptions {
    * follow the data (pixels per image, classes).
    */
   readonly data?: MnistDataSource;
+  /** L2 penalty λ: the loss adds (λ/2)·Σ‖W‖² over the weight matrices (not the biases). Default 0. */
+  readonly l2?: number;
+  /** Side of the input images: the data's own (28 for MNIST, the default) or smaller, shrunk by area averaging (8 gives 64 inputs). */
+  readonly imageSide?: number;
 }
 
 export interface ResolvedMnistMlpOptions {
@@ -44,15 +58,28 @@ export interface ResolvedMnistMlpOptions {
   readonly hidden: readonly number[];
   readonly activation: MlpActivation;
   readonly batchSize: number;
-  readonly initStd: number;
+  readonly initStd: MlpWeightInit;
   readonly validationSize: number;
   readonly data?: MnistDataSource;
+  readonly l2: number;
+  /** Undefined: the data's own side. */
+  readonly imageSide?: number;
 }
 
-/** One minibatch: images x [B, 784] in [0, 1] and one-hot labels y [B, 10]. The caller disposes both. */
+/** One minibatch: images x [B, imageSide²] in [0, 1] and one-hot labels y [B, 10]. The caller disposes both. */
 export type MnistBatch = { readonly x: tf.Tensor2D; readonly y: tf.Tensor2D };
 
-const KNOWN_OPTIONS = ['split', 'hidden', 'activation', 'batchSize', 'initStd', 'validationSize', 'data'];
+const KNOWN_OPTIONS = [
+  'split',
+  'hidden',
+  'activation',
+  'batchSize',
+  'initStd',
+  'validationSize',
+  'data',
+  'l2',
+  'imageSide',
+];
 
 export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedMnistMlpOptions {
   if (options === null || typeof options !== 'object') throw new Error('mnistMlp: options must be an object');
@@ -64,7 +91,7 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
   const hidden = options.hidden ?? [20];
   const activation = options.activation ?? 'sigmoid';
   const batchSize = options.batchSize ?? 128;
-  const initStd = options.initStd ?? 0.01;
+  const initStd = checkWeightInit(options.initStd ?? 0.01, 'mnistMlp.initStd');
   if (!(MNIST_SPLITS as readonly string[]).includes(split)) {
     throw new Error(`mnistMlp.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`);
   }
@@ -81,8 +108,15 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`mnistMlp.batchSize: must be a positive integer, got ${batchSize}`);
   }
-  if (!(Number.isFinite(initStd) && initStd >= 0)) {
-    throw new Error(`mnistMlp.initStd: must be a finite number ≥ 0, got ${initStd}`);
+  const l2 = options.l2 ?? 0;
+  if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
+    throw new Error(`mnistMlp.l2: must be a finite number ≥ 0, got ${String(l2)}`);
+  }
+  const imageSide = options.imageSide;
+  if (imageSide !== undefined && (!Number.isInteger(imageSide) || imageSide < 1)) {
+    throw new Error(
+      `mnistMlp.imageSide: must be a positive integer (at most the images' side), got ${String(imageSide)}`,
+    );
   }
   let validationSize: number;
   try {
@@ -103,13 +137,10 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
     batchSize,
     initStd,
     validationSize,
+    l2,
+    ...(imageSide !== undefined ? { imageSide } : {}),
     ...(options.data !== undefined ? { data: options.data } : {}),
   };
-}
-
-/** Parameter names of layer `i`: weights [in, out] and biases [out]. */
-export function mlpParamNames(layer: number): { readonly w: string; readonly b: string } {
-  return { w: `layer${layer}/w`, b: `layer${layer}/b` };
 }
 
 /** Layer widths from input to output, e.g. [784, 20, 10] (MNIST's 784 pixels and 10 classes by default). */
@@ -117,75 +148,66 @@ export function mlpLayerSizes(hidden: readonly number[], inputs = MNIST_PIXELS, 
   return [inputs, ...hidden, classes];
 }
 
+function problemName(o: ResolvedMnistMlpOptions, sizes: readonly number[], tag: string | undefined): string {
+  const l2 = o.l2 > 0 ? `-l2=${o.l2}` : '';
+  return `mnist-mlp-${sizes.join('-')}-${o.activation}${l2}${tag === undefined ? '' : `@${tag}`}`;
+}
+
 /**
- * One MNIST MLP problem: logits = layerₙ(…act(x W₀ + b₀)…), loss = mean softmax cross-entropy over a minibatch.
- * Parameters `layer{i}/w` [in, out] and `layer{i}/b` [out]. The data stays in JS memory; each batch is fresh.
+ * One MNIST MLP problem: logits = layerₙ(…act(x W₀ + b₀)…), loss = mean softmax cross-entropy over a minibatch
+ * (plus (λ/2)·Σ‖W‖² when `l2` = λ > 0). Parameters `layer{i}/w` [in, out] and `layer{i}/b` [out]. The data stays
+ * in JS memory; each batch is fresh.
  */
 export class MnistMlpProblem implements Optimizee<MnistBatch> {
   readonly name: string;
   readonly options: ResolvedMnistMlpOptions;
   readonly data: MnistSplit;
   private readonly sizes: number[];
+  /** The images at `imageSide` (the split's own when 28). */
+  private readonly pixels: Float32Array;
 
   constructor(options: ResolvedMnistMlpOptions, data: MnistSplit, tag?: string) {
     this.options = options;
     this.data = data;
-    this.sizes = mlpLayerSizes(options.hidden, data.pixels, data.classes);
-    this.name = `mnist-mlp-${this.sizes.join('-')}-${options.activation}${tag === undefined ? '' : `@${tag}`}`;
+    this.pixels = options.imageSide === undefined ? data.images : mnistImagesAtSide(data, options.imageSide);
+    this.sizes = mlpLayerSizes(options.hidden, this.pixels.length / Math.max(1, data.size), data.classes);
+    this.name = problemName(options, this.sizes, tag);
   }
 
   /** Number of scalar parameters. */
   get size(): number {
-    let n = 0;
-    for (let i = 0; i + 1 < this.sizes.length; i++) n += (this.sizes[i]! + 1) * this.sizes[i + 1]!;
-    return n;
+    return layersSize(this.sizes);
   }
 
   init(rng: Rng): TensorMap {
-    const out: Record<string, tf.Tensor> = {};
-    for (let i = 0; i + 1 < this.sizes.length; i++) {
-      const fanIn = this.sizes[i]!;
-      const fanOut = this.sizes[i + 1]!;
-      const names = mlpParamNames(i);
-      out[names.w] = tf.tensor2d(rng.normalArray(fanIn * fanOut, 0, this.options.initStd), [fanIn, fanOut]);
-      out[names.b] = tf.zeros([fanOut]);
-    }
-    return out;
+    return initLayers(this.sizes, this.options.initStd, rng);
   }
 
   sampleBatch(rng: Rng): MnistBatch {
     const { batchSize } = this.options;
-    const { images, labels, size, pixels, classes } = this.data;
-    const x = new Float32Array(batchSize * pixels);
+    const { labels, size, classes } = this.data;
+    const inputs = this.sizes[0]!;
+    const x = new Float32Array(batchSize * inputs);
     const y = new Float32Array(batchSize * classes);
     for (let r = 0; r < batchSize; r++) {
       const i = rng.int(size);
-      x.set(images.subarray(i * pixels, (i + 1) * pixels), r * pixels);
+      x.set(this.pixels.subarray(i * inputs, (i + 1) * inputs), r * inputs);
       y[r * classes + labels[i]!] = 1;
     }
-    return { x: tf.tensor2d(x, [batchSize, pixels]), y: tf.tensor2d(y, [batchSize, classes]) };
+    return { x: tf.tensor2d(x, [batchSize, inputs]), y: tf.tensor2d(y, [batchSize, classes]) };
   }
 
   /** The logits [B, 10]. */
   logits(params: TensorMap, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h: tf.Tensor2D = x;
-      const layers = this.sizes.length - 1;
-      for (let i = 0; i < layers; i++) {
-        const names = mlpParamNames(i);
-        const w = params[names.w];
-        const b = params[names.b];
-        if (!w || !b) throw new Error(`${this.name}.loss: params must hold "${names.w}" and "${names.b}"`);
-        // x W with W stored [in, out]: no transpose flags in the forward pass.
-        const z = tf.add(tf.matMul(h, w as tf.Tensor2D), b) as tf.Tensor2D;
-        h = i + 1 < layers ? (this.options.activation === 'sigmoid' ? tf.sigmoid(z) : tf.relu(z)) : z;
-      }
-      return h;
-    });
+    return forwardLayers(params, this.sizes, this.options.activation, x, `${this.name}.loss`);
   }
 
   loss(params: TensorMap, batch: MnistBatch): tf.Scalar {
-    return tf.tidy(() => softmaxCrossEntropy(this.logits(params, batch.x), batch.y));
+    return tf.tidy(() => {
+      const ce = softmaxCrossEntropy(this.logits(params, batch.x), batch.y);
+      if (this.options.l2 === 0) return ce;
+      return tf.add(ce, weightPenalty(params, this.sizes.length - 1, this.options.l2)) as tf.Scalar;
+    });
   }
 
   /** Fraction of the batch classified correctly (not differentiable). */
@@ -221,8 +243,11 @@ export function mnistMlpFamily(options: MnistMlpOptions = {}): MnistMlpFamily {
     });
   // MNIST itself loads on first use; other data now, since the layer sizes (and so the name) depend on it.
   let data: MnistSplit | undefined = tag === undefined ? undefined : load();
-  const sizes = data ? mlpLayerSizes(opts.hidden, data.pixels, data.classes) : mlpLayerSizes(opts.hidden);
-  const name = `mnist-mlp-${sizes.join('-')}-${opts.activation}-${opts.split}${tag === undefined ? '' : `@${tag}`}`;
+  const side = opts.imageSide;
+  const inputs = data ? (side === undefined ? data.pixels : side * side) : (side ?? MNIST_SIDE) ** 2;
+  const sizes = mlpLayerSizes(opts.hidden, inputs, data?.classes);
+  const base = problemName(opts, sizes, undefined);
+  const name = `${base}-${opts.split}${tag === undefined ? '' : `@${tag}`}`;
   return {
     name,
     options: opts,

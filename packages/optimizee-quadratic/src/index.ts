@@ -5,3 +5,16 @@ export type {
   QuadraticSampling,
   QuadraticFamily,
 } from './quadratic-family.js';
+export {
+  conditionedQuadraticFamily,
+  ConditionedQuadraticProblem,
+  resolveConditionedQuadraticOptions,
+  conditionedSpectrum,
+  kroneckerFactors,
+} from './conditioned-quadratic-family.js';
+export type {
+  ConditionedQuadraticOptions,
+  ResolvedConditionedQuadraticOptions,
+  ConditionedQuadraticFamily,
+} from './conditioned-quadratic-family.js';
+export { haarOrthogonal } from './haar-orthogonal.js';

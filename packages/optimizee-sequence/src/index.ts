@@ -1,0 +1,12 @@
+export { markovTask } from './markov-task.js';
+export type { MarkovTaskOptions, MarkovChain } from './markov-task.js';
+export { copyTask, COPY_DELIMITER } from './copy-task.js';
+export type { CopyTaskOptions } from './copy-task.js';
+export type { SequenceTask, SequenceTaskInstance, TokenBatch } from './sequence-task.js';
+export { rnnModel } from './rnn-model.js';
+export type { RnnModelOptions } from './rnn-model.js';
+export { attentionModel } from './attention-model.js';
+export type { AttentionModelOptions } from './attention-model.js';
+export type { SequenceModel, SequenceModelSpec } from './sequence-model.js';
+export { sequenceFamily, SequenceProblem, tokenBatchTensors } from './sequence-family.js';
+export type { SequenceFamilyOptions, SequenceBatch, SequenceFamily } from './sequence-family.js';
