@@ -35,7 +35,8 @@ const noData = (make: () => OptimizeeFamily<BatchData>) => (): OptimizeeFamily<B
 
 /**
  * Meta-training tasks (split `train`): Celo-style tiny image classifiers (one hidden layer of 32 ReLU units,
- * batch 64, 8×8 grey images) on MNIST and on the cat/dog images, and small random quadratics. Their data is the
+ * batch 64, 8×8 grey images) on MNIST and on the cat/dog images, small MNIST MLPs of other activations, depths and
+ * image sizes, softmax regression, an autoencoder, and random quadratics. Their data is the
  * training split of each set; their architectures and sizes appear nowhere in the validation and test splits.
  */
 function trainTasks(): BenchmarkTaskSpec[] {
@@ -91,6 +92,77 @@ function trainTasks(): BenchmarkTaskSpec[] {
       steps: 100,
       batchSize: null,
       seed: 104_000,
+    },
+    {
+      id: 'train-mnist-mlp-tanh-1x48-10px',
+      kind: 'mlp',
+      split: 'train',
+      description: 'MNIST 10×10, MLP 100-48-10 tanh (Glorot), batch 64',
+      family: mlp({ hidden: [48], activation: 'tanh', batchSize: 64, imageSide: 10, initStd: 'glorot' }),
+      steps: 150,
+      batchSize: 64,
+      seed: 105_000,
+    },
+    {
+      id: 'train-mnist-mlp-relu-2x32-10px',
+      kind: 'mlp',
+      split: 'train',
+      description: 'MNIST 10×10, MLP 100-32-32-10 ReLU (He), batch 64',
+      family: mlp({ hidden: [32, 32], activation: 'relu', batchSize: 64, imageSide: 10, initStd: 'he' }),
+      steps: 150,
+      batchSize: 64,
+      seed: 106_000,
+    },
+    {
+      id: 'train-mnist-mlp-sigmoid-1x32-16px',
+      kind: 'mlp',
+      split: 'train',
+      description: 'MNIST 16×16, MLP 256-32-10 sigmoid (N(0, 0.01²) as the paper), batch 128',
+      family: mlp({ hidden: [32], activation: 'sigmoid', batchSize: 128, imageSide: 16, initStd: 0.01 }),
+      steps: 150,
+      batchSize: 128,
+      seed: 107_000,
+    },
+    {
+      id: 'train-mnist-mlp-gelu-1x24-12px',
+      kind: 'mlp',
+      split: 'train',
+      description: 'MNIST 12×12, MLP 144-24-10 GELU (He), batch 32',
+      family: mlp({ hidden: [24], activation: 'gelu', batchSize: 32, imageSide: 12, initStd: 'he' }),
+      steps: 150,
+      batchSize: 32,
+      seed: 108_000,
+    },
+    {
+      id: 'train-mnist-softmax-12px',
+      kind: 'linear',
+      split: 'train',
+      description: 'MNIST 12×12, softmax regression with L2 1e-4, batch 64',
+      family: mlp({ hidden: [], batchSize: 64, imageSide: 12, initStd: 0, l2: 1e-4 }),
+      steps: 100,
+      batchSize: 64,
+      seed: 109_000,
+    },
+    {
+      id: 'train-mnist-autoencoder-10px',
+      kind: 'autoencoder',
+      split: 'train',
+      description: 'MNIST 10×10 autoencoder 100-16-100 ReLU, batch 64',
+      family: (data) =>
+        family(mnistAutoencoderFamily({ split: data, hidden: [16], activation: 'relu', batchSize: 64, imageSide: 10 })),
+      steps: 150,
+      batchSize: 64,
+      seed: 110_000,
+    },
+    {
+      id: 'train-quadratic-cond300-50d',
+      kind: 'quadratic',
+      split: 'train',
+      description: 'quadratics of condition number 300, 50-dim, rotated, 4 functions per problem',
+      family: noData(() => family(conditionedQuadraticFamily({ dim: 50, condition: 300, functions: 4 }))),
+      steps: 150,
+      batchSize: null,
+      seed: 111_000,
     },
   ];
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import {
   loadLearnedArtifact,
+  mixtureFamily,
   partitionLearned,
   partitionLearnedFromConfig,
   residualLearned,
@@ -9,6 +10,8 @@ import {
 } from '@l2o/core';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
+import { defaultSuite, selectTasks } from '@l2o/benchmark';
+import { HYPER_PRESETS, hyperOptimizer, loadHyperPreset, type HyperConfig } from '@l2o/optimizer-hyper';
 import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
@@ -25,14 +28,19 @@ import {
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from './args.js';
 import { flagError } from './errors.js';
 
-export const TASKS = ['quadratic', 'mnist', 'cifar'] as const;
+export const TASKS = ['quadratic', 'mnist', 'cifar', 'suite'] as const;
 /** How a learned optimizer is split over parameter groups: 'auto' is 'conv-fc' for cifar, 'single' otherwise. */
 export const GROUPINGS = ['auto', 'single', 'conv-fc'] as const;
-export const LEARNED_KINDS = ['lstm', 'lstm-gac', 'ntm-bfgs'] as const;
+export const LEARNED_KINDS = ['lstm', 'lstm-gac', 'ntm-bfgs', 'hyper'] as const;
 export type LearnedKind = (typeof LEARNED_KINDS)[number];
 
 export const TASK_FLAGS: FlagSpecs = {
-  task: { type: 'string', help: 'optimizee family', default: 'quadratic', choices: TASKS },
+  task: {
+    type: 'string',
+    help: "optimizee family ('suite': a mixture of the benchmark suite's tasks of the split: its train tasks for meta-training, its validation tasks for validation)",
+    default: 'quadratic',
+    choices: TASKS,
+  },
   dim: { type: 'integer', help: 'quadratic: dimension of θ', default: 10, min: 1 },
   functions: { type: 'integer', help: 'quadratic: functions optimized jointly per problem', default: 128, min: 1 },
   sampling: {
@@ -85,6 +93,13 @@ export const LSTM_FLAGS: FlagSpecs = {
   p: { type: 'number', help: 'log/sign preprocessing constant p (paper 10, reference code 5)', default: 10, min: 0.1 },
   'output-scale': { type: 'number', help: 'scale of the LSTM output (paper 0.1)', default: 0.1 },
   'forget-bias': { type: 'number', help: 'initial forget-gate bias', default: 1 },
+  'controller-hidden': { type: 'integer', help: 'hyper: width of the per-tensor controller MLP', default: 16, min: 1 },
+  'initial-lr': {
+    type: 'number',
+    help: 'hyper: the learning rate a fresh controller starts from (it learns its own from there)',
+    default: 0.001,
+    above: 0,
+  },
   base: {
     type: 'string',
     help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)",
@@ -150,6 +165,11 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
       if (named !== e) throw named;
       throw new Error(`${flag} ${where}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+  if (task === 'suite') {
+    // Each split is its own set of tasks (train / validation / test), each on the matching data split.
+    const tasks = selectTasks(defaultSuite(), { split });
+    return mixtureFamily(tasks.map((t) => ({ family: t.family(split), weight: 1 })));
   }
   if (task === 'cifar') {
     return cifarCnnFamily(cifarData(flags, split), {
@@ -219,6 +239,8 @@ export function learnedFromConfig(kind: string, config: Record<string, unknown>)
       return gacOptimizer(config as Partial<GacConfig>) as unknown as LearnedOptimizer;
     case 'ntm-bfgs':
       return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
+    case 'hyper':
+      return hyperOptimizer(config as Partial<HyperConfig>) as unknown as LearnedOptimizer;
     case 'partition':
       return partitionLearnedFromConfig(config as JsonObject, (k, c) =>
         learnedFromConfig(k, c),
@@ -251,6 +273,12 @@ export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptim
 
 function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
   const kind = str(flags['optimizer']) as LearnedKind;
+  if (kind === 'hyper') {
+    return learnedFromConfig(kind, {
+      hidden: num(flags['controller-hidden']),
+      initialLr: num(flags['initial-lr']),
+    });
+  }
   const config: Record<string, unknown> = { ...lstmConfigFromFlags(flags) };
   if (kind === 'lstm-gac' || kind === 'ntm-bfgs') {
     config['globalCells'] = positiveInts('global-cells', list(flags['global-cells']), true);
@@ -285,6 +313,16 @@ export interface LoadedLearned {
  * those of the architecture its manifest describes (core's `checkMetaParamsFit`). Errors name `flag` and `dir`.
  */
 export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
+  if (dir.startsWith('preset:') && HYPER_PRESETS.includes(dir.slice('preset:'.length))) {
+    const name = dir.slice('preset:'.length);
+    const preset = loadHyperPreset(name);
+    return {
+      learned: preset.learned as unknown as LearnedOptimizer,
+      metaParams: preset.metaParams,
+      name: `preset ${name}`,
+      path: dir,
+    };
+  }
   if (dir.startsWith('preset:')) {
     const name = dir.slice('preset:'.length);
     let preset: ReturnType<typeof loadLstmPreset>;

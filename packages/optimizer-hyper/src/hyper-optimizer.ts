@@ -1,0 +1,36 @@
+import type { InitContext, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from './config.js';
+import { hyperStep } from './hyper-step.js';
+import { hyperStepFast, readHyperWeights } from './hyper-step-fast.js';
+import { initialHyperState, type HyperState } from './hyper-state.js';
+import { checkHyperMetaParams, initHyperMetaParams } from './meta-params.js';
+
+/**
+ * The hyper optimizer: per parameter, Adam-family directions (g/√v̂, m̂/√v̂, m̂₂/√v̂); per parameter tensor, a
+ * learned controller that mixes them and adapts the tensor's own learning rate from what it sees (gradient
+ * agreement, signal-to-noise, spikes, the step's size relative to the weights, progress through the run).
+ * State: 12 bytes per parameter plus a few numbers per tensor. `withMetaParams` is differentiable in φ;
+ * `inferenceOptimizer` is the fast path (plain loops over the parameters) with the same updates.
+ */
+export function hyperOptimizer(config: Partial<HyperConfig> = {}): LearnedOptimizer<HyperState, HyperConfig> {
+  const cfg = resolveHyperConfig(config);
+  const name = `${HYPER_KIND}(h=${cfg.hidden})`;
+  const make = (phi: TensorMap, fast: boolean): Optimizer<HyperState> => {
+    checkHyperMetaParams(phi, cfg, `${name}.withMetaParams`);
+    const weights = fast ? readHyperWeights(phi, cfg.hidden) : undefined;
+    return {
+      name,
+      init: (params: TensorMap, context?: InitContext) => initialHyperState(params, context),
+      update: (grads, state, params) =>
+        weights ? hyperStepFast(cfg, weights, grads, state, params) : hyperStep(cfg, phi, grads, state, params),
+    };
+  };
+  return {
+    name,
+    kind: HYPER_KIND,
+    config: cfg,
+    initMetaParams: (rng: Rng) => initHyperMetaParams(cfg, rng),
+    withMetaParams: (phi) => make(phi, false),
+    inferenceOptimizer: (phi) => make(phi, true),
+  };
+}

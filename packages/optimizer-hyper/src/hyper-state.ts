@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { orderedKeys } from '@l2o/core';
+import type { InitContext, TensorMap } from '@l2o/core';
+
+/**
+ * The hyper optimizer's state, explicit and returned by every update. Per parameter: `m`, `v`, `m2` (12 bytes per
+ * float32 parameter). Per parameter tensor, in sorted-key order: `lr` (the log learning-rate offset δ), `e1`,
+ * `e2` (the averages of cos(g, m₋)). `step` counts updates; `totalSteps` is the run length (0 when unknown).
+ */
+export type HyperState = {
+  readonly m: TensorMap;
+  readonly v: TensorMap;
+  readonly m2: TensorMap;
+  readonly lr: tf.Tensor1D;
+  readonly e1: tf.Tensor1D;
+  readonly e2: tf.Tensor1D;
+  readonly step: tf.Scalar;
+  readonly totalSteps: tf.Scalar;
+};
+
+/** The state before the first update: zero moments and offsets, `totalSteps` from the context (0 if absent). */
+export function initialHyperState(params: TensorMap, context?: InitContext): HyperState {
+  const total = context?.totalSteps;
+  if (total !== undefined && !(Number.isInteger(total) && total >= 1)) {
+    throw new Error(`hyper.init: context.totalSteps must be a positive integer; got ${String(total)}`);
+  }
+  const keys = orderedKeys(params);
+  const zeros = (): TensorMap => Object.fromEntries(keys.map((k) => [k, tf.zerosLike(params[k]!)]));
+  return {
+    m: zeros(),
+    v: zeros(),
+    m2: zeros(),
+    lr: tf.zeros([keys.length]),
+    e1: tf.zeros([keys.length]),
+    e2: tf.zeros([keys.length]),
+    step: tf.scalar(0),
+    totalSteps: tf.scalar(total ?? 0),
+  };
+}

@@ -1,0 +1,49 @@
+import { checkMetaParamsFit, decodeArtifact } from '@l2o/core';
+import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from '../config.js';
+import { hyperOptimizer } from '../hyper-optimizer.js';
+import type { HyperState } from '../hyper-state.js';
+import { generalPreset } from './general.js';
+import type { HyperPresetData } from './preset-data.js';
+
+const PRESETS: Readonly<Record<string, HyperPresetData>> = { general: generalPreset };
+
+/** Names of the trained hyper optimizers shipped in this package. */
+export const HYPER_PRESETS = Object.keys(PRESETS) as readonly string[];
+
+/** What each preset is, in one line. */
+export function describeHyperPresets(): { name: string; summary: string; report: string }[] {
+  return Object.values(PRESETS).map((p) => ({ name: p.name, summary: p.summary, report: p.report }));
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * A trained hyper optimizer shipped inside the package (no file access, no network): its architecture, its φ
+ * (new tensors the caller owns) and its manifest (how it was trained, under `manifest.training`).
+ */
+export function loadHyperPreset(name: string): {
+  learned: LearnedOptimizer<HyperState, HyperConfig>;
+  metaParams: TensorMap;
+  manifest: ArtifactManifest;
+} {
+  const preset = PRESETS[name];
+  if (!preset) {
+    throw new Error(`loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`);
+  }
+  const { manifest, metaParams } = decodeArtifact(
+    preset.manifest,
+    decodeBase64(preset.weightsBase64),
+    `preset ${name}`,
+  );
+  if (manifest.kind !== HYPER_KIND) throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${HYPER_KIND}`);
+  const learned = hyperOptimizer(resolveHyperConfig(manifest.config, `preset ${name}`));
+  checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
+  return { learned, metaParams, manifest };
+}
