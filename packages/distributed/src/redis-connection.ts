@@ -44,7 +44,9 @@ export function waitingClient(url: string, role: string, log: LogFn, retryMs = 1
   });
   let down = false;
   let lastReport = 0;
+  let everReady = false;
   client.on('error', (e: Error) => {
+    if (!everReady) return; // at start, connectOnce reports
     const now = Date.now();
     if (!down || now - lastReport > 10_000) {
       log(
@@ -55,6 +57,7 @@ export function waitingClient(url: string, role: string, log: LogFn, retryMs = 1
     down = true;
   });
   client.on('ready', () => {
+    everReady = true;
     if (down) log(`${role}: Redis at ${redactUrl(url)} is back; carrying on`);
     down = false;
   });
