@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   checkSlotInfo,
-  crc32,
   encodeSlot,
   engineInfo,
   packBinaryFile,
@@ -19,6 +18,7 @@ import {
   L2O_VERSION,
   QUEUE_NAME,
   checkRunId,
+  frameCrc,
   hex,
   jobIdOf,
   lossesFromJson,
@@ -249,7 +249,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
           metaStep: request.metaStep,
           phiVersion,
           index,
-          slotHash: hex(crc32(slotFrame)),
+          slotHash: hex(frameCrc(slotFrame)),
         };
         return { index, jobId: jobIdOf(data), redone: 0, data, slotFrame };
       });

@@ -1,6 +1,5 @@
 import {
   L2O_CORE_VERSION,
-  crc32,
   decodeContainer,
   encodeContainer,
   packBinaryFile,
@@ -101,10 +100,15 @@ export function unpackContainer(data: Uint8Array): { header: JsonObject; value: 
   return { header, value: decodeContainer((value ?? null) as JsonValue, bytes) };
 }
 
+/** The CRC-32 a frame of core's binary framing ends with (of every byte before it): the frame's identity. */
+export function frameCrc(frame: Uint8Array): number {
+  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(frame.byteLength - 4, true);
+}
+
 /** φ's frame and version for meta-step `metaStep`. */
 export function packPhi(phi: TensorMap, metaStep: number): { frame: Uint8Array; version: string } {
   const frame = packContainer({ kind: 'phi', metaStep }, phi as unknown as ContainerValue);
-  return { frame, version: `${metaStep}-${hex(crc32(frame))}` };
+  return { frame, version: `${metaStep}-${hex(frameCrc(frame))}` };
 }
 
 /** Losses as JSON: NaN and ±Infinity become strings (JSON has no literal for them). */

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   checkSlotInfo,
-  crc32,
   ensureEngine,
   estimatorFromConfig,
   slotContainer,
@@ -22,6 +21,7 @@ import {
   DISTRIBUTED_PROTOCOL,
   L2O_VERSION,
   QUEUE_NAME,
+  frameCrc,
   hex,
   lossesToJson,
   packContainer,
@@ -207,7 +207,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<JobServer> {
     const slotFrame = await client.getBuffer(keys.slot(d.metaStep, d.index));
     if (slotFrame === null) throw new UnrecoverableError(`stale job: the slot of ${job.id} is gone`);
     const slotBytes = new Uint8Array(slotFrame.buffer, slotFrame.byteOffset, slotFrame.byteLength);
-    if (hex(crc32(slotBytes)) !== d.slotHash) {
+    if (slotBytes.byteLength < 4 || hex(frameCrc(slotBytes)) !== d.slotHash) {
       throw new UnrecoverableError(`stale job: the slot stored for ${job.id} is not the one the job names`);
     }
     const decoded = unpackContainer(slotBytes).value as { info?: unknown; tensors?: unknown };
