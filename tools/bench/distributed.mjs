@@ -14,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { disposeMap, initEngine, metaTrain } from '@l2o/core';
-import { bullmqExecutor, serveJobs } from '@l2o/distributed';
+import { bullmqExecutor, packContainer, serveJobs, unpackContainer } from '@l2o/distributed';
+import * as tf from '@tensorflow/tfjs';
 import { startRedisServer } from '@l2o/distributed/testing';
 import { lstmOptimizer } from '@l2o/optimizer-lstm';
 import { quadraticFamily } from '@l2o/optimizee-quadratic';
@@ -120,6 +121,22 @@ async function main() {
     process.stderr.write(`${n} workers: ${s.toFixed(3)} s per meta-step\n`);
   }
   await redis.stop();
+  // Serialization alone, in this process: a container of the measured job (slot) and result sizes packed into a
+  // CRC-checked frame and back to tensors; median of 21. Each job pays both on the learner and on a worker.
+  const codecMs = (bytes) => {
+    const x = { t: tf.randomNormal([Math.round(bytes / 4 / 80), 80]) };
+    const times = [];
+    for (let i = 0; i < 21; i++) {
+      const t = performance.now();
+      const { value } = unpackContainer(packContainer({ kind: 'bench' }, x));
+      tf.dispose(value);
+      times.push(performance.now() - t);
+    }
+    x.t.dispose();
+    return times.sort((a, b) => a - b)[10];
+  };
+  const codecJob = codecMs(sizes.jobBytes);
+  const codecResult = codecMs(sizes.resultBytes);
   const lines = [
     `workload: quadratic ${TASK.dim}-d × ${TASK.functions} functions, 2×20 LSTM, unroll 20, ${TASKS} tasks per meta-step, ${STEPS} timed meta-steps; wasm; ${cpus().length} cores`,
     '',
@@ -131,6 +148,7 @@ async function main() {
     ),
     '',
     `bytes per job ${sizes.jobBytes}, per result ${sizes.resultBytes}, φ per version ${sizes.phiBytes}; Redis PING round trip ${rttMs.toFixed(3)} ms`,
+    `pack + unpack (CRC-checked frame ↔ tensors): ${codecJob.toFixed(1)} ms for a job's slot, ${codecResult.toFixed(1)} ms for a result (load ${load()})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   process.exit(0);

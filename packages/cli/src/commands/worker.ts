@@ -44,7 +44,7 @@ export async function runWorker(url: string, flags: Record<string, FlagValue>): 
     },
   });
   const stop = (): void => {
-    line('l2o worker: stopping (the job in hand, if any, goes back to the queue)');
+    line('l2o worker: stopping after the job in hand');
     void server.close();
   };
   process.once('SIGINT', stop);
