@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  checkSlotInfo,
-  encodeSlot,
   engineInfo,
-  packBinaryFile,
   type JsonObject,
   type MetaGradientEstimate,
-  type MetaSlot,
   type MetaStepExecutor,
   type MetaStepRequest,
-  type TensorMap,
 } from '@l2o/core';
 import { Queue } from 'bullmq';
 import {
@@ -21,10 +16,8 @@ import {
   frameCrc,
   hex,
   jobIdOf,
-  lossesFromJson,
   packPhi,
   runKeys,
-  unpackContainer,
   type JobData,
   type RunSpec,
 } from './protocol.js';
@@ -36,6 +29,7 @@ import {
   waitingClient,
   type LogFn,
 } from './redis-connection.js';
+import { packSlot, readResultFrame } from './job-compute.js';
 
 export interface BullmqExecutorOptions {
   /** The Redis every worker serves: `redis://host:port`. */
@@ -170,33 +164,6 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
     );
   };
 
-  /** The estimate in a result frame, if it is the answer to `p`; otherwise why not. */
-  const readResult = (p: Pending, frame: Buffer): MetaGradientEstimate | string => {
-    let unpacked: ReturnType<typeof unpackContainer>;
-    try {
-      unpacked = unpackContainer(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
-    } catch (e) {
-      return e instanceof Error ? e.message : String(e);
-    }
-    const h = unpacked.header;
-    const value = unpacked.value as { metaGradient?: TensorMap; slot?: { info?: unknown; tensors?: unknown } } | null;
-    const mismatch = (['runId', 'metaStep', 'phiVersion', 'index', 'slotHash'] as const).find(
-      (k) => h[k] !== p.data[k],
-    );
-    if (mismatch !== undefined) {
-      tf.dispose(value as tf.TensorContainer);
-      return `its ${mismatch} is ${JSON.stringify(h[mismatch])}, this job's is ${JSON.stringify(p.data[mismatch])}`;
-    }
-    try {
-      const info = checkSlotInfo(value?.slot?.info, 'result');
-      const slot: MetaSlot = { info, tensors: (value?.slot?.tensors ?? null) as tf.TensorContainer | null };
-      return { metaGradient: value!.metaGradient!, losses: lossesFromJson(h['losses']), slot };
-    } catch (e) {
-      tf.dispose(value as tf.TensorContainer);
-      return e instanceof Error ? e.message : String(e);
-    }
-  };
-
   /** Looks after jobs without a result: re-submits lost ones, fails on a job that failed for good. */
   const checkJobs = async (pending: readonly Pending[], phiVersion: string, phiFrame: Uint8Array): Promise<void> => {
     const lost: Pending[] = [];
@@ -240,8 +207,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
       specJson = JSON.stringify(spec);
       const { frame: phiFrame, version: phiVersion } = packPhi(request.phi, request.metaStep);
       const pending: Pending[] = request.slots.map((slot, index) => {
-        const { json, bytes } = encodeSlot(slot);
-        const slotFrame = packBinaryFile({ kind: 'slot', value: json }, bytes);
+        const slotFrame = packSlot(slot);
         const data: JobData = {
           protocol: DISTRIBUTED_PROTOCOL,
           l2oVersion: L2O_VERSION,
@@ -275,7 +241,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
           waiting.forEach((p, i) => {
             const frame = frames[i];
             if (frame === null || frame === undefined) return;
-            const r = readResult(p, frame);
+            const r = readResultFrame(p.data, new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
             if (typeof r === 'string') {
               stats.discarded++;
               log(`${role}: discarded a result for slot ${p.index} of meta-step ${p.data.metaStep}: ${r}`);

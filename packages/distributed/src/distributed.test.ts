@@ -154,7 +154,7 @@ describe('bullmqExecutor + serveJobs on a real Redis', () => {
         await client.set(keys.result(String(job.id)), Buffer.from(frame));
         await client.rpush(keys.done, String(job.id));
         rogueAnswered++;
-        await rogue.close();
+        void rogue.close();
       },
       { connection: client.duplicate({ maxRetriesPerRequest: null }), prefix: DEFAULT_PREFIX, autorun: true },
     );

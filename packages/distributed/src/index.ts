@@ -1,6 +1,8 @@
 export { bullmqExecutor } from './bullmq-executor.js';
 export type { BullmqExecutor, BullmqExecutorOptions, BullmqExecutorStats } from './bullmq-executor.js';
 export { serveJobs, IncompatibleError } from './serve-jobs.js';
+export { threadExecutor } from './thread-executor.js';
+export type { ThreadExecutorOptions } from './thread-executor.js';
 export type { JobServer, ResolvedRun, ServeJobsOptions, WorkerEvent } from './serve-jobs.js';
 export {
   DEFAULT_PREFIX,

@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  checkSlotInfo,
   ensureEngine,
   estimatorFromConfig,
-  slotContainer,
   slotProblem,
   type BatchData,
-  type ContainerValue,
   type JsonObject,
   type LearnedOptimizer,
   type MetaGradientEstimator,
@@ -23,8 +20,6 @@ import {
   QUEUE_NAME,
   frameCrc,
   hex,
-  lossesToJson,
-  packContainer,
   runKeys,
   unpackContainer,
   type JobData,
@@ -38,6 +33,7 @@ import {
   waitingClient,
   type LogFn,
 } from './redis-connection.js';
+import { estimateToFrame, unpackSlot } from './job-compute.js';
 
 /** What a worker rebuilds from a run's `task` description. */
 export interface ResolvedRun {
@@ -210,34 +206,14 @@ export async function serveJobs(options: ServeJobsOptions): Promise<JobServer> {
     if (slotBytes.byteLength < 4 || hex(frameCrc(slotBytes)) !== d.slotHash) {
       throw new UnrecoverableError(`stale job: the slot stored for ${job.id} is not the one the job names`);
     }
-    const decoded = unpackContainer(slotBytes).value as { info?: unknown; tensors?: unknown };
-    const slot: MetaSlot = {
-      info: checkSlotInfo(decoded.info, 'job slot'),
-      tensors: (decoded.tensors ?? null) as tf.TensorContainer | null,
-    };
-    await options.beforeEstimate?.(d);
-    let frame: Uint8Array;
+    const slot = unpackSlot(slotBytes);
     try {
-      const r = entry.estimator.estimate(phi, slot, problemFor(d.runId, entry, slot));
-      try {
-        frame = packContainer(
-          {
-            kind: 'result',
-            runId: d.runId,
-            metaStep: d.metaStep,
-            phiVersion: d.phiVersion,
-            index: d.index,
-            slotHash: d.slotHash,
-            losses: lossesToJson(r.losses),
-          },
-          { metaGradient: r.metaGradient as unknown as ContainerValue, slot: slotContainer(r.slot) },
-        );
-      } finally {
-        tf.dispose([r.metaGradient, r.slot.tensors] as tf.TensorContainer[]);
-      }
-    } finally {
+      await options.beforeEstimate?.(d);
+    } catch (e) {
       if (slot.tensors !== null) tf.dispose(slot.tensors);
+      throw e;
     }
+    const frame = estimateToFrame(entry.estimator, phi, slot, problemFor(d.runId, entry, slot), d);
     const m = client.multi();
     m.set(keys.result(String(job.id)), Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), 'EX', 3600);
     m.rpush(keys.done, String(job.id));
