@@ -5,7 +5,8 @@
 //
 // Workload: the paper's quadratic (10-d, 128 functions per problem, Gaussian), the paper's 2×20 LSTM optimizer,
 // unroll 20, horizon 100, --tasks tasks per meta-step (default 4), BPTT through the fused kernel. Timed: --steps
-// meta-steps (default 10) after one warm-up meta-step; validation is outside the timed span.
+// meta-steps (default 10) after one warm-up meta-step; validation is outside the timed span. Also 2 worker threads
+// (threadExecutor, no Redis).
 //
 // Usage: node tools/bench/distributed.mjs [--workers 1,2,4] [--tasks 4] [--steps 10] [--functions 128]
 // Needs the packages built (npm run build) and Debian's redis-server (a throw-away one is started on loopback).
@@ -14,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { disposeMap, initEngine, metaTrain } from '@l2o/core';
-import { bullmqExecutor, packContainer, serveJobs, unpackContainer } from '@l2o/distributed';
+import { bullmqExecutor, packContainer, serveJobs, threadExecutor, unpackContainer } from '@l2o/distributed';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { startRedisServer } from '@l2o/distributed/testing';
 import { lstmOptimizer } from '@l2o/optimizer-lstm';
@@ -31,12 +33,14 @@ const TASKS = Number(opt('tasks', '4'));
 const STEPS = Number(opt('steps', '10'));
 const WORKERS = opt('workers', '1,2,4').split(',').map(Number);
 
-const resolveRun = (t) => ({
+export const resolveRun = (t) => ({
   learned: lstmOptimizer(),
   family: quadraticFamily({ dim: t.dim, functions: t.functions }),
 });
 
-if (args[0] === '--serve') {
+if (!isMainThread) {
+  // imported by a threadExecutor thread for resolveRun: nothing to run
+} else if (args[0] === '--serve') {
   // A worker process: node distributed.mjs --serve URL
   await initEngine('wasm');
   const server = await serveJobs({ connection: args[1], resolveRun, log: () => undefined });
@@ -83,6 +87,13 @@ async function main() {
   const local = await timedRun(undefined);
   rows.push({ mode: 'in-process', secondsPerStep: local, load: load() });
   process.stderr.write(`in-process: ${local.toFixed(3)} s per meta-step\n`);
+  for (const threads of [2]) {
+    const executor = threadExecutor({ threads, module: fileURLToPath(import.meta.url), task: TASK });
+    const s = await timedRun(executor);
+    executor.dispose();
+    rows.push({ mode: `${threads} threads (no Redis)`, secondsPerStep: s, load: load() });
+    process.stderr.write(`${threads} threads: ${s.toFixed(3)} s per meta-step\n`);
+  }
   const redis = await startRedisServer();
   const probe = new Redis(redis.url);
   const t0 = performance.now();
