@@ -7,6 +7,7 @@ import { EVAL_FLAGS, runEvaluate } from './commands/evaluate.js';
 import { runInfo } from './commands/info.js';
 import { QUICKSTART_FLAGS, runQuickstart } from './commands/quickstart.js';
 import { TRAIN_FLAGS, runTrain } from './commands/train.js';
+import { WORKER_FLAGS, runWorker } from './commands/worker.js';
 import { REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
 import { EXIT, InterruptedError } from './errors.js';
@@ -28,6 +29,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Meta-train a learned optimizer; checkpoints as it goes (--resume continues a killed run).',
     flags: TRAIN_FLAGS,
     run: runTrain,
+  },
+  worker: {
+    summary:
+      'Serve the meta-training tasks of `l2o train --workers URL` learners: l2o worker redis://host:port (until killed).',
+    flags: WORKER_FLAGS,
+    run: async () => undefined,
   },
   eval: {
     summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.',
@@ -69,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...restAll] = argv;
   let rest = restAll;
   let experiment = '';
-  if (name === 'reproduce' && rest[0] && !rest[0].startsWith('-')) {
+  if ((name === 'reproduce' || name === 'worker') && rest[0] && !rest[0].startsWith('-')) {
     experiment = rest[0];
     rest = rest.slice(1);
   }
@@ -108,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
   if (name === 'reproduce') {
     if (!experiment) throw new UsageError('reproduce: name the experiment, e.g. "l2o reproduce mnist"');
     await runReproduce(experiment, flags);
+  } else if (name === 'worker') {
+    await runWorker(experiment, flags);
   } else {
     await cmd.run(flags);
   }

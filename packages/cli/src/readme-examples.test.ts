@@ -25,6 +25,7 @@ const BUILT_PACKAGES = [
   'optimizee-synthetic',
   'optimizee-sequence',
   'benchmark',
+  'distributed',
 ] as const;
 const README_PACKAGES = [...BUILT_PACKAGES, 'cli'] as const;
 /** Other documents shipped in packages whose marked examples run too. */
@@ -34,7 +35,7 @@ const CODE_LANGS = ['js', 'javascript', 'mjs', 'ts', 'typescript'];
 const EXAMPLE_TIMEOUT_MS = 120_000;
 const RUNNABLE_LANGS = ['js', 'javascript', 'mjs'];
 /** The commands the CLI README documents flag by flag. */
-const CLI_COMMANDS = ['quickstart', 'train', 'eval', 'compare', 'benchmark', 'info'] as const;
+const CLI_COMMANDS = ['quickstart', 'train', 'eval', 'compare', 'benchmark', 'worker', 'info'] as const;
 
 interface ReadmeExample {
   readonly lang: string;

@@ -53,7 +53,7 @@ export type { PesOptions } from './estimator-pes.js';
 export { estimatorFromConfig } from './estimator-from-config.js';
 export { inProcessExecutor } from './executor.js';
 export type { MetaStepExecutor, MetaStepRequest } from './executor.js';
-export { newEpisodeSlot, slotProblem, encodeSlot, decodeSlot } from './meta-slot.js';
+export { newEpisodeSlot, slotProblem, encodeSlot, decodeSlot, slotContainer, checkSlotInfo } from './meta-slot.js';
 export type { MetaSlot, SlotInfo } from './meta-slot.js';
 export type { HorizonOption } from './horizon.js';
 export { LOSS_WEIGHT_RULES, LOSS_TRANSFORMS } from './meta-objective.js';

@@ -1,9 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   L2oIoError,
   LOSS_TRANSFORMS,
+  crc32,
   REPARAMETERIZATION_LEVELS,
   VALIDATION_METRICS,
   disposeMap,
@@ -16,6 +17,8 @@ import {
   writeFileAtomic,
   type BatchData,
   type HorizonOption,
+  type JsonObject,
+  type LearnedOptimizer,
   type LossTransform,
   type MetaTrainProgress,
   type MetaTrainResult,
@@ -27,6 +30,7 @@ import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../a
 import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';
 import { Progress, formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, learnedFromFlags, makeFamily } from '../registry.js';
+import { bullmqExecutor } from '@l2o/distributed';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   ...TASK_FLAGS,
@@ -109,7 +113,31 @@ export const TRAIN_FLAGS: FlagSpecs = {
     default: 'runs/train',
   },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint (an error if it has none)' },
+  workers: {
+    type: 'string',
+    help: "Redis URL (redis://host:port): this process is the learner and the tasks of each meta-step are served by 'l2o worker' processes on any machine",
+  },
+  'run-id': {
+    type: 'string',
+    help: "with --workers: the run's name in Redis (letters, digits, _ and -; default: from --out), the same on --resume",
+  },
 };
+
+/** `--run-id`, or one made from the run folder (stable across --resume, distinct for distinct folders). */
+export function runIdFor(flags: Record<string, FlagValue>, out: string): string {
+  const given = flags['run-id'] === undefined ? '' : str(flags['run-id']);
+  if (given) {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(given)) {
+      throw new UsageError(`--run-id: must be 1–100 letters, digits, '_' or '-', got "${given}"`);
+    }
+    return given;
+  }
+  const base =
+    basename(out)
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 60) || 'run';
+  return `${base}-${crc32(new TextEncoder().encode(out)).toString(16).padStart(8, '0')}`;
+}
 
 export interface TrainOutcome {
   readonly result: MetaTrainResult;
@@ -169,6 +197,31 @@ export function augmentFamily(
     }
   }
   return out;
+}
+
+/** The flags of `l2o train` a worker needs to rebuild the learner's optimizer and training family. */
+export const TASK_SPEC_FLAGS = [...Object.keys(TASK_FLAGS), ...Object.keys(LSTM_FLAGS), 'augment'] as const;
+
+/** What `l2o train --workers` stores for its workers: the problem and optimizer flags, as given. */
+export function taskSpecFromFlags(flags: Record<string, FlagValue>): JsonObject {
+  const out: Record<string, string | number | boolean | string[]> = {};
+  for (const k of TASK_SPEC_FLAGS) {
+    const v = flags[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return { kind: 'l2o-train-flags', flags: out };
+}
+
+/** Inverse of {@link taskSpecFromFlags}: the learned optimizer and training family of the learner's run. */
+export function resolveTaskSpec(task: JsonObject): { learned: LearnedOptimizer; family: OptimizeeFamily<BatchData> } {
+  if (task['kind'] !== 'l2o-train-flags' || task['flags'] === null || typeof task['flags'] !== 'object') {
+    throw new Error(`this run was not started by l2o train --workers (task kind ${JSON.stringify(task['kind'])})`);
+  }
+  const flags = task['flags'] as Record<string, FlagValue>;
+  return {
+    learned: learnedFromFlags(flags),
+    family: augmentFamily(makeFamily(flags, 'train'), list(flags['augment'] ?? [])),
+  };
 }
 
 /** The progress line: meta-steps, ETA (the bar), epoch, losses and what was dropped, skipped or reset. */
@@ -264,10 +317,24 @@ async function trainLocked(
     metaStepsPerEpoch: optional('steps-per-epoch'),
     validationHorizon: optional('validation-horizon'),
   };
+  const workersUrl = flags['workers'] === undefined ? '' : str(flags['workers']);
+  let executor: ReturnType<typeof bullmqExecutor> | undefined;
+  if (workersUrl) {
+    const runId = runIdFor(flags, out);
+    try {
+      executor = bullmqExecutor({ connection: workersUrl, runId, task: taskSpecFromFlags(flags), log });
+    } catch (e) {
+      throw new UsageError(`--workers: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    log(
+      `learner of run ${runId}: tasks go to the workers of ${workersUrl} (start them with: l2o worker ${workersUrl})`,
+    );
+  }
   let result: MetaTrainResult;
   try {
     result = await withFlagAsync('--out', out, () =>
       metaTrain({
+        ...(executor ? { executor } : {}),
         learned,
         family,
         validationFamily,
@@ -310,8 +377,15 @@ async function trainLocked(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await executor?.close();
   }
   progress?.finish(last);
+  if (executor) {
+    const st = executor.stats;
+    process.stderr.write(
+      `workers: ${st.jobs} jobs, ${(st.jobBytes / Math.max(1, st.jobs) / 1024).toFixed(1)} KiB per job, ${(st.resultBytes / Math.max(1, st.jobs) / 1024).toFixed(1)} KiB per result; ${st.discarded} results discarded, ${st.resubmitted} jobs resubmitted\n`,
+    );
+  }
   const complete = !result.stopped;
   const optimizerDir = join(out, 'optimizer');
   const partialDir = join(out, 'optimizer-partial');
