@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createBatchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { createConcatKernel } from './kernels/concat.js';
+import { createMaxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { createSliceKernel } from './kernels/slice.js';
 import { createSplitVKernel } from './kernels/split-v.js';
@@ -11,7 +12,7 @@ import type { WasmKernelFunc } from './kernels/wasm-heap.js';
 /** Kernels l2o adds to tfjs-backend-wasm because it lacks them (both needed by gradients). */
 export const ADDED_WASM_KERNELS = ['Conv2DBackpropFilter', 'UnsortedSegmentSum'] as const;
 /** Stock tfjs-backend-wasm kernels l2o replaces with faster ones (the stock one stays as the fallback). */
-export const REPLACED_WASM_KERNELS = ['Slice', 'SplitV', 'Concat', 'Tanh', 'BatchMatMul'] as const;
+export const REPLACED_WASM_KERNELS = ['Slice', 'SplitV', 'Concat', 'Tanh', 'BatchMatMul', 'MaxPoolGrad'] as const;
 
 const ADDED: Record<(typeof ADDED_WASM_KERNELS)[number], WasmKernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilterKernel,
@@ -24,6 +25,7 @@ const REPLACED: Record<(typeof REPLACED_WASM_KERNELS)[number], (stock: WasmKerne
   Concat: createConcatKernel,
   Tanh: createTanhKernel,
   BatchMatMul: createBatchMatMulKernel,
+  MaxPoolGrad: createMaxPoolGradKernel,
 };
 
 let registered = false;
