@@ -11,7 +11,12 @@
  *                         dy[b, y, x, o] w[r, c, i, o]
  * l2o_max_pool_grad       dIn[b, iy, ix, ch] = sum of dy over the windows whose first maximum (row-major, padding
  *                         excluded, strictly greater) is (iy, ix), as tfjs's cpu backend computes it
- * Padding outside the input counts as zero (conv) or is skipped (pooling).
+ * l2o_bn_relu_pool       batch norm in training mode over all rows of z [M, C] (M = B H W; batch mean, biased
+ *                         variance), then y = max-pool(relu(gamma zhat + beta)) with p x p windows and stride p
+ *                         (non-overlapping; padding skipped). Writes y, the flat index into z of each window's
+ *                         first maximum (-1: empty window), and per channel mean and 1 / sqrt(var + eps).
+ * l2o_bn_relu_pool_grad   its backward from dy (pooled): dz, dgamma, dbeta. Both need C a multiple of 4.
+ * Padding outside the input counts as zero (conv) or is skipped (pooling). Channel statistics are summed in double.
  */
 #include <wasm_simd128.h>
 
@@ -150,6 +155,136 @@ EXPORT(l2o_max_pool_grad)(const float *x, const float *dy, float *dx, int B, int
           if (at >= 0) dxb[at] += g[ch];
         }
       }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------- fused batch norm + ReLU + max-pool */
+/* C must be a multiple of 4 and at most MAXC (the caller checks); rows are summed in float32 blocks of ROWS, the
+ * blocks in double. */
+#define MAXC 512
+#define ROWS 256
+
+static inline void add_promoted(double *d, v4 s) {
+  v128_t lo = wasm_f64x2_promote_low_f32x4(s);
+  v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s, s, 2, 3, 0, 1));
+  wasm_v128_store(d, wasm_f64x2_add(wasm_v128_load(d), lo));
+  wasm_v128_store(d + 2, wasm_f64x2_add(wasm_v128_load(d + 2), hi));
+}
+
+EXPORT(l2o_bn_relu_pool)(const float *z, const float *gamma, const float *beta, float *y, int *arg, float *mean,
+                         float *inv, double *acc, int B, int H, int W, int C, int OH, int OW, int p, int pt, int pl,
+                         float eps) {
+  int M = B * H * W;
+  int G = C / 4;
+  for (int c = 0; c < C; c++) acc[c] = 0.0;
+  for (int m0 = 0; m0 < M; m0 += ROWS) {
+    int m1 = m0 + ROWS < M ? m0 + ROWS : M;
+    for (int g = 0; g < G; g++) {
+      v4 s = SPLAT(0.0f);
+      for (int m = m0; m < m1; m++) s = wasm_f32x4_add(s, LD(z + m * C + 4 * g));
+      add_promoted(acc + 4 * g, s);
+    }
+  }
+  for (int c = 0; c < C; c++) mean[c] = (float)(acc[c] / (double)M);
+  for (int c = 0; c < C; c++) acc[c] = 0.0;
+  for (int m0 = 0; m0 < M; m0 += ROWS) {
+    int m1 = m0 + ROWS < M ? m0 + ROWS : M;
+    for (int g = 0; g < G; g++) {
+      v4 s = SPLAT(0.0f), mu = LD(mean + 4 * g);
+      for (int m = m0; m < m1; m++) {
+        v4 d = wasm_f32x4_sub(LD(z + m * C + 4 * g), mu);
+        s = MAC(s, d, d);
+      }
+      add_promoted(acc + 4 * g, s);
+    }
+  }
+  for (int c = 0; c < C; c++) inv[c] = 1.0f / __builtin_sqrtf((float)(acc[c] / (double)M) + eps);
+  const v4 lane = wasm_i32x4_make(0, 1, 2, 3);
+  for (int b = 0; b < B; b++) {
+    for (int oy = 0; oy < OH; oy++) {
+      int ya = oy * p - pt, yb = ya + p;
+      if (ya < 0) ya = 0;
+      if (yb > H) yb = H;
+      for (int ox = 0; ox < OW; ox++) {
+        int xa = ox * p - pl, xe = xa + p;
+        if (xa < 0) xa = 0;
+        if (xe > W) xe = W;
+        int o = ((b * OH + oy) * OW + ox) * C;
+        for (int g = 0; g < G; g++) {
+          v4 mu = LD(mean + 4 * g), iv = LD(inv + 4 * g), ga = LD(gamma + 4 * g), be = LD(beta + 4 * g);
+          v4 best = SPLAT(-__builtin_inff());
+          v4 at = wasm_i32x4_splat(-1);
+          for (int iy = ya; iy < yb; iy++)
+            for (int ix = xa; ix < xe; ix++) {
+              int k = ((b * H + iy) * W + ix) * C + 4 * g;
+              v4 u = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(LD(z + k), mu), iv), ga), be);
+              v4 a = wasm_f32x4_pmax(SPLAT(0.0f), u);
+              v4 gt = wasm_f32x4_gt(a, best);
+              best = wasm_v128_bitselect(a, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(k), lane), at, gt);
+            }
+          /* An empty window (all padding) keeps -inf: output 0 there. */
+          v4 empty = wasm_i32x4_eq(at, wasm_i32x4_splat(-1));
+          ST(y + o + 4 * g, wasm_v128_andnot(best, empty));
+          ST(arg + o + 4 * g, at);
+        }
+      }
+    }
+  }
+}
+
+EXPORT(l2o_bn_relu_pool_grad)(const float *z, const float *gamma, const float *beta, const float *mean,
+                              const float *inv, const int *arg, const float *dy, float *dz, float *dgamma,
+                              float *dbeta, double *acc, int M, int C, int P) {
+  /* P pooled outputs (B OH OW); acc: 2 C doubles (d beta, d gamma). du is non-zero only at the window maxima
+   * where u = gamma zhat + beta > 0. */
+  int G = C / 4;
+  for (int c = 0; c < 2 * C; c++) acc[c] = 0.0;
+  for (int q0 = 0; q0 < P; q0 += ROWS) {
+    int q1 = q0 + ROWS < P ? q0 + ROWS : P;
+    for (int g = 0; g < G; g++) {
+      v4 mu = LD(mean + 4 * g), iv = LD(inv + 4 * g), ga = LD(gamma + 4 * g), be = LD(beta + 4 * g);
+      v4 sb = SPLAT(0.0f), sg = SPLAT(0.0f);
+      for (int q = q0; q < q1; q++) {
+        const int *kk = arg + q * C + 4 * g;
+        v4 valid = wasm_i32x4_ge(LD(kk), wasm_i32x4_splat(0));
+        v4 zk = wasm_f32x4_make(kk[0] >= 0 ? z[kk[0]] : 0.0f, kk[1] >= 0 ? z[kk[1]] : 0.0f,
+                                kk[2] >= 0 ? z[kk[2]] : 0.0f, kk[3] >= 0 ? z[kk[3]] : 0.0f);
+        v4 zh = wasm_f32x4_mul(wasm_f32x4_sub(zk, mu), iv);
+        v4 u = wasm_f32x4_add(wasm_f32x4_mul(zh, ga), be);
+        v4 live = wasm_v128_and(valid, wasm_f32x4_gt(u, SPLAT(0.0f)));
+        v4 d = wasm_v128_and(LD(dy + q * C + 4 * g), live);
+        sb = wasm_f32x4_add(sb, d);
+        sg = MAC(sg, d, zh);
+      }
+      add_promoted(acc + 4 * g, sb);
+      add_promoted(acc + C + 4 * g, sg);
+    }
+  }
+  for (int c = 0; c < C; c++) {
+    dbeta[c] = (float)acc[c];
+    dgamma[c] = (float)acc[C + c];
+  }
+  /* dz = gamma inv / M (M du - dbeta - zhat dgamma) */
+  float invM = 1.0f / (float)M;
+  for (int g = 0; g < G; g++) {
+    v4 mu = LD(mean + 4 * g), iv = LD(inv + 4 * g);
+    v4 coef = wasm_f32x4_mul(wasm_f32x4_mul(LD(gamma + 4 * g), iv), SPLAT(-invM));
+    v4 db = LD(dbeta + 4 * g), dg = LD(dgamma + 4 * g);
+    for (int m = 0; m < M; m++) {
+      v4 zh = wasm_f32x4_mul(wasm_f32x4_sub(LD(z + m * C + 4 * g), mu), iv);
+      ST(dz + m * C + 4 * g, wasm_f32x4_mul(coef, MAC(db, zh, dg)));
+    }
+  }
+  for (int q = 0; q < P; q++) {
+    for (int c = 0; c < C; c++) {
+      int k = arg[q * C + c];
+      if (k < 0) continue;
+      float zh = (z[k] - mean[c]) * inv[c];
+      float u = zh * gamma[c] + beta[c];
+      if (!(u > 0.0f)) continue;
+      dz[k] += gamma[c] * inv[c] * dy[q * C + c];
     }
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
 import { checkImageDataset, imageSize, type ImageDataset } from './dataset.js';
 
 /** How the weights (conv kernels and FC matrices) start: N(0, σ²) with a fixed σ, or He (σ = √(2 / fan-in)). */
@@ -183,16 +183,6 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Batch norm in training mode: normalise with the batch's own mean and (biased) variance over `axes`, then
- * γ·x̂ + β. Written out in elementwise ops rather than tf.batchNorm: the same values, and its gradient reduces
- * with Sum where FusedBatchNorm's gradient tiles (the wasm Tile kernel cost ≈40% of a step here).
- */
-function batchNormTraining(x: tf.Tensor, axes: number[], gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, axes, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-}
-
-/**
  * One CIFAR CNN problem (the paper's CIFAR-10 optimizee): `convChannels.length` blocks of conv k×k (SAME) →
  * batch norm → ReLU → max-pool, then hidden FC layers (batch norm → ReLU), then a linear layer to the logits;
  * loss = mean softmax cross-entropy over a fresh minibatch. Parameters: `conv{i}/w` [k, k, in, out],
@@ -258,31 +248,31 @@ export class CifarCnnProblem implements Optimizee<CifarBatch> {
     return tf.tidy(() => {
       let h: tf.Tensor4D = x;
       o.convChannels.forEach((_, i) => {
-        let z: tf.Tensor4D = conv2dSame(h, param(params, `conv${i}/w`, where) as tf.Tensor4D);
-        z = o.batchNorm
-          ? (batchNormTraining(
+        const z = conv2dSame(h, param(params, `conv${i}/w`, where) as tf.Tensor4D);
+        // Batch norm (training) + ReLU + max-pool: one fused native kernel on l2o's wasm engine.
+        h = o.batchNorm
+          ? batchNormReluMaxPool(
               z,
-              [0, 1, 2],
               param(params, `conv${i}/bn_gamma`, where),
               param(params, `conv${i}/bn_beta`, where),
-              o.bnEpsilon,
-            ) as tf.Tensor4D)
-          : tf.add(z, param(params, `conv${i}/b`, where));
-        h = tf.maxPool(tf.relu(z), o.poolSize, o.poolSize, 'same');
+              { epsilon: o.bnEpsilon, poolSize: o.poolSize },
+            )
+          : tf.maxPool(tf.relu(tf.add(z, param(params, `conv${i}/b`, where))), o.poolSize, o.poolSize, 'same');
       });
       let f: tf.Tensor2D = tf.reshape(h, [h.shape[0], -1]);
       o.fcHidden.forEach((_, i) => {
-        let z: tf.Tensor2D = tf.matMul(f, param(params, `fc${i}/w`, where) as tf.Tensor2D);
-        z = o.batchNorm
-          ? (batchNormTraining(
-              z,
-              [0],
-              param(params, `fc${i}/bn_gamma`, where),
-              param(params, `fc${i}/bn_beta`, where),
-              o.bnEpsilon,
-            ) as tf.Tensor2D)
-          : tf.add(z, param(params, `fc${i}/b`, where));
-        f = tf.relu(z);
+        const z: tf.Tensor2D = tf.matMul(f, param(params, `fc${i}/w`, where) as tf.Tensor2D);
+        f = o.batchNorm
+          ? tf.reshape(
+              batchNormReluMaxPool(
+                tf.reshape(z, [z.shape[0], 1, 1, z.shape[1]]),
+                param(params, `fc${i}/bn_gamma`, where),
+                param(params, `fc${i}/bn_beta`, where),
+                { epsilon: o.bnEpsilon, poolSize: 1 },
+              ),
+              z.shape,
+            )
+          : tf.relu(tf.add(z, param(params, `fc${i}/b`, where)));
       });
       const last = o.fcHidden.length;
       return tf.add(

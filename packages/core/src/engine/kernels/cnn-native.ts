@@ -15,6 +15,8 @@ export interface CnnKernelExports {
   readonly __stack_pointer: { value: number };
   l2o_conv2d_filter_grad(...args: number[]): void;
   l2o_max_pool_grad(...args: number[]): void;
+  l2o_bn_relu_pool(...args: number[]): void;
+  l2o_bn_relu_pool_grad(...args: number[]): void;
 }
 
 /** The parts of the Emscripten module behind tfjs-backend-wasm that the native kernels need. */
