@@ -7,8 +7,7 @@
  *
  * l2o_conv2d_filter_grad  dW[r, c, i, o] = sum_{b, y, x} in[b, y sh + r - pt, x sw + c - pl, i] dy[b, y, x, o]
  * l2o_conv2d              out[b, y, x, o] = sum_{r, c, i} in[b, y sh + r - pt, x sw + c - pl, i] w[r, c, i, o]
- * l2o_conv2d_input_grad   dIn[b, iy, ix, i] = sum over (y, x, r, c) with iy = y sh + r - pt, ix = x sw + c - pl of
- *                         dy[b, y, x, o] w[r, c, i, o]
+   (l2o_conv2d also computes Conv2DBackpropInput at stride 1: a convolution of dy with the flipped, transposed w)
  * l2o_max_pool_grad       dIn[b, iy, ix, ch] = sum of dy over the windows whose first maximum (row-major, padding
  *                         excluded, strictly greater) is (iy, ix), as tfjs's cpu backend computes it
  * l2o_bn_relu_pool       batch norm in training mode over all rows of z [M, C] (M = B H W; batch mean, biased
@@ -117,6 +116,114 @@ EXPORT(l2o_conv2d_filter_grad)(const float *x, const float *dy, float *dw, int B
             dwrc[(long)i * Co + o] = acc;
           }
         }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------- convolution */
+
+/* One output pixel, output channels [o, o + 16): acc += window . w over rows [r0, r1), columns [c0, c1). */
+static inline void pix16(const float *xb, const float *w, float *out, int W, int Ci, int Co, int fw, int iy0, int ix0,
+                         int r0, int r1, int c0, int c1, int o) {
+  v4 a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  /* Columns c0..c1 of one filter row are contiguous in x (c, i) and in w (c, i, o): one loop over j = c Ci + i. */
+  for (int r = r0; r < r1; r++) {
+    const float *xp = xb + ((iy0 + r) * W + ix0) * Ci;
+    const float *wp = w + r * fw * Ci * Co + o + c0 * Ci * Co;
+    for (int j = c0 * Ci; j < c1 * Ci; j++, wp += Co) {
+      v4 s = SPLAT(xp[j]);
+      a0 = MAC(a0, s, LD(wp)); a1 = MAC(a1, s, LD(wp + 4)); a2 = MAC(a2, s, LD(wp + 8)); a3 = MAC(a3, s, LD(wp + 12));
+    }
+  }
+  ST(out + o, a0); ST(out + o + 4, a1); ST(out + o + 8, a2); ST(out + o + 12, a3);
+}
+
+/* Two horizontally adjacent interior pixels (full column range), 16 output channels: the weights are loaded once. */
+static inline void pair16(const float *xb, const float *w, float *out, int W, int Ci, int Co, int fw, int sw, int iy0,
+                          int ix0, int r0, int r1, int o) {
+  v4 a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int n = fw * Ci, step = sw * Ci;
+  for (int r = r0; r < r1; r++) {
+    const float *xp = xb + ((iy0 + r) * W + ix0) * Ci;
+    const float *wp = w + r * fw * Ci * Co + o;
+    for (int j = 0; j < n; j++, wp += Co) {
+      v4 w0 = LD(wp), w1 = LD(wp + 4), w2 = LD(wp + 8), w3 = LD(wp + 12);
+      v4 s = SPLAT(xp[j]), t = SPLAT(xp[j + step]);
+      a0 = MAC(a0, s, w0); a1 = MAC(a1, s, w1); a2 = MAC(a2, s, w2); a3 = MAC(a3, s, w3);
+      b0 = MAC(b0, t, w0); b1 = MAC(b1, t, w1); b2 = MAC(b2, t, w2); b3 = MAC(b3, t, w3);
+    }
+  }
+  ST(out + o, a0); ST(out + o + 4, a1); ST(out + o + 8, a2); ST(out + o + 12, a3);
+  out += Co;
+  ST(out + o, b0); ST(out + o + 4, b1); ST(out + o + 8, b2); ST(out + o + 12, b3);
+}
+
+/* Generic: one pixel, channels [o0, Co) in blocks of 4 then one by one. */
+static void pix_rest(const float *xb, const float *w, float *out, int W, int Ci, int Co, int fw, int iy0, int ix0,
+                     int r0, int r1, int c0, int c1, int o0) {
+  int o = o0;
+  for (; o + 4 <= Co; o += 4) {
+    v4 a = SPLAT(0.0f);
+    for (int r = r0; r < r1; r++)
+      for (int c = c0; c < c1; c++) {
+        const float *xp = xb + ((iy0 + r) * W + ix0 + c) * Ci;
+        const float *wp = w + (r * fw + c) * Ci * Co + o;
+        for (int i = 0; i < Ci; i++, wp += Co) a = MAC(a, SPLAT(xp[i]), LD(wp));
+      }
+    ST(out + o, a);
+  }
+  for (; o < Co; o++) {
+    float a = 0.0f;
+    for (int r = r0; r < r1; r++)
+      for (int c = c0; c < c1; c++) {
+        const float *xp = xb + ((iy0 + r) * W + ix0 + c) * Ci;
+        const float *wp = w + (r * fw + c) * Ci * Co + o;
+        for (int i = 0; i < Ci; i++, wp += Co) a += xp[i] * wp[0];
+      }
+    out[o] = a;
+  }
+}
+
+EXPORT(l2o_conv2d)(const float *x, const float *w, float *y, int B, int H, int W, int Ci, int OH, int OW, int Co, int fh,
+                   int fw, int sh, int sw, int pt, int pl) {
+  int o16 = Co / 16 * 16;
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + b * H * W * Ci;
+    for (int oy = 0; oy < OH; oy++) {
+      int iy0 = oy * sh - pt;
+      int r0 = iy0 < 0 ? -iy0 : 0;
+      int r1 = H - iy0 < fh ? H - iy0 : fh;
+      float *yr = y + (b * OH + oy) * OW * Co;
+      if (r0 >= r1) {
+        zero(yr, OW * Co);
+        continue;
+      }
+      int ox = 0;
+      while (ox < OW) {
+        int ix0 = ox * sw - pl;
+        int c0 = ix0 < 0 ? -ix0 : 0;
+        int c1 = W - ix0 < fw ? W - ix0 : fw;
+        float *out = yr + ox * Co;
+        if (c0 >= c1) {
+          zero(out, Co);
+          ox++;
+          continue;
+        }
+        /* A pair when both pixels see every column. */
+        int ix1 = ix0 + sw;
+        if (c0 == 0 && c1 == fw && ox + 1 < OW && ix1 + fw <= W) {
+          for (int o = 0; o < o16; o += 16) pair16(xb, w, out, W, Ci, Co, fw, sw, iy0, ix0, r0, r1, o);
+          if (o16 < Co) {
+            pix_rest(xb, w, out, W, Ci, Co, fw, iy0, ix0, r0, r1, 0, fw, o16);
+            pix_rest(xb, w, out + Co, W, Ci, Co, fw, iy0, ix1, r0, r1, 0, fw, o16);
+          }
+          ox += 2;
+          continue;
+        }
+        for (int o = 0; o < o16; o += 16) pix16(xb, w, out, W, Ci, Co, fw, iy0, ix0, r0, r1, c0, c1, o);
+        if (o16 < Co) pix_rest(xb, w, out, W, Ci, Co, fw, iy0, ix0, r0, r1, c0, c1, o16);
+        ox++;
       }
     }
   }

@@ -152,34 +152,12 @@ function param(params: TensorMap, name: string, where: string): tf.Tensor {
 }
 
 /**
- * conv2d with stride 1 and SAME padding whose input gradient is computed as a forward convolution of dy with
- * the kernel flipped in space and transposed in channels (exact for odd kernel sides, where SAME pads
- * symmetrically). On wasm this runs through XNNPACK's fast Conv2D instead of the stock Conv2DBackpropInput
- * kernel (about 4× slower here). The kernel gradient is the registered Conv2DBackpropFilter.
+ * conv2d with stride 1 and SAME padding. On l2o's wasm engine its value and both gradients run on l2o's native
+ * kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter); tfjs computes the input gradient only where one is
+ * needed (not for the images of the first layer).
  */
 export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  if (w.shape[0] % 2 === 0 || w.shape[1] % 2 === 0) return tf.conv2d(x, w, 1, 'same');
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xi, wi]);
-    return {
-      value: tf.conv2d(xi, wi, 1, 'same'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, {
-          strides: [1, 1],
-          pad: 'same',
-          dataFormat: 'NHWC',
-          dimRoundingMode: undefined,
-          filterShape: ws.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return [dx, dw];
-      },
-    };
-  });
-  return f(x, w) as tf.Tensor4D;
+  return tf.conv2d(x, w, 1, 'same');
 }
 
 /**

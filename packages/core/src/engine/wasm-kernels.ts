@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createBatchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { BN_RELU_POOL, BN_RELU_POOL_GRAD, bnReluPoolGradKernel, bnReluPoolKernel } from './kernels/bn-relu-pool.js';
 import { createConcatKernel } from './kernels/concat.js';
+import { createConv2dBackpropInputKernel, createConv2dKernel } from './kernels/conv2d.js';
 import { createIdentityKernel } from './kernels/identity.js';
 import { createMaxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
@@ -31,6 +32,8 @@ export const REPLACED_WASM_KERNELS = [
   'MaxPoolGrad',
   'Identity',
   'Cast',
+  'Conv2D',
+  'Conv2DBackpropInput',
 ] as const;
 
 const ADDED: Record<(typeof ADDED_WASM_KERNELS)[number], WasmKernelFunc> = {
@@ -49,6 +52,8 @@ const REPLACED: Record<(typeof REPLACED_WASM_KERNELS)[number], (stock: WasmKerne
   MaxPoolGrad: createMaxPoolGradKernel,
   Identity: createIdentityKernel,
   Cast: createIdentityKernel,
+  Conv2D: createConv2dKernel,
+  Conv2DBackpropInput: createConv2dBackpropInputKernel,
 };
 
 let registered = false;

@@ -14,6 +14,7 @@ interface WasmApi {
 export interface CnnKernelExports {
   readonly __stack_pointer: { value: number };
   l2o_conv2d_filter_grad(...args: number[]): void;
+  l2o_conv2d(...args: number[]): void;
   l2o_max_pool_grad(...args: number[]): void;
   l2o_bn_relu_pool(...args: number[]): void;
   l2o_bn_relu_pool_grad(...args: number[]): void;
