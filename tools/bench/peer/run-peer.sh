@@ -9,14 +9,21 @@ script=${1:?usage: run-peer.sh SCRIPT.py [ARGS…]}
 shift
 case "$script" in */*) ;; *) script="$here/$script" ;; esac
 [ -f "$script" ] || { echo "run-peer.sh: no peer script $script" >&2; exit 2; }
-py=${PEER_PYTHON:-$(command -v python3 || true)}
-has_torch() { [ -n "$py" ] && "$py" -c 'import torch' >/dev/null 2>&1; }
+# The first python with torch: $PEER_PYTHON, Debian's /usr/bin/python3 (where apt puts python3-torch, even when a
+# pyenv or venv python comes first on PATH), then python3 on PATH.
+py=
+find_python() {
+  for c in ${PEER_PYTHON:-} /usr/bin/python3 "$(command -v python3 || true)"; do
+    if [ -n "$c" ] && [ -x "$c" ] && "$c" -c 'import torch' >/dev/null 2>&1; then py=$c; return 0; fi
+  done
+  return 1
+}
+has_torch() { [ -n "$py" ] || find_python; }
 if ! has_torch && [ "${PEER_NO_INSTALL:-}" != 1 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "peer: installing python3-torch and libopenblas0-pthread with apt (once)…" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread) \
       >/dev/null 2>&1 || true
-    py=${PEER_PYTHON:-$(command -v python3 || true)}
   fi
 fi
 if ! has_torch; then
