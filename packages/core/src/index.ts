@@ -154,6 +154,8 @@ export type { JoinSchedulesOptions } from './schedules/join.js';
 export { scheduleFromConfig } from './schedules/from-config.js';
 export type { Schedule, ScheduleConfig } from './schedules/schedule.js';
 export { softmaxCrossEntropy, classificationAccuracy } from './classification.js';
+export { batchNormReluMaxPool } from './batch-norm-relu-max-pool.js';
+export type { BatchNormReluMaxPoolOptions } from './batch-norm-relu-max-pool.js';
 export { mixtureFamily } from './mixture-family.js';
 export type { MixtureComponent } from './mixture-family.js';
 export { reparameterizedFamily, REPARAMETERIZATION_LEVELS } from './reparameterized-family.js';

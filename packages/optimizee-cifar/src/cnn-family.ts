@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
 import { checkImageDataset, imageSize, type ImageDataset } from './dataset.js';
 
 /** How the weights (conv kernels and FC matrices) start: N(0, σ²) with a fixed σ, or He (σ = √(2 / fan-in)). */
@@ -152,44 +152,12 @@ function param(params: TensorMap, name: string, where: string): tf.Tensor {
 }
 
 /**
- * conv2d with stride 1 and SAME padding whose input gradient is computed as a forward convolution of dy with
- * the kernel flipped in space and transposed in channels (exact for odd kernel sides, where SAME pads
- * symmetrically). On wasm this runs through XNNPACK's fast Conv2D instead of the stock Conv2DBackpropInput
- * kernel (about 4× slower here). The kernel gradient is the registered Conv2DBackpropFilter.
+ * conv2d with stride 1 and SAME padding. On l2o's wasm engine its value and both gradients run on l2o's native
+ * kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter); tfjs computes the input gradient only where one is
+ * needed (not for the images of the first layer).
  */
 export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  if (w.shape[0] % 2 === 0 || w.shape[1] % 2 === 0) return tf.conv2d(x, w, 1, 'same');
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xi, wi]);
-    return {
-      value: tf.conv2d(xi, wi, 1, 'same'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, {
-          strides: [1, 1],
-          pad: 'same',
-          dataFormat: 'NHWC',
-          dimRoundingMode: undefined,
-          filterShape: ws.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return [dx, dw];
-      },
-    };
-  });
-  return f(x, w) as tf.Tensor4D;
-}
-
-/**
- * Batch norm in training mode: normalise with the batch's own mean and (biased) variance over `axes`, then
- * γ·x̂ + β. Written out in elementwise ops rather than tf.batchNorm: the same values, and its gradient reduces
- * with Sum where FusedBatchNorm's gradient tiles (the wasm Tile kernel cost ≈40% of a step here).
- */
-function batchNormTraining(x: tf.Tensor, axes: number[], gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, axes, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  return tf.conv2d(x, w, 1, 'same');
 }
 
 /**
@@ -258,31 +226,31 @@ export class CifarCnnProblem implements Optimizee<CifarBatch> {
     return tf.tidy(() => {
       let h: tf.Tensor4D = x;
       o.convChannels.forEach((_, i) => {
-        let z: tf.Tensor4D = conv2dSame(h, param(params, `conv${i}/w`, where) as tf.Tensor4D);
-        z = o.batchNorm
-          ? (batchNormTraining(
+        const z = conv2dSame(h, param(params, `conv${i}/w`, where) as tf.Tensor4D);
+        // Batch norm (training) + ReLU + max-pool: one fused native kernel on l2o's wasm engine.
+        h = o.batchNorm
+          ? batchNormReluMaxPool(
               z,
-              [0, 1, 2],
               param(params, `conv${i}/bn_gamma`, where),
               param(params, `conv${i}/bn_beta`, where),
-              o.bnEpsilon,
-            ) as tf.Tensor4D)
-          : tf.add(z, param(params, `conv${i}/b`, where));
-        h = tf.maxPool(tf.relu(z), o.poolSize, o.poolSize, 'same');
+              { epsilon: o.bnEpsilon, poolSize: o.poolSize },
+            )
+          : tf.maxPool(tf.relu(tf.add(z, param(params, `conv${i}/b`, where))), o.poolSize, o.poolSize, 'same');
       });
       let f: tf.Tensor2D = tf.reshape(h, [h.shape[0], -1]);
       o.fcHidden.forEach((_, i) => {
-        let z: tf.Tensor2D = tf.matMul(f, param(params, `fc${i}/w`, where) as tf.Tensor2D);
-        z = o.batchNorm
-          ? (batchNormTraining(
-              z,
-              [0],
-              param(params, `fc${i}/bn_gamma`, where),
-              param(params, `fc${i}/bn_beta`, where),
-              o.bnEpsilon,
-            ) as tf.Tensor2D)
-          : tf.add(z, param(params, `fc${i}/b`, where));
-        f = tf.relu(z);
+        const z: tf.Tensor2D = tf.matMul(f, param(params, `fc${i}/w`, where) as tf.Tensor2D);
+        f = o.batchNorm
+          ? tf.reshape(
+              batchNormReluMaxPool(
+                tf.reshape(z, [z.shape[0], 1, 1, z.shape[1]]),
+                param(params, `fc${i}/bn_gamma`, where),
+                param(params, `fc${i}/bn_beta`, where),
+                { epsilon: o.bnEpsilon, poolSize: 1 },
+              ),
+              z.shape,
+            )
+          : tf.relu(tf.add(z, param(params, `fc${i}/b`, where)));
       });
       const last = o.fcHidden.length;
       return tf.add(

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { createBatchMatMulKernel } from './kernels/batch-mat-mul.js';
+import { BN_RELU_POOL, BN_RELU_POOL_GRAD, bnReluPoolGradKernel, bnReluPoolKernel } from './kernels/bn-relu-pool.js';
 import { createConcatKernel } from './kernels/concat.js';
+import { createConv2dBackpropInputKernel, createConv2dKernel } from './kernels/conv2d.js';
+import { createIdentityKernel } from './kernels/identity.js';
+import { createMaxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { createSliceKernel } from './kernels/slice.js';
 import { createSplitVKernel } from './kernels/split-v.js';
@@ -8,14 +12,35 @@ import { createTanhKernel } from './kernels/tanh.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 import type { WasmKernelFunc } from './kernels/wasm-heap.js';
 
-/** Kernels l2o adds to tfjs-backend-wasm because it lacks them (both needed by gradients). */
-export const ADDED_WASM_KERNELS = ['Conv2DBackpropFilter', 'UnsortedSegmentSum'] as const;
+/**
+ * Kernels l2o adds to tfjs-backend-wasm: two it lacks (both needed by gradients) and l2o's fused batch norm
+ * (training) + ReLU + max-pool with its gradient (used by `batchNormReluMaxPool`).
+ */
+export const ADDED_WASM_KERNELS = [
+  'Conv2DBackpropFilter',
+  'UnsortedSegmentSum',
+  BN_RELU_POOL,
+  BN_RELU_POOL_GRAD,
+] as const;
 /** Stock tfjs-backend-wasm kernels l2o replaces with faster ones (the stock one stays as the fallback). */
-export const REPLACED_WASM_KERNELS = ['Slice', 'SplitV', 'Concat', 'Tanh', 'BatchMatMul'] as const;
+export const REPLACED_WASM_KERNELS = [
+  'Slice',
+  'SplitV',
+  'Concat',
+  'Tanh',
+  'BatchMatMul',
+  'MaxPoolGrad',
+  'Identity',
+  'Cast',
+  'Conv2D',
+  'Conv2DBackpropInput',
+] as const;
 
 const ADDED: Record<(typeof ADDED_WASM_KERNELS)[number], WasmKernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilterKernel,
   UnsortedSegmentSum: unsortedSegmentSumKernel,
+  [BN_RELU_POOL]: bnReluPoolKernel,
+  [BN_RELU_POOL_GRAD]: bnReluPoolGradKernel,
 };
 
 const REPLACED: Record<(typeof REPLACED_WASM_KERNELS)[number], (stock: WasmKernelFunc) => WasmKernelFunc> = {
@@ -24,6 +49,11 @@ const REPLACED: Record<(typeof REPLACED_WASM_KERNELS)[number], (stock: WasmKerne
   Concat: createConcatKernel,
   Tanh: createTanhKernel,
   BatchMatMul: createBatchMatMulKernel,
+  MaxPoolGrad: createMaxPoolGradKernel,
+  Identity: createIdentityKernel,
+  Cast: createIdentityKernel,
+  Conv2D: createConv2dKernel,
+  Conv2DBackpropInput: createConv2dBackpropInputKernel,
 };
 
 let registered = false;

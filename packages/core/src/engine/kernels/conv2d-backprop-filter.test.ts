@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../engine.js';
+import { cnnKernels } from './cnn-native.js';
 import { createConv2dBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import type { WasmBackendLike } from './wasm-heap.js';
 import { expectClose, onWasmAndCpu, randomValues } from './cross-backend.js';
@@ -54,9 +55,16 @@ const cases: Array<{
   { x: [2, 7, 6, 2], f: [3, 3, 2, 2], s: 1, pad: 2 }, // explicit numeric pad
   { x: [2, 3, 6, 5], f: [2, 2, 3, 4], s: 1, pad: 'same', nchw: true },
   { x: [1, 5, 5, 1], f: [1, 1, 1, 6], s: 1, pad: 'valid' }, // 1×1 filter
+  { x: [2, 9, 8, 3], f: [5, 5, 3, 16], s: 1, pad: 'same' }, // the CNN's first layer: 16-wide blocks, odd inC
+  { x: [2, 6, 7, 5], f: [3, 3, 5, 21], s: [2, 1], pad: 'valid' }, // 16 + 4 + 1 output channels
+  { x: [1, 4, 5, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' }, // filter wider than the image
 ];
 
 describe('wasm Conv2DBackpropFilter kernel', () => {
+  it("runs on l2o's native kernels (instantiated on tfjs's wasm memory)", () => {
+    expect(cnnKernels(tf.backend() as unknown as WasmBackendLike)).toBeDefined();
+  });
+
   it.each(cases)('matches cpu: x $x, filter $f, strides $s, pad $pad, nchw $nchw', async ({ x, f, s, pad, nchw }) => {
     const vx = randomValues(
       x.reduce((a, b) => a * b, 1),
@@ -84,7 +92,7 @@ describe('wasm Conv2DBackpropFilter kernel', () => {
     expectClose(wasm, cpu, 1e-5, 1e-5);
   });
 
-  it('gives the same result when the batch is processed in chunks', async () => {
+  it('gives the same result when the batch is processed in chunks (im2col path)', async () => {
     const x = [6, 10, 10, 3];
     const dyShape = [6, 5, 5, 4];
     const vx = randomValues(6 * 10 * 10 * 3, 5);
@@ -95,7 +103,7 @@ describe('wasm Conv2DBackpropFilter kernel', () => {
     );
     const before = tf.memory().numTensors;
     // K·rows per image = 27·25 = 675 floats: a 1,000-float limit forces one image per chunk.
-    const kernel = createConv2dBackpropFilterKernel(1000);
+    const kernel = createConv2dBackpropFilterKernel(1000, false);
     const got = tf.tidy(() => {
       const info = kernel({
         inputs: { x: tf.tensor(vx, x), dy: tf.tensor(vdy, dyShape) },

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { runSingle, wasmKernel, type WasmBackendLike, type WasmKernelArgs, type WasmKernelFunc } from './wasm-heap.js';
+import { cnnKernels } from './cnn-native.js';
+import {
+  heapOffset,
+  runSingle,
+  wasmKernel,
+  type WasmBackendLike,
+  type WasmKernelArgs,
+  type WasmKernelFunc,
+} from './wasm-heap.js';
 
 /** Default largest transposed-patch buffer (floats, 32 MiB) built at once; larger batches go in chunks. */
 export const MAX_PATCH_FLOATS = 1 << 23;
@@ -14,15 +22,17 @@ function toChannelsLast(backend: WasmBackendLike, t: tf.TensorInfo): tf.TensorIn
  * Builds the transposed im2col matrix Pᵀ [fh·fw·inC, rows] (rows = batch·outH·outW, zero where the window hits
  * padding) and computes dW = Pᵀ · dy with the stock XNNPACK matmul, in batch chunks to bound memory.
  * Supports NHWC and NCHW, strides, pad 'same' | 'valid' | number | explicit, dilations 1 (as tfjs's gradient).
+ * Where l2o's native CNN kernels load (native/cnn-kernels.c on tfjs's own memory), they compute dW directly
+ * (SIMD, no patch matrix); `useNative: false` forces the im2col path.
  */
-export function createConv2dBackpropFilterKernel(maxPatchFloats = MAX_PATCH_FLOATS): WasmKernelFunc {
-  return (args: WasmKernelArgs) => conv2dBackpropFilter(args, maxPatchFloats);
+export function createConv2dBackpropFilterKernel(maxPatchFloats = MAX_PATCH_FLOATS, useNative = true): WasmKernelFunc {
+  return (args: WasmKernelArgs) => conv2dBackpropFilter(args, maxPatchFloats, useNative);
 }
 
 /** The kernel with the default chunk size. */
 export const conv2dBackpropFilterKernel: WasmKernelFunc = createConv2dBackpropFilterKernel();
 
-function conv2dBackpropFilter(args: WasmKernelArgs, maxPatchFloats: number): tf.TensorInfo {
+function conv2dBackpropFilter(args: WasmKernelArgs, maxPatchFloats: number, useNative: boolean): tf.TensorInfo {
   const { backend } = args;
   const x0 = args.inputs['x'];
   const dy0 = args.inputs['dy'];
@@ -56,6 +66,33 @@ function conv2dBackpropFilter(args: WasmKernelArgs, maxPatchFloats: number): tf.
   }
   const x = channelsFirst ? toChannelsLast(backend, x0) : x0;
   const dy = channelsFirst ? toChannelsLast(backend, dy0) : dy0;
+  const native = useNative ? cnnKernels(backend) : undefined;
+  if (native) {
+    try {
+      native.l2o_conv2d_filter_grad(
+        heapOffset(backend, x),
+        heapOffset(backend, dy),
+        heapOffset(backend, out),
+        batchSize,
+        inHeight,
+        inWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        outChannels,
+        fh,
+        fw,
+        sh,
+        sw,
+        top,
+        left,
+      );
+    } finally {
+      if (x !== x0) backend.disposeData(x.dataId);
+      if (dy !== dy0) backend.disposeData(dy.dataId);
+    }
+    return out;
+  }
   const temps: tf.TensorInfo[] = [];
   try {
     const chunk = Math.max(1, Math.min(batchSize, Math.floor(maxPatchFloats / Math.max(1, K * rowsPerImage))));

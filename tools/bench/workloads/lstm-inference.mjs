@@ -1,0 +1,101 @@
+// Bench workload `lstm-inference`: one optimizer step (lossAndGrad + update + θ ← θ + u) of a freshly initialised
+// LSTM optimizer (through optimizerForEvaluation) against core's Adam, on the 784-20-10 MLP of the `lstm`
+// workload (N = 15,910). Records section `lstm-inference` with ratio `lstm-inference-update-vs-adam`
+// (the update alone) and `lstm-inference-step-vs-adam` (the whole step).
+// Usage: node tools/bench/workloads/lstm-inference.mjs [--steps 40] [--backend wasm|cpu]
+import { recordBench } from '../record-bench.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, tensorsIn } from '../lib.mjs';
+
+const args = process.argv.slice(2);
+const STEPS = Number(option(args, 'steps', '40'));
+const BACKEND = option(args, 'backend', 'wasm');
+if (!Number.isInteger(STEPS) || STEPS < 1) throw new Error(`--steps: must be a positive integer, got ${STEPS}`);
+if (!['wasm', 'cpu'].includes(BACKEND)) throw new Error(`--backend: allowed values wasm, cpu; got ${BACKEND}`);
+
+const bundle = await bundleSources(
+  [
+    `export { initEngine, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng } from '@l2o/core';`,
+    `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
+  ],
+  'bench-lstm-inference',
+);
+const tf = await import('@tensorflow/tfjs');
+const { initEngine, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng, lstmOptimizer } = await import(
+  bundle.url
+);
+bundle.cleanup();
+await initEngine(BACKEND);
+console.log(`lstm-inference — backend ${BACKEND}, median of ${STEPS} steps, load average ${loadavg()}`);
+
+const family = randomMlpFamily(tf, 20);
+const learned = lstmOptimizer();
+const phi = learned.initMetaParams(Rng.seeded(7));
+const fastPath = typeof learned.inferenceOptimizer === 'function';
+const res = {};
+for (const [key, o] of [
+  ['adam', adam({ learningRate: 1e-3 })],
+  ['lstm', optimizerForEvaluation(learned, phi)],
+  ['adam', adam({ learningRate: 1e-3 })], // adam again, after the LSTM: the better of the two is kept
+]) {
+  const task = family.sample(Rng.seeded(1));
+  let theta = task.init(Rng.seeded(2));
+  let state = o.init(theta);
+  const steps = [];
+  const updates = [];
+  const WARM = 5;
+  const n0 = tf.memory().numTensors;
+  for (let i = 0; i < WARM + STEPS; i++) {
+    const t0 = performance.now();
+    const { loss, grads } = lossAndGrad(task, theta, null);
+    loss.dispose();
+    const t1 = performance.now();
+    const s = o.update(grads, state, theta);
+    const next = tf.tidy(() => addMaps(theta, s.updates));
+    const t2 = performance.now();
+    disposeMap(grads);
+    disposeMap(s.updates);
+    disposeMap(theta);
+    const keep = new Set(tensorsIn(tf, s.state).map((t) => t.id)); // kernels may pass state through
+    for (const t of tensorsIn(tf, state)) if (!keep.has(t.id)) t.dispose();
+    theta = next;
+    state = s.state;
+    if (i >= WARM) {
+      steps.push((t2 - t0) / 1000);
+      updates.push((t2 - t1) / 1000);
+    }
+  }
+  const leaked = tf.memory().numTensors - n0;
+  disposeMap(theta);
+  tf.dispose(state);
+  task.dispose();
+  const r = { name: o.name, step: median(steps), update: median(updates) };
+  console.log(
+    `${o.name}: ${(r.step * 1e3).toFixed(2)} ms/step, update ${(r.update * 1e3).toFixed(2)} ms (tensor leak ${leaked})`,
+  );
+  if (!res[key] || r.step < res[key].step) res[key] = r;
+}
+disposeMap(phi);
+printTable([
+  ['optimizer', 'ms/step', 'ms update only', 'step / adam', 'update / adam'],
+  [
+    res.lstm.name,
+    (res.lstm.step * 1e3).toFixed(2),
+    (res.lstm.update * 1e3).toFixed(2),
+    (res.lstm.step / res.adam.step).toFixed(2),
+    (res.lstm.update / res.adam.update).toFixed(2),
+  ],
+  [res.adam.name, (res.adam.step * 1e3).toFixed(2), (res.adam.update * 1e3).toFixed(2), '1.00', '1.00'],
+]);
+recordBench('lstm-inference', {
+  seconds: {
+    'lstm-step': res.lstm.step,
+    'lstm-update': res.lstm.update,
+    'adam-step': res.adam.step,
+    'adam-update': res.adam.update,
+  },
+  ratios: {
+    'lstm-inference-update-vs-adam': res.lstm.update / res.adam.update,
+    'lstm-inference-step-vs-adam': res.lstm.step / res.adam.step,
+  },
+  notes: `784-20-10 MLP (N = 15,910), backend ${BACKEND}, median of ${STEPS} steps; LSTM path: ${fastPath ? 'inferenceOptimizer (fused kernel)' : 'withMetaParams (tfjs ops)'}`,
+});

@@ -1,0 +1,277 @@
+// Bench workload `lstm`: l2o's reference meta-training workload timed through the project's public meta-trainer
+// (`metaTrain` from '@l2o/core') against its PyTorch peer (tools/bench/peer/lstm_meta_iteration.py) in the same
+// sitting. Records section `lstm` with ratio `lstm-meta-iteration-vs-pytorch` (fused l2o / the faster of PyTorch on
+// 2 and on 1 thread) in docs/results/bench/summary.json.
+//
+// Reference workload: MNIST-shaped 784-20-10 sigmoid MLP (softmax cross-entropy) on fixed random data (batch 128,
+// drawn once per problem, as the peer does), N = 15,910 coordinates; `lstmOptimizer()` (paper config: 2×20 LSTM,
+// log/sign preprocessing p = 10, output ×0.1); horizon 100, unroll 20 → one epoch = 5 meta-iterations (each:
+// forward unroll + meta-gradient + one Adam step on φ). `validateEvery` = epochs and one validation problem, so
+// validation runs only before epoch 1 and after the last epoch, outside the timed epochs. Seconds per
+// meta-iteration = (time between consecutive 'epoch' progress events) / 5, median over epochs 2…E (epoch 1 is
+// the warm-up).
+//
+// Jobs (each in its own child process, so peak RSS is that job's alone):
+//   ref-fused    reference workload, metaTrain's default path (learned.beginFusedUnroll: the wasm kernel)
+//   ref-generic  reference workload, metaTrain({ fused: false }) (tfjs tape replay + unrollMetaGradient)
+//   x4-fused     4× the reference (N × unroll): --x4 hidden → 784-80-10 MLP, N = 63,610, unroll 20, horizon 100;
+//                --x4 unroll → N = 15,910, unroll 80, horizon 160 (2 meta-iterations per epoch)
+//
+// Usage: node tools/bench/workloads/lstm.mjs [--epochs 4] [--jobs ref-fused,ref-generic,x4-fused]
+//        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer]
+// The machine may be shared: medians are noisy; the load average is recorded with the results.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { recordBench } from '../record-bench.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, runPeer } from '../lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => option(args, name, dflt);
+const EPOCHS = Number(opt('epochs', '4'));
+const BACKEND = opt('backend', 'wasm');
+const X4 = opt('x4', 'hidden');
+const PEER_REPS = Number(opt('peer-reps', '5'));
+const ALL_JOBS = ['ref-fused', 'ref-generic', 'x4-fused'];
+const MiB = (bytes) => (bytes / 2 ** 20).toFixed(0);
+
+if (!Number.isInteger(EPOCHS) || EPOCHS < 2)
+  throw new Error(`--epochs: must be an integer ≥ 2 (epoch 1 is warm-up), got ${EPOCHS}`);
+if (X4 !== 'hidden' && X4 !== 'unroll') throw new Error(`--x4: allowed values hidden, unroll; got ${X4}`);
+if (!['wasm', 'cpu'].includes(BACKEND)) throw new Error(`--backend: allowed values wasm, cpu; got ${BACKEND}`);
+if (!Number.isInteger(PEER_REPS) || PEER_REPS < 1)
+  throw new Error(`--peer-reps: must be a positive integer, got ${PEER_REPS}`);
+
+if (opt('child', undefined)) {
+  await child(opt('child'), opt('bundle'));
+} else {
+  await parent();
+}
+
+// ---------------------------------------------------------------------------------------------------- parent
+async function parent() {
+  const jobs = (opt('jobs', ALL_JOBS.join(',')) || '').split(',').filter(Boolean);
+  for (const j of jobs)
+    if (!ALL_JOBS.includes(j)) throw new Error(`--jobs: unknown "${j}"; allowed values ${ALL_JOBS.join(', ')}`);
+  const bundle = await bundleSources(
+    [
+      `export { initEngine, metaTrain, disposeMap } from '@l2o/core';`,
+      `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
+    ],
+    'bench-lstm',
+  );
+  console.log(
+    `lstm meta-iteration — backend ${BACKEND}, ${EPOCHS} epochs per metaTrain job (epoch 1 = warm-up), load average ${loadavg()}`,
+  );
+  const results = {};
+  try {
+    for (const job of jobs) {
+      console.log(`\n--- ${job}`);
+      const r = spawnSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), ...args, '--child', job, '--bundle', bundle.url],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+        },
+      );
+      const lines = r.stdout.split('\n');
+      process.stdout.write(lines.filter((l) => !l.startsWith('RESULT ')).join('\n'));
+      const line = lines.find((l) => l.startsWith('RESULT '));
+      if (r.status !== 0 || !line) {
+        console.log(`${job}: failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
+        continue;
+      }
+      results[job] = JSON.parse(line.slice(7));
+    }
+  } finally {
+    bundle.cleanup();
+  }
+
+  // The peer on 2 threads and on 1: on a machine shared with other jobs 2-thread PyTorch degrades badly.
+  const peer = {};
+  let peerMissing;
+  if (!args.includes('--no-peer')) {
+    for (const threads of [2, 1]) {
+      console.log(`\n--- PyTorch peer, ${threads} thread(s): lstm_meta_iteration.py ${PEER_REPS}`);
+      const r = runPeer('lstm_meta_iteration.py', [PEER_REPS], threads);
+      if (r.missing) {
+        peerMissing = r.missing;
+        console.log(r.missing);
+        break;
+      }
+      const p = r.results[0];
+      console.log(`torch ${p.torch}, ${p.threads} thread(s), runs ${p.runs.map((x) => x.toFixed(3)).join(', ')}`);
+      peer[threads] = p.seconds;
+      peer[`load${threads}`] = p.load.split(' ')[0];
+    }
+  }
+
+  console.log(
+    `\n=== meta-training through metaTrain (median s per meta-iteration over epochs 2…${EPOCHS}; load average ${loadavg()})`,
+  );
+  const rows = [
+    [
+      'job',
+      'workload',
+      'N',
+      'unroll',
+      's/meta-iter',
+      'epochs timed',
+      'peak RSS MiB',
+      'kernel MiB',
+      '/ peer 2t',
+      '/ peer 1t',
+      'load 1m',
+    ],
+  ];
+  for (const job of ALL_JOBS) {
+    const r = results[job];
+    if (!r) continue;
+    const isRef = job.startsWith('ref');
+    rows.push([
+      job + (r.fusedUnrolls === 0 && job.endsWith('fused') ? ' (NOT fused!)' : ''),
+      isRef ? 'reference' : `4× (${X4})`,
+      String(r.N),
+      String(r.unroll),
+      r.secondsPerMetaIteration.toFixed(3),
+      String(r.epochSeconds.length - 1),
+      MiB(r.maxRssBytes),
+      r.kernelBytes ? MiB(r.kernelBytes) : '—',
+      isRef && peer[2] ? (r.secondsPerMetaIteration / peer[2]).toFixed(2) : '—',
+      isRef && peer[1] ? (r.secondsPerMetaIteration / peer[1]).toFixed(2) : '—',
+      r.load,
+    ]);
+  }
+  for (const t of [2, 1])
+    if (peer[t])
+      rows.push([
+        `pytorch peer ${t}t`,
+        'reference',
+        '15910',
+        '20',
+        peer[t].toFixed(3),
+        `${PEER_REPS} reps`,
+        '',
+        '',
+        '',
+        '',
+        peer[`load${t}`],
+      ]);
+  printTable(rows);
+
+  const seconds = {};
+  for (const job of ALL_JOBS) if (results[job]) seconds[`l2o-${job}`] = results[job].secondsPerMetaIteration;
+  if (peer[2]) seconds['pytorch-2-threads'] = peer[2];
+  if (peer[1]) seconds['pytorch-1-thread'] = peer[1];
+  const ratios = {};
+  const best = Math.min(...[peer[1], peer[2]].filter(Boolean));
+  if (results['ref-fused'] && Number.isFinite(best))
+    ratios['lstm-meta-iteration-vs-pytorch'] = results['ref-fused'].secondsPerMetaIteration / best;
+  if (results['ref-fused'] && results['ref-generic'])
+    ratios['lstm-meta-iteration-fused-vs-generic'] =
+      results['ref-fused'].secondsPerMetaIteration / results['ref-generic'].secondsPerMetaIteration;
+  if (Object.keys(seconds).length) {
+    recordBench('lstm', {
+      seconds,
+      ratios,
+      notes:
+        `s per meta-iteration of the reference workload (784-20-10 MLP, N = 15,910, 2×20 LSTM, unroll 20), backend ${BACKEND}; ` +
+        `ratio against the faster PyTorch thread count` +
+        (peerMissing ? `; PyTorch peer not run: ${peerMissing}` : ''),
+    });
+  }
+}
+
+// ----------------------------------------------------------------------------------------------------- child
+async function child(job, bundleUrl) {
+  const tf = await import('@tensorflow/tfjs');
+  const { initEngine, metaTrain, disposeMap, lstmOptimizer } = await import(bundleUrl);
+  await initEngine(BACKEND);
+  const D = 784;
+  const C = 10;
+
+  const mlpFamily = (H) => randomMlpFamily(tf, H);
+  const sizeOf = (H) => D * H + H + H * C + C;
+  const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+
+  const isX4 = job === 'x4-fused';
+  const fused = job !== 'ref-generic';
+  const H = isX4 && X4 === 'hidden' ? 80 : 20;
+  const unroll = isX4 && X4 === 'unroll' ? 80 : 20;
+  const horizon = isX4 && X4 === 'unroll' ? 160 : 100;
+  const perEpoch = horizon / unroll;
+  const base = lstmOptimizer();
+  let kernelBytes = 0;
+  let fusedUnrolls = 0;
+  // The same learned optimizer, with its fused hook observed (to read the kernel's memory); metaTrain drives it.
+  const learned = {
+    ...base,
+    beginFusedUnroll(phi, state) {
+      const u = base.beginFusedUnroll?.(phi, state);
+      if (!u) return u;
+      fusedUnrolls++;
+      return {
+        step: (g) => u.step(g),
+        state: () => u.state(),
+        metaGradient: (g, w) => {
+          const d = u.metaGradient(g, w);
+          kernelBytes = Math.max(kernelBytes, u.memoryBytes ?? 0);
+          return d;
+        },
+        dispose: () => u.dispose(),
+      };
+    },
+  };
+  const epochAt = [];
+  let validationAt0 = NaN;
+  const t0 = performance.now();
+  const result = await metaTrain({
+    learned,
+    family: mlpFamily(H),
+    epochs: EPOCHS,
+    horizon,
+    unroll,
+    seed: 1,
+    validateEvery: EPOCHS,
+    validationProblems: 1,
+    fused,
+    onProgress(e) {
+      if (e.kind === 'validation' && e.epoch === 0) validationAt0 = e.elapsedSeconds;
+      if (e.kind !== 'epoch') return;
+      epochAt.push(e.elapsedSeconds);
+      const prev = epochAt.length > 1 ? epochAt[epochAt.length - 2] : validationAt0;
+      const dt = e.elapsedSeconds - prev;
+      console.log(
+        `${job} epoch ${e.epoch}${e.epoch === 1 ? ' (warm-up)' : ''}: ${dt.toFixed(2)} s = ${(dt / perEpoch).toFixed(3)} s/meta-iteration, ` +
+          `meta-loss ${e.metaLoss?.toFixed(4)}, rss ${MiB(process.memoryUsage().rss)} MiB`,
+      );
+    },
+  });
+  const wall = (performance.now() - t0) / 1000;
+  disposeMap(result.metaParams);
+  disposeMap(result.lastMetaParams);
+  const epochSeconds = epochAt.map((t, i) => t - (i === 0 ? validationAt0 : epochAt[i - 1]));
+  const timed = epochSeconds.slice(1);
+  const res = {
+    N: sizeOf(H),
+    unroll,
+    horizon,
+    epochSeconds,
+    secondsPerMetaIteration: median(timed) / perEpoch,
+    maxRssBytes: maxRssBytes(),
+    kernelBytes,
+    fusedUnrolls,
+    wall,
+    tensorsLeft: tf.memory().numTensors,
+    load: loadavg().split(' ')[0],
+  };
+  console.log(
+    `${job}: N = ${res.N}, unroll ${unroll}, horizon ${horizon}; ${res.secondsPerMetaIteration.toFixed(3)} s/meta-iteration ` +
+      `(median of ${timed.length} epochs: ${timed.map((s) => (s / perEpoch).toFixed(3)).join(', ')}); metaTrain wall ${wall.toFixed(1)} s; ` +
+      `peak RSS ${MiB(res.maxRssBytes)} MiB` +
+      (fused ? `, fused unrolls ${fusedUnrolls}, kernel memory ${MiB(kernelBytes)} MiB` : '') +
+      `; tensors left ${res.tensorsLeft}`,
+  );
+  console.log(`RESULT ${JSON.stringify(res)}`);
+}
