@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
 import { lstmPartOf, resolveGacConfig, type GacConfig } from './config.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { checkNtmBfgsMetaParams } from './controller-params.js';
