@@ -112,11 +112,10 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
   if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
     throw new Error(`mnistMlp.l2: must be a finite number ≥ 0, got ${String(l2)}`);
   }
+  // Undefined: the data's own side (28 for MNIST).
   const imageSide = options.imageSide;
-  if (imageSide !== undefined && (!Number.isInteger(imageSide) || imageSide < 1)) {
-    throw new Error(
-      `mnistMlp.imageSide: must be a positive integer (at most the images' side), got ${String(imageSide)}`,
-    );
+  if (imageSide !== undefined && (!Number.isInteger(imageSide) || imageSide < 1 || imageSide > MNIST_SIDE)) {
+    throw new Error(`mnistMlp.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(imageSide)}`);
   }
   let validationSize: number;
   try {

@@ -56,7 +56,7 @@ describe('presets', () => {
     expect(final).toBeGreaterThan(0.25);
     expect(final).toBeLessThan(0.44);
     disposeMap(metaParams);
-  });
+  }, 300_000);
 
   it('the mnist-residual preset reproduces its reported losses and beats NAG at its base rate on the same runs', async () => {
     // Reported (docs/results/mnist-residual): 0.2345 ± 0.070 at step 100 and 0.156 ± 0.062 at step 200 over 100
