@@ -8,7 +8,7 @@ import { lstmOptimizer } from '@l2o/optimizer-lstm';
 import { saveLstmOptimizer } from '@l2o/optimizer-lstm/node';
 import { PAPER_GAC_CONFIG, resolveGacConfig } from './config.js';
 import { GAC_KIND, gacOptimizer } from './gac-optimizer.js';
-import { loadGacOptimizer, saveGacOptimizer } from './save-load.js';
+import { loadGacOptimizer, saveGacOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');
