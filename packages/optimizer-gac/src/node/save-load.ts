@@ -3,7 +3,14 @@ import { checkMetaParamsFit } from '@l2o/core';
 import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
-import { GAC_KIND, gacOptimizer, lstmPartOf, resolveGacConfig, type GacConfig, type GacState } from '@l2o/optimizer-gac';
+import {
+  GAC_KIND,
+  gacOptimizer,
+  lstmPartOf,
+  resolveGacConfig,
+  type GacConfig,
+  type GacState,
+} from '@l2o/optimizer-gac';
 
 /**
  * Saves a trained LSTM+GAC optimizer (config + φ) as a learned-optimizer artifact directory (core's
