@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tools/tsup-base.ts';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts', testing: 'src/testing.ts' }));
+export default defineConfig(
+  packageBuild(
+    { index: 'src/index.ts', 'index-node': 'src/index-node.ts', testing: 'src/testing.ts', node: 'src/node.ts' },
+    ['@l2o/core'],
+  ),
+);

@@ -1,4 +1,8 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tools/tsup-base.ts';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts' }));
+export default defineConfig(
+  packageBuild({ index: 'src/index.ts', 'index-node': 'src/index-node.ts', node: 'src/node.ts' }, [
+    '@l2o/optimizer-lstm',
+  ]),
+);

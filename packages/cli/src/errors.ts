@@ -1,4 +1,5 @@
-import { L2oIoError, RunLockHeldError, acquireRunLock, cleanStaleTempFiles, type RunLock } from '@l2o/core';
+import { L2oIoError } from '@l2o/core';
+import { RunLockHeldError, acquireRunLock, cleanStaleTempFiles, type RunLock } from '@l2o/core/node';
 import { UsageError } from './args.js';
 
 /** Exit codes of `l2o`: 0 done, 1 failed, 2 the command line is wrong (or its --out is in use), 130 interrupted. */

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
 import {
-  loadLearnedArtifact,
   mixtureFamily,
   partitionLearned,
   partitionLearnedFromConfig,
   residualLearned,
   residualLearnedFromConfig,
 } from '@l2o/core';
+import { loadLearnedArtifact } from '@l2o/core/node';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { defaultSuite, selectTasks } from '@l2o/benchmark';

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { ensureDirectory, evaluationTable, lossCurvesSvg, writeFileAtomic, type EvaluationResult } from '@l2o/core';
+import { evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { withFlag } from './errors.js';
 
 export interface ReportExtras {

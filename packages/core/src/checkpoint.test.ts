@@ -3,12 +3,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, readCheckpointFile, writeCheckpoint, type MetaCheckpoint } from './checkpoint.js';
+import { memoryCheckpointStore, readCheckpoint, type MetaCheckpoint } from './checkpoint.js';
+import { metaTrain as metaTrainAnywhere } from './meta-train.js';
+import { metaTrain, readCheckpointFile, writeCheckpoint } from './node.js';
 import { packBinaryFile } from './container-codec.js';
 import { crc32 } from './crc32.js';
 import { initEngine } from './engine/engine.js';
 import { L2oIoError } from './io-error.js';
-import { metaTrain } from './meta-train.js';
 import { disposeMap } from './tensor-map.js';
 import { tinyLearned, tinyQuadraticTask } from './test-fixtures.js';
 import type { JsonValue, TensorMap } from './types.js';
@@ -245,5 +246,39 @@ describe('writeCheckpoint / readCheckpoint', () => {
     await expect(
       metaTrain({ ...opts, epochs: 3, validationProblems: 1, checkpointPath: path, resume: true }),
     ).rejects.toThrow(new RegExp(`^${path}: truncated file`));
+  });
+
+  it('metaTrain keeps its checkpoint in any store (memory here) and resumes from it to the same φ as a run without a stop', async () => {
+    const task = tinyQuadraticTask();
+    const family = { name: 'q', sample: () => task };
+    const opts = {
+      learned: tinyLearned(),
+      family,
+      horizon: 4,
+      unroll: 2,
+      seed: 5,
+      validateEvery: 1,
+      validationProblems: 1,
+    };
+    const whole = await metaTrainAnywhere({ ...opts, epochs: 3 });
+    const store = memoryCheckpointStore();
+    const first = await metaTrainAnywhere({ ...opts, epochs: 2, checkpointStore: store });
+    disposeMap(first.metaParams);
+    disposeMap(first.lastMetaParams);
+    expect(store.data?.length).toBeGreaterThan(0);
+    const resumed = await metaTrainAnywhere({ ...opts, epochs: 3, checkpointStore: store, resume: true });
+    expect(resumed.epochsDone).toBe(3);
+    for (const k of Object.keys(whole.lastMetaParams)) {
+      expect(Array.from(resumed.lastMetaParams[k]!.dataSync())).toEqual(
+        Array.from(whole.lastMetaParams[k]!.dataSync()),
+      );
+    }
+    for (const r of [whole, resumed]) {
+      disposeMap(r.metaParams);
+      disposeMap(r.lastMetaParams);
+    }
+    await expect(metaTrainAnywhere({ ...opts, epochs: 1, checkpointPath: 'x.ckpt' })).rejects.toThrow(
+      /checkpointPath needs file access: use metaTrain from "@l2o\/core\/node", or pass checkpointStore/,
+    );
   });
 });

@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   decodeContainer,
   encodeContainer,
@@ -8,8 +6,6 @@ import {
   unpackBinaryFile,
   type ContainerValue,
 } from './container-codec.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { L2oIoError, ioError } from './io-error.js';
 import type { JsonValue, TensorMap } from './types.js';
 
 /** Everything needed to continue a meta-training run exactly where it stopped. */
@@ -32,14 +28,37 @@ export interface MetaCheckpoint {
   readonly run?: ContainerValue;
 }
 
+/**
+ * Where `metaTrain` keeps its checkpoint: a file (`fileCheckpointStore` from `@l2o/core/node`), IndexedDB or
+ * localStorage in a browser, memory ({@link memoryCheckpointStore}), … Either method may return a promise.
+ */
+export interface CheckpointStore {
+  /** Names the checkpoint in messages (a path, a key). */
+  readonly name: string;
+  /** The bytes last written, or undefined when there is no checkpoint yet. */
+  read(): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  /** Replaces the checkpoint with `data` (all or nothing where the medium allows it). */
+  write(data: Uint8Array): void | Promise<void>;
+}
+
+/** A checkpoint kept in memory (tests, or a page that stores the bytes itself). */
+export function memoryCheckpointStore(name = 'memory checkpoint'): CheckpointStore & { data: Uint8Array | undefined } {
+  const store = {
+    name,
+    data: undefined as Uint8Array | undefined,
+    read: (): Uint8Array | undefined => store.data,
+    write: (data: Uint8Array): void => {
+      store.data = data.slice();
+    },
+  };
+  return store;
+}
+
 const CHECKPOINT_KIND = 'l2o-meta-checkpoint';
 const CHECKPOINT_VERSION = 1;
 
-/**
- * Writes a checkpoint atomically: a crash leaves either the previous complete file or the new one. An I/O
- * failure (no space left, read-only folder, …) is an {@link L2oIoError} naming the checkpoint file.
- */
-export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
+/** The bytes of a checkpoint file ({@link readCheckpoint} reads them back); storage is the caller's. */
+export function encodeCheckpoint(ck: MetaCheckpoint): Uint8Array {
   const { json: tensors, bytes } = encodeContainer({
     phi: { ...ck.phi },
     metaState: ck.metaState,
@@ -64,28 +83,7 @@ export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
     fingerprint: { ...ck.fingerprint },
     tensors,
   };
-  try {
-    writeFileAtomic(path, packBinaryFile(json, bytes));
-  } catch (e) {
-    if (e instanceof L2oIoError) throw new L2oIoError('write checkpoint', e.path, e.reason, e.code);
-    throw e;
-  }
-}
-
-/**
- * Reads the checkpoint file at `path` ({@link readCheckpoint}). Every error names the file: an I/O failure is
- * an {@link L2oIoError} (a directory in its place, no permission, …), a damaged file an Error starting with
- * the path.
- */
-export function readCheckpointFile(path: string): MetaCheckpoint {
-  const target = resolve(path);
-  let data: Uint8Array;
-  try {
-    data = readFileSync(target);
-  } catch (e) {
-    throw ioError('read checkpoint', target, e);
-  }
-  return readCheckpoint(data, target);
+  return packBinaryFile(json, bytes);
 }
 
 function numberToJson(v: number): number | string {

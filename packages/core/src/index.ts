@@ -27,8 +27,8 @@ export {
   assertSameKeys,
 } from './tensor-map.js';
 export { lossAndGrad } from './loss-and-grad.js';
-export { initEngine, ensureEngine, engineInfo, parseBackend, BACKENDS } from './engine/engine.js';
-export type { BackendName, EngineInfo } from './engine/engine.js';
+export { initEngine, ensureEngine, engineInfo, parseBackend, registerEngineHost, BACKENDS } from './engine/engine.js';
+export type { BackendName, EngineInfo, EngineHost } from './engine/engine.js';
 export { evaluate, problemStreams, summarise, quantile } from './evaluate.js';
 export type { EvaluateEntry, EvaluateOptions, OptimizerCurve, EvaluationResult, ProblemStreams } from './evaluate.js';
 export { lossCurvesSvg, metaTrainingSvg, logTicks, linearTicks, escapeXml, PALETTE } from './plot-svg.js';
@@ -58,8 +58,8 @@ export type { MetaSlot, SlotInfo } from './meta-slot.js';
 export type { HorizonOption } from './horizon.js';
 export { LOSS_WEIGHT_RULES, LOSS_TRANSFORMS } from './meta-objective.js';
 export type { LossWeighting, LossWeightRule, LossTransform } from './meta-objective.js';
-export { readCheckpoint, readCheckpointFile, writeCheckpoint } from './checkpoint.js';
-export type { MetaCheckpoint } from './checkpoint.js';
+export { readCheckpoint, encodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
+export type { MetaCheckpoint, CheckpointStore } from './checkpoint.js';
 export { registerWasmKernels, ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from './engine/wasm-kernels.js';
 export { adam } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
@@ -72,20 +72,9 @@ export {
   resolveEpsilon,
   zerosLikeMap,
 } from './optimizer-options.js';
-export {
-  writeFileAtomic,
-  writeDirAtomic,
-  recoverDirAtomic,
-  atomicLeftovers,
-  cleanStaleTempFiles,
-} from './atomic-write.js';
-export type { FileData, AtomicLeftover } from './atomic-write.js';
-export { L2oIoError, ensureDirectory, ioError } from './io-error.js';
-export { acquireRunLock, RunLockHeldError, RUN_LOCK_FILE } from './run-lock.js';
-export type { RunLock, RunLockHolder } from './run-lock.js';
+export { L2oIoError, ioError } from './io-error.js';
 export { crc32 } from './crc32.js';
-export { packageDir } from './package-dir.js';
-export type { PackageDirContext } from './package-dir.js';
+export { sha256Hex, sha256HexAsync } from './sha256.js';
 export {
   encodeContainer,
   decodeContainer,
@@ -103,13 +92,13 @@ export {
   WEIGHTS_FILE,
   encodeArtifact,
   decodeArtifact,
+  decodeArtifactAsync,
   parseArtifactManifest,
-  saveArtifact,
-  loadArtifact,
-  loadLearnedArtifact,
   checkMetaParamsFit,
 } from './serialization.js';
 export type { ArtifactManifest, ArtifactWeightEntry, ArtifactInput } from './serialization.js';
+export { saveArtifactTo, loadArtifactFrom } from './tf-io-artifact.js';
+export type { ArtifactLocation } from './tf-io-artifact.js';
 export { toTfOptimizer, L2oTfOptimizer, VARIABLE_CHANGE_POLICIES, L2O_STATE_WEIGHT } from './tf-optimizer-adapter.js';
 export type { TfOptimizerOptions, VariableChangePolicy, NamedTensorEntry } from './tf-optimizer-adapter.js';
 export { partitionLearned, partitionLearnedFromConfig, splitPartitionMetaParams } from './partition.js';

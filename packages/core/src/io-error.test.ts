@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { L2oIoError, ensureDirectory, ioError } from './io-error.js';
+import { L2oIoError, ioError } from './io-error.js';
+import { ensureDirectory } from './node/ensure-directory.js';
 
 // Node's recursive mkdir reports a read-only file system as ENOENT (seen on Node 20 with a read-only mount).
 // Paths under a folder named `read-only-mount` behave like that here: the recursive call fails with ENOENT,

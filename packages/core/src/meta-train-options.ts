@@ -4,6 +4,7 @@ import type { MetaGradientEstimator } from './estimator.js';
 import { fusedBpttEstimator } from './estimator-bptt-fused.js';
 import { bpttEstimator } from './estimator-bptt.js';
 import { pesEstimator } from './estimator-pes.js';
+import type { CheckpointStore } from './checkpoint.js';
 import type { MetaStepExecutor } from './executor.js';
 import { maxHorizon, resolveHorizon, type HorizonOption, type HorizonSchedule } from './horizon.js';
 import { checkObjective, type LossTransform, type LossWeighting } from './meta-objective.js';
@@ -81,9 +82,14 @@ export interface MetaTrainOptions<Batch extends BatchData, State extends tf.Tens
   readonly validationHorizon?: number;
   /** Starting φ (default: `learned.initMetaParams`). Not taken over: the caller keeps ownership. */
   readonly initialMetaParams?: TensorMap;
-  /** Checkpoint file, written atomically at every validation and when stopped. */
+  /**
+   * Checkpoint file, written atomically at every validation and when stopped. Needs file access: with `metaTrain`
+   * from `@l2o/core/node` (which turns it into a `fileCheckpointStore`); elsewhere pass `checkpointStore`.
+   */
   readonly checkpointPath?: string;
-  /** Continue from `checkpointPath` if it exists (bit-exactly, also from the middle of an epoch or episode). */
+  /** Where checkpoints go (written at every validation and when stopped); any medium. Wins over `checkpointPath`. */
+  readonly checkpointStore?: CheckpointStore;
+  /** Continue from the checkpoint if there is one (bit-exactly, also from the middle of an epoch or episode). */
   readonly resume?: boolean;
   /**
    * With the 'bptt' estimator, use the learned optimizer's fused unroll (`beginFusedUnroll`) where it offers one.

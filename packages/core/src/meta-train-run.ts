@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readCheckpointFile, writeCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint, readCheckpoint, type CheckpointStore } from './checkpoint.js';
 import type { ContainerValue } from './container-codec.js';
 import { episodeHorizon } from './horizon.js';
 import { checkSlotInfo, episodeStreams, newEpisodeSlot, slotContainer, type MetaSlot } from './meta-slot.js';
@@ -65,8 +65,13 @@ export function freshRun(s: MetaTrainSettings, initialMetaParams: TensorMap | un
   return run;
 }
 
-/** Writes the run to `path` atomically. */
-export function saveRun(path: string, run: RunState, fingerprint: Fingerprint, wallSeconds: number): void {
+/** Writes the run to `store` (a file is replaced atomically). */
+export async function saveRun(
+  store: CheckpointStore,
+  run: RunState,
+  fingerprint: Fingerprint,
+  wallSeconds: number,
+): Promise<void> {
   const inFlight: ContainerValue = {
     metaStep: run.metaStep,
     nextEpisode: run.nextEpisode,
@@ -77,7 +82,7 @@ export function saveRun(path: string, run: RunState, fingerprint: Fingerprint, w
     episodes: run.episodes,
     slots: run.slots.map(slotContainer),
   };
-  writeCheckpoint(path, {
+  const data = encodeCheckpoint({
     epoch: run.history.length,
     phi: run.phi,
     metaState: run.metaState,
@@ -90,6 +95,7 @@ export function saveRun(path: string, run: RunState, fingerprint: Fingerprint, w
     fingerprint,
     run: inFlight,
   });
+  await store.write(data);
 }
 
 const count = (o: Record<string, unknown>, k: string): number => {
@@ -101,11 +107,12 @@ const count = (o: Record<string, unknown>, k: string): number => {
 };
 
 /**
- * The run stored at `path`, refused (naming the setting) if it belongs to a run with another fingerprint. A
- * checkpoint of the single-task trainer (no in-flight state) continues at the start of its next epoch.
+ * The run stored in checkpoint bytes `data` (from `path`, a file or a store's name), refused (naming the setting)
+ * if it belongs to a run with another fingerprint. A checkpoint of the single-task trainer (no in-flight state)
+ * continues at the start of its next epoch.
  */
-export function restoreRun(s: MetaTrainSettings, path: string, fingerprint: Fingerprint): RunState {
-  const ck = readCheckpointFile(path);
+export function restoreRun(s: MetaTrainSettings, data: Uint8Array, path: string, fingerprint: Fingerprint): RunState {
+  const ck = readCheckpoint(data, path);
   try {
     checkFingerprint(ck.fingerprint, fingerprint, path);
     const base = {

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
 import { ensureEngine } from './engine/engine.js';
 import { inProcessExecutor } from './executor.js';
 import { runMetaStep } from './meta-step.js';
@@ -28,13 +27,22 @@ export type {
 } from './meta-train-options.js';
 export { ESTIMATORS, VALIDATION_METRICS } from './meta-train-options.js';
 
+/** Lets timers, I/O and (in a browser) rendering run between meta-steps. */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  return new Promise((resolve) => {
+    if (typeof g.setImmediate === 'function') g.setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
 /** Closes the epoch that just ended: history entry, validation every `validateEvery` epochs (keeping the best φ). */
 async function endEpoch(
   s: MetaTrainSettings,
   run: RunState,
   validate: (phi: TensorMap) => Promise<number>,
   progress: ProgressReporter,
-  save: () => void,
+  save: () => Promise<void>,
 ): Promise<void> {
   const epoch = run.metaStep / s.metaStepsPerEpoch;
   const metaLoss = run.epochLossSum / Math.max(1, run.epochLossCount);
@@ -56,7 +64,7 @@ async function endEpoch(
   }
   progress.emit({ kind: 'validation', epoch, validation: v });
   run.history.push(entry);
-  save();
+  await save();
 }
 
 /**
@@ -74,16 +82,25 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   const s = resolveMetaTrainSettings(options);
   await ensureEngine('metaTrain');
   const fingerprint = runFingerprint(s, options.runInfo);
-  const path = options.checkpointPath;
-  const resuming = Boolean(options.resume && path && existsSync(path));
-  const run = resuming && path ? restoreRun(s, path, fingerprint) : freshRun(s, options.initialMetaParams);
+  const store = options.checkpointStore;
+  if (store === undefined && options.checkpointPath !== undefined) {
+    throw new Error(
+      'metaTrain: checkpointPath needs file access: use metaTrain from "@l2o/core/node", or pass checkpointStore',
+    );
+  }
+  const saved = options.resume && store ? await store.read() : undefined;
+  const resuming = saved !== undefined;
+  const run =
+    saved !== undefined && store
+      ? restoreRun(s, saved, store.name, fingerprint)
+      : freshRun(s, options.initialMetaParams);
   const progress = progressReporter(s, run, options.onProgress);
   const validate = validator(s);
   const executor = options.executor ?? inProcessExecutor();
   const epochsDone = (): number => Math.floor(run.metaStep / s.metaStepsPerEpoch);
-  const save = (): void => {
-    if (!path) return;
-    saveRun(path, run, fingerprint, progress.elapsed());
+  const save = async (): Promise<void> => {
+    if (!store) return;
+    await saveRun(store, run, fingerprint, progress.elapsed());
     progress.emit({ kind: 'checkpoint', epoch: epochsDone() });
   };
   let stopped = false;
@@ -106,9 +123,9 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
       progress.stepTimed((performance.now() - t0) / 1000);
       progress.emit({ kind: 'step', epoch: epochsDone(), metaLoss });
       if (run.metaStep % s.metaStepsPerEpoch === 0) await endEpoch(s, run, validate, progress, save);
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
-    if (stopped) save();
+    if (stopped) await save();
   } finally {
     if (!options.executor) executor.dispose();
   }

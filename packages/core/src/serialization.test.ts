@@ -12,12 +12,10 @@ import {
   checkMetaParamsFit,
   decodeArtifact,
   encodeArtifact,
-  loadArtifact,
-  loadLearnedArtifact,
-  saveArtifact,
   type ArtifactInput,
 } from './serialization.js';
 import { L2oIoError } from './io-error.js';
+import { loadArtifact, loadLearnedArtifact, saveArtifact } from './node.js';
 import { tinyGradientOnly, tinyLearned } from './test-fixtures.js';
 import type { JsonObject, LearnedOptimizer, TensorMap } from './types.js';
 

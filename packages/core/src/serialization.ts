@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 import { LITTLE_ENDIAN, swap4InPlace } from './container-codec.js';
-import { L2oIoError, ioError } from './io-error.js';
 import { Rng } from './rng.js';
 import { disposeMap, orderedKeys } from './tensor-map.js';
-import type { JsonObject, JsonValue, LearnedOptimizer, TensorMap } from './types.js';
+import { sha256Hex, sha256HexAsync } from './sha256.js';
+import type { JsonObject, LearnedOptimizer, TensorMap } from './types.js';
 
 /** The `format` string of a learned-optimizer artifact (see docs/artifact-format.md). */
 export const ARTIFACT_FORMAT = 'l2o-learned-optimizer';
@@ -62,10 +58,6 @@ export interface ArtifactInput {
   readonly training?: JsonObject;
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** JSON with object keys sorted at every level, so that the digest does not depend on key order. */
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
@@ -92,9 +84,7 @@ function bindingDigest(
     offset: w.offset,
     length: w.length,
   }));
-  return createHash('sha256')
-    .update(canonicalJson({ kind, config, weights: table, weightsSha256 }))
-    .digest('hex');
+  return sha256Hex(canonicalJson({ kind, config, weights: table, weightsSha256 }));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -298,6 +288,29 @@ export function decodeArtifact(
   weights: Uint8Array,
   source = 'decodeArtifact',
 ): { manifest: ArtifactManifest; metaParams: TensorMap } {
+  return decodeWithDigest(manifest, weights, source, sha256Hex);
+}
+
+/**
+ * {@link decodeArtifact} with the weights' SHA-256 computed by Web Crypto (`crypto.subtle`) where the runtime has
+ * it: for large artifacts fetched over the network (browsers, `loadLearnedOptimizer`). The caller owns the tensors.
+ */
+export async function decodeArtifactAsync(
+  manifest: unknown,
+  weights: Uint8Array,
+  source = 'decodeArtifact',
+): Promise<{ manifest: ArtifactManifest; metaParams: TensorMap }> {
+  parseArtifactManifest(manifest, source);
+  const digest = await sha256HexAsync(weights);
+  return decodeWithDigest(manifest, weights, source, () => digest);
+}
+
+function decodeWithDigest(
+  manifest: unknown,
+  weights: Uint8Array,
+  source: string,
+  digestOf: (bytes: Uint8Array) => string,
+): { manifest: ArtifactManifest; metaParams: TensorMap } {
   const m = parseArtifactManifest(manifest, source);
   if (m.binding !== undefined) {
     if (m.binding.kind !== m.kind) {
@@ -318,7 +331,7 @@ export function decodeArtifact(
         (weights.length < end ? ' (truncated file?)' : ''),
     );
   }
-  const sha = sha256Hex(weights);
+  const sha = digestOf(weights);
   if (sha !== m.weightsSha256) {
     throw new Error(
       `${source}: corrupt weights: SHA-256 of ${WEIGHTS_FILE} is ${sha}, the manifest records ${m.weightsSha256}`,
@@ -331,70 +344,6 @@ export function decodeArtifact(
     metaParams[w.name] = tf.tensor(new Float32Array(raw.buffer, 0, w.length / 4), [...w.shape], 'float32');
   }
   return { manifest: m, metaParams };
-}
-
-/** Writes an artifact directory (`manifest.json` + `weights.bin`) atomically, replacing `dir`. Returns the manifest. */
-export function saveArtifact(dir: string, input: ArtifactInput): ArtifactManifest {
-  const { manifest, weights } = encodeArtifact(input);
-  writeDirAtomic(dir, {
-    [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
-    [WEIGHTS_FILE]: weights,
-  });
-  return manifest;
-}
-
-/** Reads and validates an artifact directory. The caller owns the returned tensors. Errors name the path. */
-export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaParams: TensorMap } {
-  const target = resolve(dir);
-  const what = 'load learned optimizer';
-  if (!existsSync(target)) {
-    const old = atomicLeftovers(dirname(target), target).find((l) => l.kind === 'old');
-    const hint = old
-      ? `; an interrupted save left the previous copy at ${old.path} (the next save, or recoverDirAtomic, restores it)`
-      : '';
-    throw new L2oIoError(what, target, `the directory does not exist${hint}`, 'ENOENT');
-  }
-  if (!statSync(target).isDirectory()) {
-    throw new L2oIoError(
-      what,
-      target,
-      `not a directory; an artifact is a directory with ${MANIFEST_FILE} and ${WEIGHTS_FILE}`,
-      'ENOTDIR',
-    );
-  }
-  const manifestPath = join(target, MANIFEST_FILE);
-  if (!existsSync(manifestPath)) {
-    throw new L2oIoError(
-      what,
-      target,
-      `${manifestPath} is missing; this is not a learned-optimizer artifact`,
-      'ENOENT',
-    );
-  }
-  let text: string;
-  try {
-    text = readFileSync(manifestPath, 'utf8');
-  } catch (e) {
-    throw ioError('read', manifestPath, e);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text) as JsonValue;
-  } catch (e) {
-    throw new Error(`loadArtifact: invalid JSON in ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const m = parseArtifactManifest(json, manifestPath);
-  const weightsPath = join(target, m.weightsFile);
-  if (!existsSync(weightsPath)) {
-    throw new L2oIoError(what, target, `${weightsPath} is missing (listed by ${manifestPath})`, 'ENOENT');
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(weightsPath));
-  } catch (e) {
-    throw ioError('read', weightsPath, e);
-  }
-  return decodeArtifact(json, bytes, target);
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -439,25 +388,5 @@ export function checkMetaParamsFit(
     throw new Error(
       `${source}: the weights do not belong to kind "${kind}" (${learned.name}) with this config: ${shown.join('; ')}`,
     );
-  }
-}
-
-/**
- * Loads an artifact directory and rebuilds its learned optimizer with `build(kind, config)` (for instance a
- * registry of kinds), checked with {@link checkMetaParamsFit}. The caller owns `metaParams`; on any error
- * nothing is left allocated.
- */
-export function loadLearnedArtifact(
-  dir: string,
-  build: (kind: string, config: JsonObject) => LearnedOptimizer,
-): { learned: LearnedOptimizer; metaParams: TensorMap; manifest: ArtifactManifest } {
-  const { manifest, metaParams } = loadArtifact(dir);
-  try {
-    const learned = build(manifest.kind, manifest.config);
-    checkMetaParamsFit(learned, metaParams, manifest.kind, resolve(dir));
-    return { learned, metaParams, manifest };
-  } catch (e) {
-    disposeMap(metaParams);
-    throw e;
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeFileAtomic } from '@l2o/core';
+import { writeFileAtomic } from '@l2o/core/node';
 import {
   CIFAR10_BATCHES_FOLDER,
   CIFAR10_DIR_ENV,

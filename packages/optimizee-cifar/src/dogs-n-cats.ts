@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageDir } from '@l2o/core';
+import { packageDir } from '@l2o/core/node';
 import {
   CIFAR10_CHANNELS,
   CIFAR10_CLASSES,

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { L2oIoError, packageDir } from '@l2o/core';
+import { L2oIoError } from '@l2o/core';
+import { packageDir } from '@l2o/core/node';
 import { readIdxFile } from './idx-reader.js';
 
 /** Pixels per image (28 × 28) of the original MNIST. */

@@ -1,7 +1,8 @@
 import { beforeAll, describe, it } from 'vitest';
 import { Rng, initEngine } from '@l2o/core';
 import { registerConformance } from '@l2o/core/testing';
-import { gacOptimizer, loadGacOptimizer, saveGacOptimizer } from './index.js';
+import { gacOptimizer } from './index.js';
+import { loadGacOptimizer, saveGacOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, disposeMap, initEngine, type TensorMap } from '@l2o/core';
-import { lstmOptimizer, saveLstmOptimizer } from '@l2o/optimizer-lstm';
+import { lstmOptimizer } from '@l2o/optimizer-lstm';
+import { saveLstmOptimizer } from '@l2o/optimizer-lstm/node';
 import { PAPER_GAC_CONFIG, resolveGacConfig } from './config.js';
 import { GAC_KIND, gacOptimizer } from './gac-optimizer.js';
-import { loadGacOptimizer, saveGacOptimizer } from './save-load.js';
+import { loadGacOptimizer, saveGacOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

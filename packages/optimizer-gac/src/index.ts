@@ -4,6 +4,5 @@ export { averagingSegments, globalAverage } from './global-averaging.js';
 export { gacLayers, gacStep } from './gac-network.js';
 export type { GacState } from './gac-network.js';
 export { GAC_KIND, gacOptimizer, gacZeroState, checkGacState } from './gac-optimizer.js';
-export { saveGacOptimizer, loadGacOptimizer } from './save-load.js';
 export { gacL2ClippingMetaParams } from './l2-clipping.js';
 export type { L2ClippingOptions } from './l2-clipping.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, it } from 'vitest';
 import { Rng, initEngine } from '@l2o/core';
 import { registerConformance } from '@l2o/core/testing';
-import { hyperOptimizer, loadHyperOptimizer, saveHyperOptimizer } from './index.js';
+import { hyperOptimizer } from './index.js';
+import { loadHyperOptimizer, saveHyperOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

@@ -4,6 +4,5 @@ export type { HyperConfig } from './config.js';
 export type { HyperState } from './hyper-state.js';
 export { FEATURE_NAMES } from './features.js';
 export { hyperMetaParamShapes, initHyperMetaParams, checkHyperMetaParams, HYPERGRADIENT_GAIN } from './meta-params.js';
-export { saveHyperOptimizer, loadHyperOptimizer } from './save-load.js';
 export { HYPER_PRESETS, describeHyperPresets, loadHyperPreset } from './presets/presets.js';
 export type { HyperPresetData } from './presets/preset-data.js';

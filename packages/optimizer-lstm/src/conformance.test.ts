@@ -1,7 +1,8 @@
 import { beforeAll, describe, it } from 'vitest';
 import { Rng, initEngine } from '@l2o/core';
 import { registerConformance } from '@l2o/core/testing';
-import { loadLstmOptimizer, lstmOptimizer, saveLstmOptimizer } from './index.js';
+import { lstmOptimizer } from './index.js';
+import { loadLstmOptimizer, saveLstmOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

@@ -44,12 +44,17 @@ export {
   coordinatewiseOptimizer,
 } from './lstm-optimizer.js';
 export type { LstmState, CoordinatewiseSpec } from './lstm-optimizer.js';
-export { saveLstmOptimizer, loadLstmOptimizer } from './save-load.js';
 export { beginFusedLstmUnroll, withFusedLstmUnroll, releaseFusedLstmKernels } from './fused/fused-unroll.js';
 export type { FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';
 export { createFusedLstm, suffixAdjoints } from './fused/fused-lstm.js';
 export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';
-export { fusedKernelSupported } from './fused/wasm-kernel.js';
+export {
+  fusedKernelSupported,
+  registerKernelThreads,
+  kernelThreadsAvailable,
+  KERNEL_HELPER_LOOP,
+} from './fused/wasm-kernel.js';
+export type { KernelThreadHost, KernelHelperData, WasmMemory } from './fused/wasm-kernel.js';
 export {
   fusedLstmInferenceOptimizer,
   releaseFusedLstmInferenceKernels,
@@ -59,3 +64,11 @@ export type { FusedLstmInferenceOptions } from './fused/fused-inference.js';
 export { LSTM_PRESETS, describeLstmPresets, loadLstmPreset } from './presets/presets.js';
 export type { LstmPresetData } from './presets/preset-data.js';
 export type { LstmPresetOptimizer } from './presets/presets.js';
+export {
+  learnedTfOptimizer,
+  loadLearnedOptimizer,
+  saveLearnedOptimizer,
+  registerLearnedTfOptimizer,
+  LearnedTfOptimizer,
+} from './tfjs/learned-tf-optimizer.js';
+export type { LearnedOptimizerSource, LoadedLearnedOptimizer } from './tfjs/learned-tf-optimizer.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, it } from 'vitest';
 import { Rng, initEngine } from '@l2o/core';
 import { registerConformance } from '@l2o/core/testing';
-import { loadNtmBfgsOptimizer, ntmBfgsOptimizer, saveNtmBfgsOptimizer } from './index.js';
+import { ntmBfgsOptimizer } from './index.js';
+import { loadNtmBfgsOptimizer, saveNtmBfgsOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

@@ -27,4 +27,3 @@ export {
 } from './controller-params.js';
 export { NTM_BFGS_KIND, ntmBfgsOptimizer, ntmBfgsZeroState } from './ntm-bfgs-optimizer.js';
 export type { NtmBfgsState } from './ntm-bfgs-optimizer.js';
-export { saveNtmBfgsOptimizer, loadNtmBfgsOptimizer } from './save-load.js';

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, disposeMap, flattenMap, initEngine, type TensorMap } from '@l2o/core';
-import { gacLayers, gacOptimizer, saveGacOptimizer } from '@l2o/optimizer-gac';
+import { gacLayers, gacOptimizer } from '@l2o/optimizer-gac';
+import { saveGacOptimizer } from '@l2o/optimizer-gac/node';
 import { preprocessGradients } from '@l2o/optimizer-lstm';
 import { DEFAULT_NTM_BFGS_CONFIG, resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, ntmBfgsMetaParamShapes } from './controller-params.js';
 import { NTM_BFGS_KIND, ntmBfgsOptimizer, type NtmBfgsState } from './ntm-bfgs-optimizer.js';
-import { loadNtmBfgsOptimizer, saveNtmBfgsOptimizer } from './save-load.js';
+import { loadNtmBfgsOptimizer, saveNtmBfgsOptimizer } from './node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

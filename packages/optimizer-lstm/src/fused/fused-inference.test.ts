@@ -9,6 +9,8 @@ import {
   fusedLstmInferenceOptimizer,
   releaseFusedLstmInferenceKernels,
 } from './fused-inference.js';
+// Registers worker_threads helpers for the 2-thread kernels.
+import '../index-node.js';
 
 beforeAll(async () => {
   await initEngine('wasm');

@@ -5,6 +5,8 @@ import { lstmMetaParamShapes } from '../meta-params.js';
 import { createFusedLstm, suffixAdjoints } from './fused-lstm.js';
 import { referenceUnroll, type Float64MetaParams } from './reference-lstm.js';
 import { instantiateLstmKernel } from './wasm-kernel.js';
+// Registers worker_threads helpers for the 2-thread kernels.
+import '../index-node.js';
 
 function randomPhi(config: LstmConfig, rng: Rng, scale = 0.5): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { availableParallelism } from 'node:os';
 import { orderedKeys } from '@l2o/core';
 import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
 import { checkLstmState, type LstmState } from '../lstm-optimizer.js';
 import { createFusedLstm, suffixAdjoints, type FusedLstm } from './fused-lstm.js';
-import { fusedKernelSupported } from './wasm-kernel.js';
+import { fusedKernelSupported, kernelThreadsAvailable } from './wasm-kernel.js';
 
 /**
  * One truncated unroll of a learned optimizer run by a fused kernel instead of the tfjs ops (the hook that
@@ -36,7 +35,7 @@ function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
   if (t === 1 || t === 2) return t;
   if (t !== undefined && t !== 'auto')
     throw new Error(`fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
-  return typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2 ? 2 : 1;
+  return kernelThreadsAvailable() ? 2 : 1;
 }
 
 const pools = new Map<string, FusedLstm[]>();

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { LSTM_KERNEL_SHARED_WASM_BASE64, LSTM_KERNEL_WASM_BASE64 } from './lstm-kernel.wasm.js';
 
 // Minimal typings of the WebAssembly JS API (the project's lib is ES2022 without DOM; @types/node has only part).
@@ -79,9 +78,30 @@ export function fusedKernelSupported(): boolean {
 
 // Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward, 3 infer),
 // [2..6] arguments, [7] done (0 running, 1 done, 2 failed), [8] helper state (0 starting, 1 ready, 2 failed).
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
+
+/** What a helper thread of a 2-thread kernel receives: the compiled module, the shared memory, the control words. */
+export interface KernelHelperData {
+  readonly module: unknown;
+  readonly memory: WasmMemory;
+  readonly control: SharedArrayBuffer;
+}
+
+/**
+ * Starts helper threads for 2-thread kernels in a runtime: `@l2o/optimizer-lstm/node` registers one on
+ * worker_threads when it is loaded. Without one, kernels run on one thread.
+ */
+export interface KernelThreadHost {
+  /** Logical processors available to this process. */
+  parallelism(): number;
+  /** Starts a helper that instantiates `data.module` on `data.memory` and serves `data.control` (see {@link KERNEL_HELPER_LOOP}). */
+  spawn(data: KernelHelperData): void;
+}
+
+/**
+ * The helper's loop, as JavaScript source over `module`, `memory` and `control` (a thread host wraps it in its
+ * runtime's worker bootstrap): instantiate, report ready, then run commands until told to quit.
+ */
+export const KERNEL_HELPER_LOOP = `
 const c = new Int32Array(control);
 let e;
 try {
@@ -110,12 +130,25 @@ while (e) {
 }
 `;
 
+let threadHost: KernelThreadHost | undefined;
+
+/** Lets 2-thread kernels start their helper through `host` (see {@link KernelThreadHost}). */
+export function registerKernelThreads(host: KernelThreadHost): void {
+  threadHost = host;
+}
+
+/** True where 2-thread kernels can run: a registered thread host, shared memory, and at least 2 processors. */
+export function kernelThreadsAvailable(): boolean {
+  return threadHost !== undefined && typeof SharedArrayBuffer === 'function' && threadHost.parallelism() >= 2;
+}
+
 /** Longest wait for the helper thread to start (it compiles nothing; instantiation takes milliseconds). */
 const HELPER_START_TIMEOUT_MS = 30_000;
 
 /**
- * A fresh instance of the fused LSTM kernel. `threads: 2` shares one WasmMemory with a helper
- * worker_thread (Node; needs SharedArrayBuffer); 1 is plain single-threaded wasm. Synchronous compilation
+ * A fresh instance of the fused LSTM kernel. `threads: 2` shares one WasmMemory with a helper thread started
+ * by the registered {@link KernelThreadHost} (worker_threads with `@l2o/optimizer-lstm/node`; needs
+ * SharedArrayBuffer); 1 is plain single-threaded wasm, in any runtime. Synchronous compilation
  * (once per process): fine in Node and in workers; a browser main thread may refuse it.
  */
 export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
@@ -133,13 +166,19 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
       dispose(): void {},
     };
   }
+  const host = threadHost;
+  if (host === undefined || typeof SharedArrayBuffer !== 'function') {
+    throw new Error(
+      'fused lstm: threads: 2 needs helper threads and SharedArrayBuffer: in Node import "@l2o/optimizer-lstm/node" ' +
+        'first; elsewhere use threads: 1',
+    );
+  }
   const mod = module(true);
   const memory = new (api().Memory)({ initial: 32, maximum: 65536, shared: true });
   const ex = new (api().Instance)(mod, { env: { memory } }).exports as unknown as LstmKernelExports;
   const control = new SharedArrayBuffer(9 * 4);
   const c = new Int32Array(control);
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, control } });
-  worker.unref();
+  host.spawn({ module: mod, memory, control });
   let running = false;
   return {
     exports: ex,

@@ -1,4 +1,4 @@
-import { checkMetaParamsFit, decodeArtifact, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
+import { checkMetaParamsFit, decodeArtifact, disposeMap, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
 import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
@@ -45,22 +45,31 @@ export function loadLstmPreset(name: string): {
   const preset = PRESETS[name];
   if (!preset) throw new Error(`loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
   const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
-  if (manifest.kind === LSTM_KIND) {
-    const learned = lstmOptimizer(manifest.config as Partial<LstmConfig>);
+  try {
+    const learned = rebuildLstmLearned(manifest.kind, manifest.config, `preset ${name}`);
     checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
     return { learned, metaParams, manifest };
+  } catch (e) {
+    disposeMap(metaParams);
+    throw e;
   }
-  if (manifest.kind === 'residual') {
-    const learned = residualLearnedFromConfig(
-      manifest.config,
-      (kind, config: JsonObject) => {
-        if (kind !== LSTM_KIND) throw new Error(`preset ${name}: residual of kind ${kind}, expected ${LSTM_KIND}`);
-        return lstmOptimizer(config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
+}
+
+/**
+ * The learned optimizer an artifact of kind `'lstm'` or `'residual'` (a hand-designed base + an LSTM correction)
+ * describes, rebuilt from its config. Errors start with `source`.
+ */
+export function rebuildLstmLearned(kind: string, config: JsonObject, source: string): LstmPresetOptimizer {
+  if (kind === LSTM_KIND) return lstmOptimizer(config as Partial<LstmConfig>) as LstmPresetOptimizer;
+  if (kind === 'residual') {
+    return residualLearnedFromConfig(
+      config,
+      (inner, innerConfig: JsonObject) => {
+        if (inner !== LSTM_KIND) throw new Error(`${source}: residual of kind ${inner}, expected ${LSTM_KIND}`);
+        return lstmOptimizer(innerConfig as Partial<LstmConfig>) as unknown as LearnedOptimizer;
       },
-      (config) => baselineFromConfig(config, `preset ${name} base`),
-    );
-    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
-    return { learned, metaParams, manifest };
+      (baseConfig) => baselineFromConfig(baseConfig, `${source} base`),
+    ) as unknown as LstmPresetOptimizer;
   }
-  throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${LSTM_KIND} or residual`);
+  throw new Error(`${source}: kind ${kind}, expected ${LSTM_KIND} or residual`);
 }

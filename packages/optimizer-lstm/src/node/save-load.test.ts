@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, disposeMap, initEngine } from '@l2o/core';
 import type { LearnedOptimizer, TensorMap } from '@l2o/core';
-import { REFERENCE_MNIST_CONFIG, type LstmConfig } from './config.js';
-import { lstmOptimizer, type LstmState } from './lstm-optimizer.js';
+import { REFERENCE_MNIST_CONFIG, type LstmConfig } from '../config.js';
+import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import { loadLstmOptimizer, saveLstmOptimizer } from './save-load.js';
 
 let root: string;

@@ -10,7 +10,7 @@ import {
   writeDirAtomic,
   writeFileAtomic,
 } from './atomic-write.js';
-import { L2oIoError } from './io-error.js';
+import { L2oIoError } from '@l2o/core';
 import { hostTag } from './process-liveness.js';
 
 /** The pid of a process that has exited (so certainly not running, barring reuse within this test). */

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { L2oIoError } from './io-error.js';
+import { L2oIoError } from '@l2o/core';
 import { currentProcess } from './process-liveness.js';
 import { RUN_LOCK_FILE, RunLockHeldError, acquireRunLock } from './run-lock.js';
 
@@ -20,6 +20,8 @@ beforeAll(() => {
   bundle = join(work, 'run-lock.cjs');
   buildSync({
     entryPoints: [join(HERE, 'run-lock.ts')],
+    conditions: ['@l2o/source'],
+    external: ['@tensorflow/*'],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { resolveLstmConfig, type LstmConfig } from './config.js';
-import { LSTM_KIND, lstmOptimizer, type LstmState } from './lstm-optimizer.js';
-import { checkLstmMetaParams } from './meta-params.js';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
+import {
+  LSTM_KIND,
+  checkLstmMetaParams,
+  lstmOptimizer,
+  resolveLstmConfig,
+  type LstmConfig,
+  type LstmState,
+} from '@l2o/optimizer-lstm';
 
 /**
  * Saves a trained LSTM optimizer (config + φ) as a learned-optimizer artifact directory (`manifest.json` +

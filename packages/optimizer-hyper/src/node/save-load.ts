@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from './config.js';
-import { hyperOptimizer } from './hyper-optimizer.js';
-import type { HyperState } from './hyper-state.js';
-import { checkHyperMetaParams } from './meta-params.js';
+import {
+  HYPER_KIND,
+  checkHyperMetaParams,
+  hyperOptimizer,
+  resolveHyperConfig,
+  type HyperConfig,
+  type HyperState,
+} from '@l2o/optimizer-hyper';
 
 /** Saves a hyper optimizer (config + φ) as a learned-optimizer artifact directory, replacing `dir` atomically. */
 export function saveHyperOptimizer(

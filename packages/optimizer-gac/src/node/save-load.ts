@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
-import { lstmPartOf, resolveGacConfig, type GacConfig } from './config.js';
-import { GAC_KIND, gacOptimizer } from './gac-optimizer.js';
-import type { GacState } from './gac-network.js';
+import {
+  GAC_KIND,
+  gacOptimizer,
+  lstmPartOf,
+  resolveGacConfig,
+  type GacConfig,
+  type GacState,
+} from '@l2o/optimizer-gac';
 
 /**
  * Saves a trained LSTM+GAC optimizer (config + φ) as a learned-optimizer artifact directory (core's

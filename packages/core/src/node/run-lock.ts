@@ -11,7 +11,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { L2oIoError, ensureDirectory, ioError } from './io-error.js';
+import { L2oIoError, ioError } from '@l2o/core';
+import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness, type ProcessIdentity } from './process-liveness.js';
 
 /** The lock file {@link acquireRunLock} creates inside the folder it locks. */

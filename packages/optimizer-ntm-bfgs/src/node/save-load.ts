@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit, loadArtifact, saveArtifact } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core';
+import { loadArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
-import { checkNtmBfgsMetaParams } from './controller-params.js';
-import { NTM_BFGS_KIND, ntmBfgsOptimizer, type NtmBfgsState } from './ntm-bfgs-optimizer.js';
+import {
+  NTM_BFGS_KIND,
+  checkNtmBfgsMetaParams,
+  ntmBfgsOptimizer,
+  resolveNtmBfgsConfig,
+  type NtmBfgsConfig,
+  type NtmBfgsState,
+} from '@l2o/optimizer-ntm-bfgs';
 
 /** Saves a trained NTM-BFGS optimizer (config + φ) with core's `saveArtifact`, replacing `dir` atomically. */
 export function saveNtmBfgsOptimizer(

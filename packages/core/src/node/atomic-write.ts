@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { L2oIoError, ensureDirectory, ioError } from './io-error.js';
+import { L2oIoError, ioError } from '@l2o/core';
+import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness } from './process-liveness.js';
 
 /** Bytes or UTF-8 text to write. */
