@@ -199,7 +199,7 @@ describe('l2o exit codes and usage errors', () => {
   it('every command takes -h, and no help text points to a command that does not exist', () => {
     const main = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
     const commands = [...main.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
-    expect(commands).toEqual(['quickstart', 'train', 'eval', 'compare', 'benchmark', 'reproduce', 'info']);
+    expect(commands).toEqual(['quickstart', 'train', 'worker', 'eval', 'compare', 'benchmark', 'reproduce', 'info']);
     for (const cmd of commands) {
       const r = spawnSync(process.execPath, [BIN, cmd, '-h'], { encoding: 'utf8' });
       expect(r.status, `l2o ${cmd} -h: ${r.stderr}`).toBe(0);
