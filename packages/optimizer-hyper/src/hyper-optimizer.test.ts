@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, adam, initEngine } from '@l2o/core';
 import type { Optimizer, TensorMap } from '@l2o/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, checkHyperMetaParams, hyperOptimizer, resolveHyperConfig, type HyperState } from './index.js';
+import {
+  FEATURE_NAMES,
+  JS_PATH_MAX_PARAMETERS,
+  checkHyperMetaParams,
+  hyperOptimizer,
+  resolveHyperConfig,
+  type HyperState,
+} from './index.js';
 import { initialOutputBias } from './meta-params.js';
 
 beforeAll(async () => {
@@ -124,6 +131,26 @@ describe('hyper optimizer: the fast path equals the differentiable one', () => {
       expect(Math.abs(fast[24]![0]![0]! - adamRun[24]![0]![0]!)).toBeGreaterThan(1e-6);
     }
     tf.dispose([Object.values(phi), w2]);
+  });
+
+  it('large models take the tfjs path in inference: the same updates as withMetaParams', () => {
+    const learned = hyperOptimizer({ hidden: 4 });
+    const phi = learned.initMetaParams(Rng.seeded(5));
+    const params = { w: tf.randomNormal([300, 300], 0, 0.1, 'float32', 1) };
+    expect(params.w.size).toBeGreaterThan(JS_PATH_MAX_PARAMETERS);
+    const grads = { w: tf.randomNormal([300, 300], 0, 0.01, 'float32', 2) };
+    const run = (opt: Optimizer<HyperState>): Float32Array => {
+      const state = opt.init(params, { totalSteps: 10 });
+      const s1 = opt.update(grads, state, params);
+      const s2 = opt.update(grads, s1.state, params);
+      const u = s2.updates['w']!.dataSync() as Float32Array;
+      tf.dispose([state, s1.state, s1.updates, s2.state, s2.updates]);
+      return u;
+    };
+    const fast = run(learned.inferenceOptimizer!(phi));
+    const slow = run(learned.withMetaParams(phi));
+    expect(Array.from(fast)).toEqual(Array.from(slow));
+    tf.dispose([params.w, grads.w, Object.values(phi)]);
   });
 
   it('keeps numTensors flat', () => {

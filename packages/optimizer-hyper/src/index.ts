@@ -1,4 +1,4 @@
-export { hyperOptimizer } from './hyper-optimizer.js';
+export { hyperOptimizer, JS_PATH_MAX_PARAMETERS } from './hyper-optimizer.js';
 export { HYPER_KIND, DEFAULT_HYPER_CONFIG, HYPER_CONFIG_FIELDS, resolveHyperConfig } from './config.js';
 export type { HyperConfig } from './config.js';
 export type { HyperState } from './hyper-state.js';
