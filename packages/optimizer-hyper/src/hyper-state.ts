@@ -37,3 +37,15 @@ export function initialHyperState(params: TensorMap, context?: InitContext): Hyp
     totalSteps: tf.scalar(total ?? 0),
   };
 }
+
+/** Throws unless the gradients name exactly the parameters the state was made for. */
+export function checkGradientNames(state: HyperState, grads: TensorMap): string[] {
+  const keys = orderedKeys(state.m);
+  const got = orderedKeys(grads);
+  if (got.join('\u0000') !== keys.join('\u0000')) {
+    throw new Error(
+      `hyper.update: gradients must have the parameters' names (${keys.join(', ')}); got ${got.join(', ')}`,
+    );
+  }
+  return keys;
+}

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
 import type { OptimizerStep, TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
 import {
@@ -14,7 +13,7 @@ import {
   biasCorrections,
   timeFeatures,
 } from './features.js';
-import type { HyperState } from './hyper-state.js';
+import { checkGradientNames, type HyperState } from './hyper-state.js';
 
 /** φ read out of its tensors once, for the fast path. */
 export type HyperWeights = {
@@ -69,13 +68,7 @@ export function hyperStepFast(
   state: HyperState,
   params: TensorMap,
 ): OptimizerStep<HyperState> {
-  const keys = orderedKeys(state.m);
-  const gotKeys = orderedKeys(grads);
-  if (gotKeys.join('\u0000') !== keys.join('\u0000')) {
-    throw new Error(
-      `hyper.update: gradients must have the parameters' names (${keys.join(', ')}); got ${gotKeys.join(', ')}`,
-    );
-  }
+  const keys = checkGradientNames(state, grads);
   const t = state.step.dataSync()[0]! + 1;
   const total = state.totalSteps.dataSync()[0]!;
   const { beta1, beta2, beta3, epsilon } = config;

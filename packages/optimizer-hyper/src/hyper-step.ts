@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
 import type { OptimizerStep, TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
 import {
@@ -12,7 +11,7 @@ import {
   biasCorrections,
   timeFeatures,
 } from './features.js';
-import type { HyperState } from './hyper-state.js';
+import { checkGradientNames, type HyperState } from './hyper-state.js';
 
 const rms = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.mean(tf.square(x)));
 /** Element [i, j] of a matrix as a scalar (slices: tfjs's Unpack gradient fails when some outputs are unused). */
@@ -32,13 +31,7 @@ export function hyperStep(
   state: HyperState,
   params: TensorMap,
 ): OptimizerStep<HyperState> {
-  const keys = orderedKeys(state.m);
-  const gotKeys = orderedKeys(grads);
-  if (gotKeys.join('\u0000') !== keys.join('\u0000')) {
-    throw new Error(
-      `hyper.update: gradients must have the parameters' names (${keys.join(', ')}); got ${gotKeys.join(', ')}`,
-    );
-  }
+  const keys = checkGradientNames(state, grads);
   const t = state.step.dataSync()[0]! + 1;
   const total = state.totalSteps.dataSync()[0]!;
   const { beta1, beta2, beta3, epsilon } = config;

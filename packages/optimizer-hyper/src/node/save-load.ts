@@ -1,6 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
-import { loadArtifact, saveArtifact } from '@l2o/core/node';
+import { loadLearnedArtifact, saveArtifact } from '@l2o/core/node';
 import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
 import {
   HYPER_KIND,
@@ -39,19 +37,14 @@ export function loadHyperOptimizer(dir: string): {
   metaParams: TensorMap;
   manifest: ArtifactManifest;
 } {
-  const { manifest, metaParams } = loadArtifact(dir);
-  try {
-    if (manifest.kind !== HYPER_KIND) {
+  const loaded = loadLearnedArtifact(dir, (kind, config) => {
+    if (kind !== HYPER_KIND) {
       throw new Error(
-        `loadHyperOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadHyperOptimizer reads kind "${HYPER_KIND}"`,
+        `loadHyperOptimizer: ${dir} holds a learned optimizer of kind "${kind}"; loadHyperOptimizer reads kind "${HYPER_KIND}"`,
       );
     }
-    const config = resolveHyperConfig(manifest.config, `loadHyperOptimizer: ${dir}: manifest field "config"`);
-    const learned = hyperOptimizer(config);
-    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
-    return { learned, metaParams, manifest };
-  } catch (e) {
-    tf.dispose(Object.values(metaParams));
-    throw e;
-  }
+    const resolved = resolveHyperConfig(config, `loadHyperOptimizer: ${dir}: manifest field "config"`);
+    return hyperOptimizer(resolved) as unknown as LearnedOptimizer;
+  });
+  return { ...loaded, learned: loaded.learned as unknown as LearnedOptimizer<HyperState, HyperConfig> };
 }
