@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disposeMap, initEngine, metaTrain } from '@l2o/core';
+import { registerNodeKernelThreads } from '@l2o/optimizer-lstm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TINY_TASK, phiBits, tinyTrainOptions } from './test-fixtures/tiny-run.mjs';
 import { threadExecutor } from './thread-executor.js';
@@ -9,6 +10,9 @@ const tinyRun = join(dirname(fileURLToPath(import.meta.url)), 'test-fixtures', '
 
 beforeAll(async () => {
   await initEngine('wasm');
+  // The worker threads load @l2o/optimizer-lstm through Node's `node` condition, which runs its fused kernels on two
+  // threads; the in-process reference must too (vitest loads the package's sources, without that condition).
+  registerNodeKernelThreads();
 });
 
 describe('threadExecutor', () => {

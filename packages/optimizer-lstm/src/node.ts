@@ -4,3 +4,4 @@
  * export condition also starts the 2-thread fused kernels' helpers on worker_threads.
  */
 export { saveLstmOptimizer, loadLstmOptimizer } from './node/save-load.js';
+export { nodeKernelThreads, registerNodeKernelThreads } from './node/worker-threads.js';

@@ -1,6 +1,7 @@
 // A learner process for the tests: `node learner-process.mjs URL RUN_ID CHECKPOINT [resume]`. Prints "step N" and
 // "checkpoint E" as it goes and, at the end, "phi <JSON of φ's bits>".
-import { initEngine, metaTrain } from '@l2o/core';
+import { initEngine } from '@l2o/core';
+import { metaTrain } from '@l2o/core/node';
 import { bullmqExecutor } from '@l2o/distributed';
 import { TINY_TASK, phiBits, tinyTrainOptions } from './tiny-run.mjs';
 
