@@ -152,3 +152,8 @@ export type { ReparameterizationLevel, ReparameterizationOptions } from './repar
 export { lossScaledFamily } from './loss-scaled-family.js';
 export { resizeImages, LUMA_WEIGHTS } from './image-resize.js';
 export type { ImageGeometry, ResizeImagesOptions } from './image-resize.js';
+// For packages that add their own WebAssembly kernels on tfjs-backend-wasm's memory (tools/heap-wasm-build.sh).
+export { heapModule } from './engine/kernels/heap-module.js';
+export type { HeapModuleExports } from './engine/kernels/heap-module.js';
+export { heapOffset } from './engine/kernels/wasm-heap.js';
+export type { WasmBackendLike, WasmKernelArgs, WasmKernelFunc } from './engine/kernels/wasm-heap.js';

@@ -10,7 +10,18 @@ import {
   resolveHyperConfig,
   type HyperState,
 } from './index.js';
+import { hyperStepFast } from './hyper-step-fast.js';
+import { readHyperWeights } from './hyper-weights.js';
 import { initialOutputBias } from './meta-params.js';
+import { hyperKernelsAvailable } from './native/hyper-kernels.js';
+
+/** The plain-JS path as an optimizer (inference takes it only on backends without l2o's wasm kernels). */
+function jsPath(hidden: number, phi: TensorMap): Optimizer<HyperState> {
+  const cfg = resolveHyperConfig({ hidden });
+  const base = hyperOptimizer(cfg).withMetaParams(phi);
+  const w = readHyperWeights(phi, hidden);
+  return { ...base, update: (grads, state, params) => hyperStepFast(cfg, w, grads, state, params) };
+}
 
 beforeAll(async () => {
   await initEngine('wasm');
@@ -70,13 +81,13 @@ function constantPhi(hidden: number, b2: number[], lr: number): TensorMap {
 }
 
 describe('hyper optimizer: closed forms', () => {
-  it('with a constant controller that picks m̂/√v̂ it is Adam (tf.train.adam numbers) on both paths', () => {
+  it('with a constant controller that picks m̂/√v̂ it is Adam (tf.train.adam numbers) on every path', () => {
     const lr = 0.01;
     const logitS = initialOutputBias()[1]!;
     const phi = constantPhi(8, [0, logitS, -40, 40, -40], lr);
     const learned = hyperOptimizer({ hidden: 8 });
     const reference = trajectory(adam({ learningRate: lr, epsilon: 1e-8 }) as unknown as Optimizer<HyperState>, 15, 5);
-    for (const opt of [learned.withMetaParams(phi), learned.inferenceOptimizer!(phi)]) {
+    for (const opt of [learned.withMetaParams(phi), learned.inferenceOptimizer!(phi), jsPath(8, phi)]) {
       const got = trajectory(opt, 15, 5);
       got.forEach((stepUpdates, t) =>
         stepUpdates.forEach((u, k) => u.forEach((x, j) => expect(x).toBeCloseTo(reference[t]![k]![j]!, 6))),
@@ -102,16 +113,22 @@ describe('hyper optimizer: closed forms', () => {
   });
 });
 
-describe('hyper optimizer: the fast path equals the differentiable one', () => {
-  it('over 25 steps with a random controller, with and without totalSteps', () => {
+describe('hyper optimizer: the fast paths equal the differentiable one', () => {
+  it('over 25 steps with a random controller, with and without totalSteps (wasm kernels, JS loops)', () => {
+    expect(hyperKernelsAvailable()).toBe(true);
     const learned = hyperOptimizer({ hidden: 12 });
     const phi = learned.initMetaParams(Rng.seeded(3));
     // A controller with large weights so every feature matters.
     const w2 = tf.mul(tf.randomNormal([12, 5], 0, 1, 'float32', 7), 1);
     const strong = { ...phi, w2 };
-    for (const total of [undefined, 30]) {
+    for (const [total, fastPath] of [
+      [undefined, learned.inferenceOptimizer!(strong)],
+      [30, learned.inferenceOptimizer!(strong)],
+      [undefined, jsPath(12, strong)],
+      [30, jsPath(12, strong)],
+    ] as const) {
       const slow = trajectory(learned.withMetaParams(strong), 25, 11, total);
-      const fast = trajectory(learned.inferenceOptimizer!(strong), 25, 11, total);
+      const fast = trajectory(fastPath, 25, 11, total);
       let worst = 0;
       slow.forEach((s, t) =>
         s.forEach((u, k) =>
@@ -133,24 +150,56 @@ describe('hyper optimizer: the fast path equals the differentiable one', () => {
     tf.dispose([Object.values(phi), w2]);
   });
 
-  it('large models take the tfjs path in inference: the same updates as withMetaParams', () => {
+  it('on wasm, the kernels serve a large model (odd size, several tensors): the updates of withMetaParams', () => {
     const learned = hyperOptimizer({ hidden: 4 });
     const phi = learned.initMetaParams(Rng.seeded(5));
-    const params = { w: tf.randomNormal([300, 300], 0, 0.1, 'float32', 1) };
-    expect(params.w.size).toBeGreaterThan(JS_PATH_MAX_PARAMETERS);
-    const grads = { w: tf.randomNormal([300, 300], 0, 0.01, 'float32', 2) };
-    const run = (opt: Optimizer<HyperState>): Float32Array => {
+    const shapes: Record<string, number[]> = { w: [301, 299], b: [299], s: [3] };
+    const params: TensorMap = {};
+    const grads: TensorMap = {};
+    Object.entries(shapes).forEach(([k, s], i) => {
+      params[k] = tf.randomNormal(s, 0, 0.1, 'float32', 1 + i);
+      grads[k] = tf.randomNormal(s, 0, 0.01, 'float32', 11 + i);
+    });
+    expect(params['w']!.size).toBeGreaterThan(JS_PATH_MAX_PARAMETERS);
+    const run = (opt: Optimizer<HyperState>): Float32Array[] => {
       const state = opt.init(params, { totalSteps: 10 });
       const s1 = opt.update(grads, state, params);
       const s2 = opt.update(grads, s1.state, params);
-      const u = s2.updates['w']!.dataSync() as Float32Array;
+      const u = Object.keys(shapes).map((k) => s2.updates[k]!.dataSync() as Float32Array);
       tf.dispose([state, s1.state, s1.updates, s2.state, s2.updates]);
       return u;
     };
     const fast = run(learned.inferenceOptimizer!(phi));
     const slow = run(learned.withMetaParams(phi));
-    expect(Array.from(fast)).toEqual(Array.from(slow));
-    tf.dispose([params.w, grads.w, Object.values(phi)]);
+    fast.forEach((u, k) => u.forEach((x, j) => expect(x).toBeCloseTo(slow[k]![j]!, 7)));
+    tf.dispose([Object.values(params), Object.values(grads), Object.values(phi)]);
+  });
+
+  it('on backends without the kernels, large models take the tfjs ops (identical updates), small ones the JS loops', async () => {
+    await tf.setBackend('cpu');
+    try {
+      expect(hyperKernelsAvailable()).toBe(false);
+      const learned = hyperOptimizer({ hidden: 4 });
+      const phi = learned.initMetaParams(Rng.seeded(5));
+      const params = { w: tf.randomNormal([300, 300], 0, 0.1, 'float32', 1) };
+      expect(params.w.size).toBeGreaterThan(JS_PATH_MAX_PARAMETERS);
+      const grads = { w: tf.randomNormal([300, 300], 0, 0.01, 'float32', 2) };
+      const run = (opt: Optimizer<HyperState>): Float32Array => {
+        const state = opt.init(params, { totalSteps: 10 });
+        const s1 = opt.update(grads, state, params);
+        const s2 = opt.update(grads, s1.state, params);
+        const u = s2.updates['w']!.dataSync() as Float32Array;
+        tf.dispose([state, s1.state, s1.updates, s2.state, s2.updates]);
+        return u;
+      };
+      expect(Array.from(run(learned.inferenceOptimizer!(phi)))).toEqual(Array.from(run(learned.withMetaParams(phi))));
+      const small = trajectory(learned.inferenceOptimizer!(phi), 3, 4);
+      const js = trajectory(jsPath(4, phi), 3, 4);
+      expect(small).toEqual(js);
+      tf.dispose([params.w, grads.w, Object.values(phi)]);
+    } finally {
+      await tf.setBackend('wasm');
+    }
   });
 
   it('keeps numTensors flat', () => {

@@ -1,14 +1,18 @@
 import type { InitContext, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
 import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from './config.js';
 import { hyperStep } from './hyper-step.js';
-import { hyperStepFast, readHyperWeights } from './hyper-step-fast.js';
+import { hyperStepFast } from './hyper-step-fast.js';
+import { hyperStepNative } from './hyper-step-native.js';
+import { readHyperWeights } from './hyper-weights.js';
+import { hyperKernelsAvailable } from './native/hyper-kernels.js';
 import { initialHyperState, type HyperState } from './hyper-state.js';
 import { checkHyperMetaParams, initHyperMetaParams } from './meta-params.js';
 
 /**
- * Models up to this many parameters take the plain-JS path in inference (a few dozen tfjs ops per tensor cost more
- * than the loops there); larger ones the tfjs path, whose elementwise work runs in the backend's SIMD kernels (at
- * 1M parameters on wasm: ≈ 19 ms against ≈ 60–130 ms for the loops, and Adam's ≈ 18 ms). Both give the same updates.
+ * Inference on tfjs-backend-wasm runs l2o's WebAssembly SIMD kernels at any size. On other backends, models up to
+ * this many parameters take the plain-JS path (a few dozen tfjs ops per tensor cost more than the loops there);
+ * larger ones the tfjs path, whose elementwise work runs in the backend's own kernels (GPU, libtensorflow). All
+ * give the same updates within float32 rounding.
  */
 export const JS_PATH_MAX_PARAMETERS = 65_536;
 
@@ -23,8 +27,9 @@ function totalSize(params: TensorMap): number {
  * learned controller that mixes them and adapts the tensor's own learning rate from what it sees (gradient
  * agreement, signal-to-noise, spikes, the step's size relative to the weights, progress through the run).
  * State: 12 bytes per parameter plus a few numbers per tensor. `withMetaParams` is differentiable in φ;
- * `inferenceOptimizer` is the fast path with the same updates: plain loops over the parameters for models up to
- * {@link JS_PATH_MAX_PARAMETERS} parameters, the tfjs ops (without a tape) above.
+ * `inferenceOptimizer` is the fast path with the same updates: WebAssembly SIMD kernels on the wasm backend, else
+ * plain loops over the parameters for models up to {@link JS_PATH_MAX_PARAMETERS} parameters and the tfjs ops
+ * (without a tape) above.
  */
 export function hyperOptimizer(config: Partial<HyperConfig> = {}): LearnedOptimizer<HyperState, HyperConfig> {
   const cfg = resolveHyperConfig(config);
@@ -35,10 +40,13 @@ export function hyperOptimizer(config: Partial<HyperConfig> = {}): LearnedOptimi
     return {
       name,
       init: (params: TensorMap, context?: InitContext) => initialHyperState(params, context),
-      update: (grads, state, params) =>
-        weights && totalSize(params) <= JS_PATH_MAX_PARAMETERS
+      update: (grads, state, params) => {
+        if (!weights) return hyperStep(cfg, phi, grads, state, params);
+        if (hyperKernelsAvailable()) return hyperStepNative(cfg, weights, grads, state, params);
+        return totalSize(params) <= JS_PATH_MAX_PARAMETERS
           ? hyperStepFast(cfg, weights, grads, state, params)
-          : hyperStep(cfg, phi, grads, state, params),
+          : hyperStep(cfg, phi, grads, state, params);
+      },
     };
   };
   return {
