@@ -33,16 +33,7 @@ if [ "$check" = 1 ]; then
   exit 0
 fi
 
-find_tool() { # first of the candidates that exists
-  for c in "$@"; do if command -v "$c" >/dev/null 2>&1; then command -v "$c"; return 0; fi; done
-  return 1
-}
-CLANG=${CLANG:-$(find_tool clang-14 clang || true)}
-WASM_LD=${WASM_LD:-$(find_tool wasm-ld-14 wasm-ld || true)}
-if [ -z "$CLANG" ] || [ -z "$WASM_LD" ]; then
-  echo "heap-wasm-build.sh: need clang-14 and wasm-ld-14 (apt-get install -y clang-14 lld-14)" >&2
-  exit 1
-fi
+. "$(dirname "$0")/wasm-toolchain.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Imported memory (tfjs's), stack pointer exported so the caller can place the stack in a block it owns.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { orderedKeys } from '@l2o/core';
 import type { InitContext, TensorMap } from '@l2o/core';
+import { biasCorrections } from './features.js';
 
 /**
  * The hyper optimizer's state, explicit and returned by every update. Per parameter: `m`, `v`, `m2` (12 bytes per
@@ -48,4 +49,16 @@ export function checkGradientNames(state: HyperState, grads: TensorMap): string[
     );
   }
   return keys;
+}
+
+/** What every implementation of a step starts from: the parameter names, the 1-based step t, the run length, βᵗ corrections. */
+export function stepContext(
+  config: { readonly beta1: number; readonly beta2: number; readonly beta3: number },
+  state: HyperState,
+  grads: TensorMap,
+): { keys: string[]; t: number; total: number; c1: number; c2: number; c3: number } {
+  const keys = checkGradientNames(state, grads);
+  const t = state.step.dataSync()[0]! + 1;
+  const total = state.totalSteps.dataSync()[0]!;
+  return { keys, t, total, ...biasCorrections(t, config.beta1, config.beta2, config.beta3) };
 }

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerStep, TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
-import { biasCorrections } from './features.js';
-import { checkGradientNames, type HyperState } from './hyper-state.js';
+import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
 import { controlTensors, type TensorSums } from './tensor-control.js';
 
@@ -40,11 +39,8 @@ export function hyperStepFast(
   state: HyperState,
   params: TensorMap,
 ): OptimizerStep<HyperState> {
-  const keys = checkGradientNames(state, grads);
-  const t = state.step.dataSync()[0]! + 1;
-  const total = state.totalSteps.dataSync()[0]!;
+  const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
-  const { c1, c2, c3 } = biasCorrections(t, beta1, beta2, beta3);
   const ms: Float32Array[] = [];
   const vs: Float32Array[] = [];
   const m2s: Float32Array[] = [];

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerStep, TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
-import { biasCorrections } from './features.js';
 import { nextHyperState } from './hyper-step-fast.js';
-import { checkGradientNames, type HyperState } from './hyper-state.js';
+import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
 import { HYPER_MOMENTS, HYPER_UPDATE } from './native/hyper-kernels.js';
 import { controlTensors, type TensorSums } from './tensor-control.js';
@@ -21,11 +20,8 @@ export function hyperStepNative(
   state: HyperState,
   params: TensorMap,
 ): OptimizerStep<HyperState> {
-  const keys = checkGradientNames(state, grads);
-  const t = state.step.dataSync()[0]! + 1;
-  const total = state.totalSteps.dataSync()[0]!;
+  const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
-  const { c1, c2, c3 } = biasCorrections(t, beta1, beta2, beta3);
   const ic2 = 1 / c2;
   const m: Record<string, tf.Tensor> = {};
   const v: Record<string, tf.Tensor> = {};

@@ -8,10 +8,9 @@ import {
   FEATURE_CLIP,
   SCHEDULE_MIN,
   SCHEDULE_SPAN,
-  biasCorrections,
   timeFeatures,
 } from './features.js';
-import { checkGradientNames, type HyperState } from './hyper-state.js';
+import { stepContext, type HyperState } from './hyper-state.js';
 
 const rms = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.mean(tf.square(x)));
 /** Element [i, j] of a matrix as a scalar (slices: tfjs's Unpack gradient fails when some outputs are unused). */
@@ -31,11 +30,8 @@ export function hyperStep(
   state: HyperState,
   params: TensorMap,
 ): OptimizerStep<HyperState> {
-  const keys = checkGradientNames(state, grads);
-  const t = state.step.dataSync()[0]! + 1;
-  const total = state.totalSteps.dataSync()[0]!;
+  const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
-  const { c1, c2, c3 } = biasCorrections(t, beta1, beta2, beta3);
   return tf.tidy(() => {
     const m: Record<string, tf.Tensor> = {};
     const v: Record<string, tf.Tensor> = {};

@@ -9,16 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkg=$(dirname "$here")
 out=${1:-$pkg/src/fused/lstm-kernel.wasm.ts}
 
-find_tool() { # first of the candidates that exists
-  for c in "$@"; do if command -v "$c" >/dev/null 2>&1; then command -v "$c"; return 0; fi; done
-  return 1
-}
-CLANG=${CLANG:-$(find_tool clang-14 clang || true)}
-WASM_LD=${WASM_LD:-$(find_tool wasm-ld-14 wasm-ld || true)}
-if [ -z "$CLANG" ] || [ -z "$WASM_LD" ]; then
-  echo "build.sh: need clang-14 and wasm-ld-14 (apt-get install -y clang-14 lld-14)" >&2
-  exit 1
-fi
+. "$pkg/../../tools/wasm-toolchain.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # -fuse-ld points clang at the found wasm-ld (Debian names it wasm-ld-14).
