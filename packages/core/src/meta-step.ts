@@ -47,16 +47,18 @@ function settleSlot(s: MetaTrainSettings, run: RunState, i: number, r: MetaGradi
   }
 }
 
-/** φ ← φ + update of the meta-optimizer for `metaGradient` (its learning rate scaled per meta-step if scheduled). */
+/**
+ * φ ← φ + update of the meta-optimizer for `metaGradient` (its learning rate scaled per meta-step if scheduled,
+ * and per tensor by `metaLearningRateScale`).
+ */
 function applyMetaGradient(s: MetaTrainSettings, run: RunState, metaGradient: TensorMap): void {
   const ms = tf.tidy(() => s.metaOptimizer.update(metaGradient, run.metaState, run.phi));
-  const lr = s.metaLearningRate?.(run.metaStep);
+  const lr = s.metaLearningRate?.(run.metaStep) ?? 1;
+  const factor = (k: string): number => lr * (s.metaLearningRateScale[k] ?? 1);
   const next = tf.tidy(() =>
     addMaps(
       run.phi,
-      lr === undefined
-        ? ms.updates
-        : Object.fromEntries(Object.entries(ms.updates).map(([k, u]) => [k, tf.mul(u, lr)])),
+      Object.fromEntries(Object.entries(ms.updates).map(([k, u]) => [k, factor(k) === 1 ? u : tf.mul(u, factor(k))])),
     ),
   );
   disposeMap(ms.updates);

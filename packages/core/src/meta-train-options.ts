@@ -36,6 +36,12 @@ export interface MetaTrainOptions<Batch extends BatchData, State extends tf.Tens
   readonly metaLearningRateSchedule?: 'constant' | 'cosine';
   /** Final fraction of the learning rate under the cosine schedule. Default 0.1. */
   readonly metaLearningRateFloor?: number;
+  /**
+   * Per-tensor factors on the meta-optimizer's updates of φ, by name (e.g. `{ logLr0: 30 }`): a tensor whose
+   * useful range is wide (a log learning rate) would otherwise move at most ≈ the meta learning rate per
+   * meta-step under Adam. Names must be names of φ; factors finite and > 0. Default: none.
+   */
+  readonly metaLearningRateScale?: Readonly<Record<string, number>>;
   /** Number of epochs, each `metaStepsPerEpoch` meta-steps (with one task and a fixed horizon: one episode). */
   readonly epochs: number;
   /**
@@ -180,6 +186,8 @@ export interface MetaTrainSettings {
   /** The optimizer of φ and the learning rate to scale its updates by at a meta-step (null: use them as they are). */
   readonly metaOptimizer: Optimizer;
   readonly metaLearningRate: ((metaStep: number) => number) | null;
+  /** Factors on the updates of the named tensors of φ (empty: none). */
+  readonly metaLearningRateScale: Readonly<Record<string, number>>;
   /** How the meta-optimizer is described in the fingerprint. */
   readonly metaOptimizerName: string;
 }
@@ -210,6 +218,13 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
   if (!(Number.isFinite(floor) && floor >= 0 && floor <= 1)) {
     throw new Error(`metaLearningRateFloor: must be a number in [0, 1], got ${floor}`);
   }
+  const lrScale = o.metaLearningRateScale ?? {};
+  for (const [k, f] of Object.entries(lrScale)) {
+    if (!(typeof f === 'number' && Number.isFinite(f) && f > 0)) {
+      throw new Error(`metaLearningRateScale.${k}: must be a finite number > 0, got ${String(f)}`);
+    }
+  }
+  const scaleText = Object.keys(lrScale).length === 0 ? '' : ` scaled ${JSON.stringify(lrScale)}`;
   const epochs = positiveInt(o.epochs, 'epochs');
   const unroll = positiveInt(o.unroll ?? 20, 'unroll');
   const horizon = resolveHorizon(o.horizon, unroll);
@@ -272,10 +287,12 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
     validationHorizon,
     metaOptimizer: o.metaOptimizer ?? adam({ learningRate: 1 }),
     metaLearningRate: o.metaOptimizer ? null : schedule === 'constant' ? () => baseLr : cosine,
-    metaOptimizerName: o.metaOptimizer
-      ? o.metaOptimizer.name
-      : schedule === 'cosine'
-        ? `cosine(${baseLr}→×${floor} over ${metaSteps} meta-steps)`
-        : adam({ learningRate: baseLr }).name,
+    metaLearningRateScale: lrScale,
+    metaOptimizerName:
+      (o.metaOptimizer
+        ? o.metaOptimizer.name
+        : schedule === 'cosine'
+          ? `cosine(${baseLr}→×${floor} over ${metaSteps} meta-steps)`
+          : adam({ learningRate: baseLr }).name) + scaleText,
   };
 }

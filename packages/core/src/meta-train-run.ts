@@ -6,7 +6,7 @@ import { checkSlotInfo, episodeStreams, newEpisodeSlot, slotContainer, type Meta
 import { checkFingerprint, type Fingerprint } from './meta-train-fingerprint.js';
 import type { MetaTrainHistoryEntry, MetaTrainSettings } from './meta-train-options.js';
 import { Rng } from './rng.js';
-import { cloneMap } from './tensor-map.js';
+import { cloneMap, disposeMap } from './tensor-map.js';
 import type { TensorMap } from './types.js';
 
 /** Everything a run carries from one meta-step to the next; checkpointed whole, so a resume is bit-exact. */
@@ -43,6 +43,13 @@ export function nextEpisodeSlot(s: MetaTrainSettings, run: RunState, metaStep: n
 /** A new run: φ from `initialMetaParams` (cloned) or the learned optimizer's init, one fresh episode per slot. */
 export function freshRun(s: MetaTrainSettings, initialMetaParams: TensorMap | undefined): RunState {
   const phi = initialMetaParams ? cloneMap(initialMetaParams) : s.learned.initMetaParams(Rng.seeded(s.seed, -1));
+  const unknown = Object.keys(s.metaLearningRateScale).filter((k) => !(k in phi));
+  if (unknown.length > 0) {
+    disposeMap(phi);
+    throw new Error(
+      `metaLearningRateScale: no tensor of φ is named ${unknown.join(', ')}; φ has ${Object.keys(phi).join(', ')}`,
+    );
+  }
   const run: RunState = {
     phi,
     metaState: s.metaOptimizer.init(phi),

@@ -273,6 +273,27 @@ describe('metaTrain', () => {
     disposeResult(reference);
   });
 
+  it('metaLearningRateScale multiplies the named tensors\' meta-updates (SGD on φ: exactly ×3 after one meta-step)', async () => {
+    const one = { epochs: 1, metaStepsPerEpoch: 1, validateEvery: 1, metaOptimizer: sgd(0.05) };
+    const start = values(tinyLearned().initMetaParams(undefined as never));
+    const plain = await metaTrain(small(one));
+    const scaled = await metaTrain(small({ ...one, metaLearningRateScale: { b: 3 } }));
+    const p = values(plain.lastMetaParams);
+    const q = values(scaled.lastMetaParams);
+    for (const k of Object.keys(start)) {
+      const expected = (k === 'b' ? 3 : 1) * (p[k]! - start[k]!);
+      expect(Math.abs(p[k]! - start[k]!)).toBeGreaterThan(1e-6);
+      expect(q[k]! - start[k]!).toBeCloseTo(expected, 6);
+    }
+    await expect(metaTrain(small({ metaLearningRateScale: { logLr0: 3 } }))).rejects.toThrow(
+      /metaLearningRateScale: no tensor of φ is named logLr0; φ has a, b, c, d/,
+    );
+    await expect(metaTrain(small({ metaLearningRateScale: { b: 0 } }))).rejects.toThrow(
+      /metaLearningRateScale\.b: must be a finite number > 0/,
+    );
+    for (const r of [plain, scaled]) disposeResult(r);
+  });
+
   it('rejects bad options with an error naming the field', async () => {
     await expect(metaTrain(small({ epochs: 0 }))).rejects.toThrow(/epochs/);
     await expect(metaTrain(small({ epochs: 2.5 }))).rejects.toThrow(/epochs/);

@@ -19,6 +19,8 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         '4',
         '--initial-lr',
         '0.01',
+        '--meta-lr-scale',
+        'logLr0:30',
         '--task',
         'suite',
         '--estimator',
@@ -53,6 +55,8 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
       };
       expect(manifest.kind).toBe('hyper');
       expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01 });
+      const history = readFileSync(join(out, 'history.json'), 'utf8');
+      expect(history).toContain('"metaLearningRateScale"');
       const e = await l2o([
         'eval',
         '--backend',

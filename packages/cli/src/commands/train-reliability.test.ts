@@ -169,6 +169,11 @@ describe('l2o exit codes and usage errors', () => {
         [['train', '--epochs', '0x2'], /--epochs: expected a whole number in decimal digits, got "0x2"/],
         [['train', '--meta-lr', '0'], /--meta-lr: must be > 0, got 0/],
         [
+          ['train', '--meta-lr-scale', 'logLr0', '--out', join(dir, 's')],
+          /--meta-lr-scale: expected NAME:FACTOR .*got "logLr0"/,
+        ],
+        [['train', '--meta-lr-scale', 'logLr0:-1', '--out', join(dir, 's')], /--meta-lr-scale: .*got "logLr0:-1"/],
+        [
           ['train', '--horizon', '10', '--unroll', '3', '--out', join(dir, 't')],
           /--unroll: must divide --horizon \(10\), got 3/,
         ],

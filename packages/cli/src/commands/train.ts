@@ -83,6 +83,11 @@ export const TRAIN_FLAGS: FlagSpecs = {
     min: 1,
   },
   'meta-lr': { type: 'number', help: 'Adam learning rate on φ', default: 0.001, above: 0 },
+  'meta-lr-scale': {
+    type: 'list',
+    help: "factors on the meta-updates of named tensors of φ, NAME:FACTOR (e.g. logLr0:30: the hyper optimizer's log learning rate moves 30× faster)",
+    default: [],
+  },
   'meta-lr-schedule': {
     type: 'string',
     help: 'schedule of the meta learning rate over epochs (cosine ends at ×0.1)',
@@ -155,6 +160,27 @@ export function parseHorizonFlag(v: FlagValue): HorizonOption {
   if (parts.length !== 2) return bad();
   const [min, max] = [int(parts[0]!), int(parts[1]!)];
   return min <= max ? { min, max } : bad();
+}
+
+/** `--meta-lr-scale`: NAME:FACTOR pairs → factors on the meta-updates of those tensors of φ. */
+export function parseMetaLrScale(specs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs) {
+    const m = /^([A-Za-z_][\w.]*):([^:]+)$/.exec(spec.trim());
+    const factor = m ? Number(m[2]) : Number.NaN;
+    if (!m || !(Number.isFinite(factor) && factor > 0)) {
+      throw new UsageError(
+        `--meta-lr-scale: expected NAME:FACTOR with a tensor name of φ and a factor > 0 (e.g. logLr0:30), got "${spec}"`,
+      );
+    }
+    out[m[1]!] = factor;
+  }
+  return out;
+}
+
+function metaLrScaleFlag(flags: Record<string, FlagValue>): Record<string, number> | undefined {
+  const specs = list(flags['meta-lr-scale'] ?? []);
+  return specs.length > 0 ? parseMetaLrScale(specs) : undefined;
 }
 
 /** The longest horizon a `--horizon` value allows (what quickstart evaluates over). */
@@ -246,6 +272,7 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
     throw new UsageError(`--pes-sigma: must be a number > 0, got ${str(flags['pes-sigma'])}`);
   }
   const horizon = parseHorizonFlag(flags['horizon']);
+  metaLrScaleFlag(flags); // usage errors before the run starts
   const unroll = num(flags['unroll']);
   if (typeof horizon === 'number' && horizon % unroll !== 0) {
     throw new UsageError(`--unroll: must divide --horizon (${horizon}), got ${unroll}`);
@@ -305,6 +332,7 @@ async function trainLocked(
   const weighting = str(flags['loss-weights'] ?? 'uniform') as 'uniform' | 'linear';
   const validationMetric = str(flags['validation-metric'] ?? 'mean') as ValidationMetric;
   const optional = (name: string): number | undefined => (flags[name] === undefined ? undefined : num(flags[name]));
+  const lrScale = metaLrScaleFlag(flags);
   const settings = {
     tasksPerStep: num(flags['tasks-per-step'] ?? 1),
     estimator: str(flags['estimator'] ?? 'bptt') as 'bptt' | 'pes',
@@ -313,6 +341,7 @@ async function trainLocked(
     resetNonFinite: Boolean(flags['reset-non-finite']),
     metaStepsPerEpoch: optional('steps-per-epoch'),
     validationHorizon: optional('validation-horizon'),
+    metaLearningRateScale: lrScale,
   };
   const workersUrl = flags['workers'] === undefined ? '' : str(flags['workers']);
   let executor: ReturnType<typeof bullmqExecutor> | undefined;
@@ -409,6 +438,7 @@ async function trainLocked(
     resetNonFinite: settings.resetNonFinite,
     ...(settings.metaStepsPerEpoch !== undefined ? { metaStepsPerEpoch: settings.metaStepsPerEpoch } : {}),
     ...(settings.validationHorizon !== undefined ? { validationHorizon: settings.validationHorizon } : {}),
+    ...(lrScale ? { metaLearningRateScale: lrScale } : {}),
     bestEpoch: result.bestEpoch,
     bestValidation: result.bestValidation,
     wallSeconds: result.wallSeconds,
