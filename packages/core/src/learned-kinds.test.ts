@@ -185,6 +185,6 @@ describe('the registry of learned-optimizer kinds', () => {
     expect(learnedFromConfig('residual', residual.config).name).toBe(residual.name);
     expect(() =>
       learnedFromConfig('residual', { ...residual.config, base: { name: 'sgdx', learningRate: 1 } }, 'src'),
-    ).toThrow(/src base\.name: unknown optimizer "sgdx"/);
+    ).toThrow(/src\.base\.name: unknown optimizer "sgdx"/);
   });
 });

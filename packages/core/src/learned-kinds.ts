@@ -7,8 +7,11 @@ import type { JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types
 
 /** What a kind's `create` may use to build its parts (composite kinds: residual, partition). */
 export interface LearnedKindContext {
-  /** Where the config comes from (an artifact's path, `preset name`, …); errors about the config start with it. */
-  readonly source: string;
+  /**
+   * What the config is called in errors, e.g. `<dir>: manifest field "config"` when loading an artifact; errors
+   * about the config start with it.
+   */
+  readonly field: string;
   /** A nested learned optimizer of a registered kind, from its config. */
   learned(kind: string, config: JsonObject): LearnedOptimizer;
   /** A hand-designed optimizer from its JSON (core's transforms, Adam, and what `registerOptimizerConfigs` added). */
@@ -22,7 +25,7 @@ export interface LearnedKindContext {
 export interface LearnedKind<L extends LearnedOptimizer = LearnedOptimizer> {
   /** `LearnedOptimizer.kind` of what `create` builds, written into artifacts (e.g. `"lstm"`). */
   readonly kind: string;
-  /** The architecture `config` describes; config errors start with `${context.source}: manifest field "config"`. */
+  /** The architecture `config` describes; config errors start with `context.field`. */
   create(config: JsonObject, context: LearnedKindContext): L;
   /**
    * Optional check of φ with the kind's own messages (names and shapes per layer), run before the generic one
@@ -86,17 +89,24 @@ export function learnedKindFor(kind: string, source = 'learnedKindFor'): Learned
   );
 }
 
-function contextFor(source: string): LearnedKindContext {
+function contextFor(field: string): LearnedKindContext {
   return {
-    source,
-    learned: (kind, config) => learnedKindFor(kind, source).create(config, contextFor(source)),
-    optimizer: (config, field) => optimizerFromConfig(config, { field }),
+    field,
+    learned: (kind, config) => learnedKindFor(kind, field).create(config, contextFor(`${field}.config`)),
+    optimizer: (config, at) => optimizerFromConfig(config, { field: at }),
   };
 }
 
-/** The learned optimizer of a registered `kind` described by `config` (as saved in an artifact). */
-export function learnedFromConfig(kind: string, config: JsonObject, source = 'learnedFromConfig'): LearnedOptimizer {
-  return learnedKindFor(kind, source).create(config, contextFor(source));
+/**
+ * The learned optimizer of a registered `kind` described by `config` (as saved in an artifact). Errors start with
+ * `field`.
+ */
+export function learnedFromConfig(
+  kind: string,
+  config: JsonObject,
+  field = 'learnedFromConfig config',
+): LearnedOptimizer {
+  return learnedKindFor(kind, field).create(config, contextFor(field));
 }
 
 /**
@@ -121,7 +131,7 @@ export function learnedFromArtifact<L extends LearnedOptimizer = LearnedOptimize
     }
     const entry = (expect ?? learnedKindFor(manifest.kind, source)) as LearnedKind<L>;
     const where = options.reader ? `${options.reader}: ${source}` : source;
-    const learned = entry.create(manifest.config, contextFor(where));
+    const learned = entry.create(manifest.config, contextFor(`${where}: manifest field "config"`));
     entry.checkMetaParams?.(learned, metaParams, `${where}: weights`);
     checkMetaParamsFit(learned, metaParams, manifest.kind, source);
     return { learned, metaParams, manifest };
@@ -168,7 +178,7 @@ export function decodeLearned<L extends LearnedOptimizer = LearnedOptimizer>(
 registerLearnedKind({
   kind: 'residual',
   create: (config, context) =>
-    residualLearnedFromConfig(config, context.learned, (base) => context.optimizer(base, `${context.source} base`)),
+    residualLearnedFromConfig(config, context.learned, (base) => context.optimizer(base, `${context.field}.base`)),
 });
 registerLearnedKind({
   kind: 'partition',

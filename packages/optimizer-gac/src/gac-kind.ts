@@ -7,7 +7,7 @@ import { GAC_KIND, gacOptimizer } from './gac-optimizer.js';
 /** Kind `"lstm-gac"` in core's registry of learned optimizers; registered when this package is imported. */
 export const GAC_LEARNED_KIND: LearnedKind<LearnedOptimizer<GacState, GacConfig>> = {
   kind: GAC_KIND,
-  create: (config, context) => gacOptimizer(resolveGacConfig(config, `${context.source}: manifest field "config"`)),
+  create: (config, context) => gacOptimizer(resolveGacConfig(config, context.field)),
   checkMetaParams: (learned, metaParams, field) => checkLstmMetaParams(metaParams, lstmPartOf(learned.config), field),
 };
 

@@ -7,7 +7,7 @@ import { checkHyperMetaParams } from './meta-params.js';
 /** Kind `"hyper"` in core's registry of learned optimizers; registered when this package is imported. */
 export const HYPER_LEARNED_KIND: LearnedKind<LearnedOptimizer<HyperState, HyperConfig>> = {
   kind: HYPER_KIND,
-  create: (config, context) => hyperOptimizer(resolveHyperConfig(config, `${context.source}: manifest field "config"`)),
+  create: (config, context) => hyperOptimizer(resolveHyperConfig(config, context.field)),
   checkMetaParams: (learned, metaParams, field) => checkHyperMetaParams(metaParams, learned.config, field),
 };
 

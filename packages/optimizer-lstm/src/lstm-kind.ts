@@ -6,7 +6,7 @@ import { checkLstmMetaParams } from './meta-params.js';
 /** Kind `"lstm"` in core's registry of learned optimizers; registered when this package is imported. */
 export const LSTM_LEARNED_KIND: LearnedKind<LearnedOptimizer<LstmState, LstmConfig>> = {
   kind: LSTM_KIND,
-  create: (config, context) => lstmOptimizer(resolveLstmConfig(config, `${context.source}: manifest field "config"`)),
+  create: (config, context) => lstmOptimizer(resolveLstmConfig(config, context.field)),
   checkMetaParams: (learned, metaParams, field) => checkLstmMetaParams(metaParams, learned.config, field),
 };
 

@@ -6,8 +6,7 @@ import { NTM_BFGS_KIND, type NtmBfgsState, ntmBfgsOptimizer } from './ntm-bfgs-o
 /** Kind `"ntm-bfgs"` in core's registry of learned optimizers; registered when this package is imported. */
 export const NTM_BFGS_LEARNED_KIND: LearnedKind<LearnedOptimizer<NtmBfgsState, NtmBfgsConfig>> = {
   kind: NTM_BFGS_KIND,
-  create: (config, context) =>
-    ntmBfgsOptimizer(resolveNtmBfgsConfig(config, `${context.source}: manifest field "config"`)),
+  create: (config, context) => ntmBfgsOptimizer(resolveNtmBfgsConfig(config, context.field)),
   checkMetaParams: (learned, metaParams, field) => checkNtmBfgsMetaParams(metaParams, learned.config, field),
 };
 
