@@ -117,7 +117,7 @@ export const LSTM_FLAGS: FlagSpecs = {
 
 export const COMMON_FLAGS: FlagSpecs = {
   backend: { type: 'string', help: 'tensor backend', default: 'auto', choices: ['auto', 'node', 'wasm', 'cpu'] },
-  help: { type: 'boolean', help: 'show this help (also -h)' },
+  help: { type: 'boolean', help: 'show this help (also -h)', short: 'h' },
 };
 
 /** Where problems come from: training, validation (model selection, tuning) and test (reporting). */
