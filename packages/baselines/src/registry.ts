@@ -1,5 +1,5 @@
 import type { JsonObject, Optimizer } from '@l2o/core';
-import { adam } from '@l2o/core';
+import { adam, registerOptimizerConfigs } from '@l2o/core';
 import { nag } from './nag.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
@@ -68,3 +68,6 @@ export function baselineFromConfig(config: JsonObject, field = 'base'): Optimize
       return adam(opts);
   }
 }
+
+// `optimizerFromConfig` (and so a residual learned optimizer's base, when loaded) knows the baselines by name.
+registerOptimizerConfigs({ names: BASELINE_NAMES, build: (config, field) => baselineFromConfig(config, field) });

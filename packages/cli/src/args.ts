@@ -1,6 +1,10 @@
+import { parseArgs } from 'node:util';
+
 /**
- * A small, strict command-line parser: every flag is declared with its type, default and help; unknown
- * flags and bad values are errors that name the flag and the allowed values.
+ * The command line, declared: every flag of a command is one row of its table (type, default, allowed values, help),
+ * node's `util.parseArgs` reads the argument list against the table (`--flag value`, `--flag=value`, `-h`, `--`),
+ * and the values are checked here from the same table. Unknown flags and bad values are usage errors that name the
+ * flag and the allowed values; the help text is generated from the table.
  */
 export type FlagType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
@@ -14,36 +18,75 @@ export interface FlagSpec {
   readonly max?: number;
   /** Values must be strictly greater than this (e.g. 0 for a learning rate). */
   readonly above?: number;
+  /** A one-letter alias (`-h`). */
+  readonly short?: string;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+/** An argument of a command that is not a flag (`l2o reproduce <experiment>`), in order. */
+export interface PositionalSpec {
+  readonly name: string;
+  readonly help: string;
+}
 
 export type FlagValue = string | number | boolean | string[] | undefined;
 
 export class UsageError extends Error {}
 
+/** What {@link parseCommandLine} read: every flag of the table (its default where not given) and the positionals. */
+export interface CommandLine {
+  readonly flags: Record<string, FlagValue>;
+  readonly positionals: string[];
+}
+
+/** Reads `argv` against the flag table `specs`; arguments that are not flags are refused. */
 export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<string, FlagValue> {
-  const out: Record<string, FlagValue> = {};
+  return parseCommandLine(argv, specs).flags;
+}
+
+/**
+ * Reads `argv` against the flag table `specs` and up to `positionals.length` positional arguments, with
+ * `util.parseArgs`. A boolean flag takes `--flag`, `--no-flag` or `--flag=true|false`; every other type takes a value
+ * (`--flag value` or `--flag=value`, which may start with a dash: `--forget-bias -1`); a flag given twice keeps the
+ * last value.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  specs: FlagSpecs,
+  positionals: readonly PositionalSpec[] = [],
+): CommandLine {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = {
+      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      ...(spec.short ? { short: spec.short } : {}),
+    };
+  }
+  // Not strict: the messages below name the flag and the allowed values, and values may start with a dash.
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const flags: Record<string, FlagValue> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const d = spec.default;
-    out[name] = Array.isArray(d) ? [...(d as string[])] : (d as FlagValue);
+    flags[name] = Array.isArray(d) ? [...(d as string[])] : (d as FlagValue);
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' && specs['help']?.type === 'boolean') {
-      out['help'] = true;
+  const args: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (args.length >= positionals.length) {
+        throw new UsageError(`unexpected argument "${token.value}" (flags start with --; see --help)`);
+      }
+      args.push(token.value);
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
-    let name = arg.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
+    const raw = argv[token.index]!;
+    if (!token.rawName.startsWith('--') && !(token.name in specs)) {
+      throw new UsageError(`unexpected argument "${raw}" (flags start with --; see --help)`);
     }
-    let negated = false;
+    let name = token.name;
     let spec = specs[name];
+    let negated = false;
     if (!spec && name.startsWith('no-') && specs[name.slice(3)]?.type === 'boolean') {
       negated = true;
       name = name.slice(3);
@@ -56,19 +99,17 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<st
           .join(', ')}`,
       );
     }
+    const value = token.value;
     if (spec.type === 'boolean') {
-      if (value === undefined) out[name] = !negated;
-      else if (value === 'true' || value === 'false') out[name] = value === 'true';
+      if (value === undefined) flags[name] = !negated;
+      else if (!negated && (value === 'true' || value === 'false')) flags[name] = value === 'true';
       else throw new UsageError(`--${name}: expected true or false, got "${value}"`);
       continue;
     }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new UsageError(`--${name}: missing value (${spec.help})`);
-    }
-    out[name] = convert(name, spec, value);
+    if (value === undefined) throw new UsageError(`--${name}: missing value (${spec.help})`);
+    flags[name] = convert(name, spec, value);
   }
-  return out;
+  return { flags, positionals: args };
 }
 
 /** Decimal numbers only: `Number()` alone would also take "0x2", "0b1", "1_0" or " 2 ". */
@@ -119,7 +160,13 @@ function convert(name: string, spec: FlagSpec, raw: string): FlagValue {
   }
 }
 
-export function helpText(command: string, summary: string, specs: FlagSpecs): string {
+/** `--help` of a command, generated from its flag table (and its positional arguments). */
+export function helpText(
+  command: string,
+  summary: string,
+  specs: FlagSpecs,
+  positionals: readonly PositionalSpec[] = [],
+): string {
   const rows = Object.entries(specs).map(([name, s]) => {
     const kind = s.type === 'boolean' ? '' : ` <${s.type === 'list' ? 'a,b,…' : s.type}>`;
     const extra: string[] = [];
@@ -130,8 +177,11 @@ export function helpText(command: string, summary: string, specs: FlagSpecs): st
     }
     return [`  --${name}${kind}`, `${s.help}${extra.length ? ` (${extra.join('; ')})` : ''}`];
   });
-  const w = Math.max(...rows.map((r) => r[0]!.length), 10) + 2;
-  return `Usage: l2o ${command} [flags]\n\n${summary}\n\nFlags:\n${rows.map(([a, b]) => a!.padEnd(w) + b).join('\n')}\n`;
+  const args = positionals.map((p) => [`  <${p.name}>`, p.help]);
+  const w = Math.max(...[...rows, ...args].map((r) => r[0]!.length), 10) + 2;
+  const table = (rs: string[][]): string => rs.map(([a, b]) => a!.padEnd(w) + b).join('\n');
+  const usage = `Usage: l2o ${command}${positionals.map((p) => ` <${p.name}>`).join('')} [flags]`;
+  return `${usage}\n\n${summary}\n\n${args.length > 0 ? `Arguments:\n${table(args)}\n\n` : ''}Flags:\n${table(rows)}\n`;
 }
 
 export function str(v: FlagValue): string {

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { initEngine, parseBackend } from '@l2o/core';
-import { UsageError, helpText, parseFlags, str, type FlagSpecs, type FlagValue } from './args.js';
+import {
+  UsageError,
+  helpText,
+  parseCommandLine,
+  str,
+  type FlagSpecs,
+  type FlagValue,
+  type PositionalSpec,
+} from './args.js';
 import { BENCHMARK_FLAGS, runBenchmark } from './commands/benchmark.js';
 import { COMPARE_FLAGS, runCompare } from './commands/compare.js';
 import { EVAL_FLAGS, runEvaluate } from './commands/evaluate.js';
@@ -8,14 +16,16 @@ import { runInfo } from './commands/info.js';
 import { QUICKSTART_FLAGS, runQuickstart } from './commands/quickstart.js';
 import { TRAIN_FLAGS, runTrain } from './commands/train.js';
 import { WORKER_FLAGS, runWorker } from './commands/worker.js';
-import { REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
+import { REPRODUCE_EXPERIMENTS, REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
 import { EXIT, InterruptedError } from './errors.js';
 
 interface Command {
   readonly summary: string;
   readonly flags: FlagSpecs;
-  readonly run: (flags: Record<string, FlagValue>) => Promise<unknown>;
+  /** Arguments that are not flags, e.g. `l2o reproduce <experiment>`. */
+  readonly positionals?: readonly PositionalSpec[];
+  readonly run: (flags: Record<string, FlagValue>, positionals: readonly string[]) => Promise<unknown>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -34,7 +44,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary:
       'Serve the meta-training tasks of `l2o train --workers URL` learners: l2o worker redis://host:port (until killed).',
     flags: WORKER_FLAGS,
-    run: async () => undefined,
+    positionals: [{ name: 'redis-url', help: "the learner's Redis, e.g. redis://10.0.0.5:6379" }],
+    run: (flags, [url]) => runWorker(url ?? '', flags),
   },
   eval: {
     summary: 'Run trained optimizers and baselines at given learning rates on the same fresh problems.',
@@ -55,7 +66,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   reproduce: {
     summary: 'Reproduce a paper experiment end to end and write its report (l2o reproduce mnist).',
     flags: REPRODUCE_FLAGS,
-    run: async () => undefined,
+    positionals: [
+      { name: 'experiment', help: `the paper experiment to reproduce (one of: ${REPRODUCE_EXPERIMENTS.join(', ')})` },
+    ],
+    run: (flags, [experiment]) => {
+      if (!experiment) throw new UsageError('reproduce: name the experiment, e.g. "l2o reproduce mnist"');
+      return runReproduce(experiment, flags);
+    },
   },
   info: { summary: 'Print the tensor backend in use, versions and cores.', flags: {}, run: async () => undefined },
 };
@@ -73,13 +90,7 @@ function mainHelp(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...restAll] = argv;
-  let rest = restAll;
-  let experiment = '';
-  if ((name === 'reproduce' || name === 'worker') && rest[0] && !rest[0].startsWith('-')) {
-    experiment = rest[0];
-    rest = rest.slice(1);
-  }
+  const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp());
     return name ? 0 : 2;
@@ -91,9 +102,9 @@ async function main(argv: string[]): Promise<number> {
   const cmd = COMMANDS[name];
   if (!cmd) throw new UsageError(`unknown command "${name}"; allowed commands: ${Object.keys(COMMANDS).join(', ')}`);
   const specs = { ...cmd.flags, ...COMMON_FLAGS };
-  const flags = parseFlags(rest, specs);
+  const { flags, positionals } = parseCommandLine(rest, specs, cmd.positionals);
   if (flags['help']) {
-    process.stdout.write(helpText(name, cmd.summary, specs));
+    process.stdout.write(helpText(name, cmd.summary, specs, cmd.positionals));
     return 0;
   }
   let backend: ReturnType<typeof parseBackend>;
@@ -112,14 +123,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const info = await initEngine(backend === 'auto' ? undefined : backend);
   process.stderr.write(`backend: ${info.backend} (tfjs ${info.tfjsVersion}, ${info.cores} cores)\n`);
-  if (name === 'reproduce') {
-    if (!experiment) throw new UsageError('reproduce: name the experiment, e.g. "l2o reproduce mnist"');
-    await runReproduce(experiment, flags);
-  } else if (name === 'worker') {
-    await runWorker(experiment, flags);
-  } else {
-    await cmd.run(flags);
-  }
+  await cmd.run(flags, positionals);
   return 0;
 }
 

@@ -1,6 +1,6 @@
-export { parseFlags, helpText, UsageError } from './args.js';
+export { parseFlags, parseCommandLine, helpText, UsageError } from './args.js';
 export { InterruptedError, FlagIoError } from './errors.js';
-export type { FlagSpec, FlagSpecs, FlagType, FlagValue } from './args.js';
+export type { FlagSpec, FlagSpecs, FlagType, FlagValue, PositionalSpec, CommandLine } from './args.js';
 export { Progress, formatDuration } from './progress.js';
 export type { ProgressOptions } from './progress.js';
 export { runTrain, TRAIN_FLAGS } from './commands/train.js';

@@ -1,19 +1,14 @@
 import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import {
-  mixtureFamily,
-  partitionLearned,
-  partitionLearnedFromConfig,
-  residualLearned,
-  residualLearnedFromConfig,
-} from '@l2o/core';
-import { loadLearnedArtifact } from '@l2o/core/node';
+import { learnedFromConfig, mixtureFamily, partitionLearned, residualLearned } from '@l2o/core';
+import { loadLearned as loadLearnedArtifact } from '@l2o/core/node';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
-import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
+import { loadLstmPreset, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { defaultSuite, selectTasks } from '@l2o/benchmark';
-import { HYPER_PRESETS, hyperOptimizer, loadHyperPreset, type HyperConfig } from '@l2o/optimizer-hyper';
-import { AVERAGING_MODES, gacOptimizer, type Averaging, type GacConfig } from '@l2o/optimizer-gac';
-import { MEMORY_FORMS, ntmBfgsOptimizer, type MemoryForm, type NtmBfgsConfig } from '@l2o/optimizer-ntm-bfgs';
+// Importing the optimizer packages registers their kinds with core's registry (lstm, lstm-gac, ntm-bfgs, hyper).
+import { HYPER_PRESETS, loadHyperPreset } from '@l2o/optimizer-hyper';
+import { AVERAGING_MODES, type Averaging } from '@l2o/optimizer-gac';
+import { MEMORY_FORMS, type MemoryForm } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
 import { MLP_ACTIVATIONS, MNIST_DIR_ENV, mnistMlpFamily, type MlpActivation } from '@l2o/optimizee-mnist';
 import {
@@ -122,7 +117,7 @@ export const LSTM_FLAGS: FlagSpecs = {
 
 export const COMMON_FLAGS: FlagSpecs = {
   backend: { type: 'string', help: 'tensor backend', default: 'auto', choices: ['auto', 'node', 'wasm', 'cpu'] },
-  help: { type: 'boolean', help: 'show this help (also -h)' },
+  help: { type: 'boolean', help: 'show this help (also -h)', short: 'h' },
 };
 
 /** Where problems come from: training, validation (model selection, tuning) and test (reporting). */
@@ -158,7 +153,7 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
         activation: str(flags['activation']) as MlpActivation,
         batchSize: num(flags['batch-size']),
         ...(dir ? { data: { dir } } : {}),
-      }) as unknown as OptimizeeFamily<BatchData>;
+      });
     } catch (e) {
       if (!where) throw e;
       const named = flagError(flag, where, e, true);
@@ -174,7 +169,7 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
   if (task === 'cifar') {
     return cifarCnnFamily(cifarData(flags, split), {
       batchSize: num(flags['batch-size']),
-    }) as unknown as OptimizeeFamily<BatchData>;
+    });
   }
   throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
 }
@@ -230,30 +225,12 @@ function positiveInts(flag: string, values: string[], allowZero = false): number
   });
 }
 
-/** Builds the learned optimizer named by `kind` from its JSON config (as saved in an artifact). */
-export function learnedFromConfig(kind: string, config: Record<string, unknown>): LearnedOptimizer {
-  switch (kind) {
-    case 'lstm':
-      return lstmOptimizer(config as Partial<LstmConfig>) as unknown as LearnedOptimizer;
-    case 'lstm-gac':
-      return gacOptimizer(config as Partial<GacConfig>) as unknown as LearnedOptimizer;
-    case 'ntm-bfgs':
-      return ntmBfgsOptimizer(config as Partial<NtmBfgsConfig>) as unknown as LearnedOptimizer;
-    case 'hyper':
-      return hyperOptimizer(config as Partial<HyperConfig>) as unknown as LearnedOptimizer;
-    case 'partition':
-      return partitionLearnedFromConfig(config as JsonObject, (k, c) =>
-        learnedFromConfig(k, c),
-      ) as unknown as LearnedOptimizer;
-    case 'residual':
-      return residualLearnedFromConfig(
-        config as JsonObject,
-        (k, c) => learnedFromConfig(k, c),
-        (c) => baselineFromConfig(c),
-      ) as unknown as LearnedOptimizer;
-    default:
-      throw new UsageError(`unknown learned optimizer kind "${kind}"; this l2o knows: ${LEARNED_KINDS.join(', ')}`);
-  }
+/**
+ * The learned optimizer of `kind` built from its JSON config, through core's registry of kinds (the optimizer
+ * packages imported above register theirs); an unknown kind is a usage error listing the registered kinds.
+ */
+function learnedOfKind(kind: LearnedKind, config: JsonObject): LearnedOptimizer {
+  return learnedFromConfig(kind, config, `--optimizer ${kind}`);
 }
 
 /** The learned optimizer described by the train flags: `--base` wraps it as a correction of a hand-designed optimizer. */
@@ -268,18 +245,18 @@ export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptim
   } catch (e) {
     throw new UsageError(`--base-lr: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return residualLearned({ base, baseConfig, learned }) as unknown as LearnedOptimizer;
+  return residualLearned({ base, baseConfig, learned });
 }
 
 function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
   const kind = str(flags['optimizer']) as LearnedKind;
   if (kind === 'hyper') {
-    return learnedFromConfig(kind, {
+    return learnedOfKind(kind, {
       hidden: num(flags['controller-hidden']),
       initialLr: num(flags['initial-lr']),
     });
   }
-  const config: Record<string, unknown> = { ...lstmConfigFromFlags(flags) };
+  const config: JsonObject = { ...lstmConfigFromFlags(flags) };
   if (kind === 'lstm-gac' || kind === 'ntm-bfgs') {
     config['globalCells'] = positiveInts('global-cells', list(flags['global-cells']), true);
     config['averaging'] = str(flags['averaging']) as Averaging;
@@ -293,12 +270,12 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
     // The paper's CIFAR setup: one learned optimizer for the conv kernels, another (same architecture) for the rest.
     return partitionLearned({
       groups: [
-        { name: 'conv', match: CONV_KERNEL_PATTERN, learned: learnedFromConfig(kind, config) },
-        { name: 'fc', match: /^(?!conv\d+\/w$)/, learned: learnedFromConfig(kind, config) },
+        { name: 'conv', match: CONV_KERNEL_PATTERN, learned: learnedOfKind(kind, config) },
+        { name: 'fc', match: /^(?!conv\d+\/w$)/, learned: learnedOfKind(kind, config) },
       ],
-    }) as unknown as LearnedOptimizer;
+    });
   }
-  return learnedFromConfig(kind, config);
+  return learnedOfKind(kind, config);
 }
 
 export interface LoadedLearned {
@@ -309,15 +286,16 @@ export interface LoadedLearned {
 }
 
 /**
- * Loads any saved learned optimizer, dispatching on the `kind` in its manifest; its weights must be exactly
- * those of the architecture its manifest describes (core's `checkMetaParamsFit`). Errors name `flag` and `dir`.
+ * Loads any saved learned optimizer through core's registry of kinds (the `kind` in its manifest picks the
+ * architecture); its weights must be exactly those of the architecture its manifest describes. Errors name
+ * `flag` and `dir`.
  */
 export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
   if (dir.startsWith('preset:') && HYPER_PRESETS.includes(dir.slice('preset:'.length))) {
     const name = dir.slice('preset:'.length);
     const preset = loadHyperPreset(name);
     return {
-      learned: preset.learned as unknown as LearnedOptimizer,
+      learned: preset.learned,
       metaParams: preset.metaParams,
       name: `preset ${name}`,
       path: dir,
@@ -332,16 +310,14 @@ export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
       throw new UsageError(`${flag} ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return {
-      learned: preset.learned as unknown as LearnedOptimizer,
+      learned: preset.learned,
       metaParams: preset.metaParams,
       name: `LSTM preset ${name}`,
       path: dir,
     };
   }
   try {
-    const { learned, metaParams, manifest } = loadLearnedArtifact(dir, (kind, config) =>
-      learnedFromConfig(kind, config),
-    );
+    const { learned, metaParams, manifest } = loadLearnedArtifact(dir);
     return { learned, metaParams, name: manifest.name, path: dir };
   } catch (e) {
     const named = flagError(flag, dir, e, true);

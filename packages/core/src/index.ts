@@ -152,6 +152,24 @@ export type { ReparameterizationLevel, ReparameterizationOptions } from './repar
 export { lossScaledFamily } from './loss-scaled-family.js';
 export { resizeImages, LUMA_WEIGHTS } from './image-resize.js';
 export type { ImageGeometry, ResizeImagesOptions } from './image-resize.js';
+export {
+  registerLearnedKind,
+  registeredLearnedKinds,
+  learnedKindFor,
+  learnedFromConfig,
+  learnedFromArtifact,
+  encodeLearned,
+  decodeLearned,
+} from './learned-kinds.js';
+export type {
+  LearnedKind,
+  LearnedKindContext,
+  LoadedLearned,
+  LearnedToSave,
+  LoadLearnedOptions,
+} from './learned-kinds.js';
+export { registerOptimizerConfigs } from './optimizer-configs.js';
+export type { OptimizerConfigEntry } from './optimizer-configs.js';
 // For packages that add their own WebAssembly kernels on tfjs-backend-wasm's memory (tools/heap-wasm-build.sh).
 export { heapModule } from './engine/kernels/heap-module.js';
 export type { HeapModuleExports } from './engine/kernels/heap-module.js';

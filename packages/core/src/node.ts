@@ -17,6 +17,6 @@ export { acquireRunLock, RunLockHeldError, RUN_LOCK_FILE } from './node/run-lock
 export type { RunLock, RunLockHolder } from './node/run-lock.js';
 export { packageDir } from './node/package-dir.js';
 export type { PackageDirContext } from './node/package-dir.js';
-export { saveArtifact, loadArtifact, loadLearnedArtifact } from './node/artifact-files.js';
+export { saveArtifact, loadArtifact, loadLearnedArtifact, saveLearned, loadLearned } from './node/artifact-files.js';
 export { readCheckpointFile, writeCheckpoint } from './node/checkpoint-file.js';
 export { fileCheckpointStore, metaTrain } from './node/file-checkpoint-store.js';

@@ -6,3 +6,4 @@ export type { GacState } from './gac-network.js';
 export { GAC_KIND, gacOptimizer, gacZeroState, checkGacState } from './gac-optimizer.js';
 export { gacL2ClippingMetaParams } from './l2-clipping.js';
 export type { L2ClippingOptions } from './l2-clipping.js';
+export { GAC_LEARNED_KIND } from './gac-kind.js';

@@ -6,3 +6,4 @@ export { FEATURE_NAMES } from './features.js';
 export { hyperMetaParamShapes, initHyperMetaParams, checkHyperMetaParams, HYPERGRADIENT_GAIN } from './meta-params.js';
 export { HYPER_PRESETS, describeHyperPresets, loadHyperPreset } from './presets/presets.js';
 export type { HyperPresetData } from './presets/preset-data.js';
+export { HYPER_LEARNED_KIND } from './hyper-kind.js';

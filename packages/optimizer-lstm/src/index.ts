@@ -72,3 +72,4 @@ export {
   LearnedTfOptimizer,
 } from './tfjs/learned-tf-optimizer.js';
 export type { LearnedOptimizerSource, LoadedLearnedOptimizer } from './tfjs/learned-tf-optimizer.js';
+export { LSTM_LEARNED_KIND } from './lstm-kind.js';

@@ -27,3 +27,4 @@ export {
 } from './controller-params.js';
 export { NTM_BFGS_KIND, ntmBfgsOptimizer, ntmBfgsZeroState } from './ntm-bfgs-optimizer.js';
 export type { NtmBfgsState } from './ntm-bfgs-optimizer.js';
+export { NTM_BFGS_LEARNED_KIND } from './ntm-bfgs-kind.js';

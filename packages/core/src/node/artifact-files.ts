@@ -8,25 +8,57 @@ import {
   decodeArtifact,
   disposeMap,
   encodeArtifact,
+  encodeLearned,
   ioError,
+  learnedFromArtifact,
   parseArtifactManifest,
   type ArtifactInput,
   type ArtifactManifest,
   type JsonObject,
   type JsonValue,
   type LearnedOptimizer,
+  type LearnedToSave,
+  type LoadedLearned,
+  type LoadLearnedOptions,
   type TensorMap,
 } from '@l2o/core';
 import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 
 /** Writes an artifact directory (`manifest.json` + `weights.bin`) atomically, replacing `dir`. Returns the manifest. */
 export function saveArtifact(dir: string, input: ArtifactInput): ArtifactManifest {
-  const { manifest, weights } = encodeArtifact(input);
+  return writeArtifactDir(dir, encodeArtifact(input));
+}
+
+function writeArtifactDir(
+  dir: string,
+  artifact: { manifest: ArtifactManifest; weights: Uint8Array },
+): ArtifactManifest {
   writeDirAtomic(dir, {
-    [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
-    [WEIGHTS_FILE]: weights,
+    [MANIFEST_FILE]: `${JSON.stringify(artifact.manifest, null, 2)}\n`,
+    [WEIGHTS_FILE]: artifact.weights,
   });
-  return manifest;
+  return artifact.manifest;
+}
+
+/**
+ * Saves a learned optimizer of any kind (its kind, config and φ; core's `encodeLearned`) as an artifact directory,
+ * replacing `dir` atomically. φ must fit the architecture. Returns the manifest written.
+ */
+export function saveLearned(dir: string, input: LearnedToSave, source = 'saveLearned'): ArtifactManifest {
+  return writeArtifactDir(dir, encodeLearned(input, source));
+}
+
+/**
+ * Loads an artifact directory of any registered kind: the manifest's kind picks the architecture (core's
+ * registry of kinds), its config rebuilds it, and the weights must be exactly its meta-parameters (errors name
+ * the directory, the kind and the weights that differ). `options.expect` refuses other kinds and types the
+ * result. The caller owns `metaParams`; on any error nothing is left allocated.
+ */
+export function loadLearned<L extends LearnedOptimizer = LearnedOptimizer>(
+  dir: string,
+  options: LoadLearnedOptions<L> = {},
+): LoadedLearned<L> {
+  return learnedFromArtifact(loadArtifact(dir), dir, options);
 }
 
 /** Reads and validates an artifact directory. The caller owns the returned tensors. Errors name the path. */
@@ -84,8 +116,8 @@ export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaPar
 }
 
 /**
- * Loads an artifact directory and rebuilds its learned optimizer with `build(kind, config)` (for instance a
- * registry of kinds), checked with {@link checkMetaParamsFit}. The caller owns `metaParams`; on any error
+ * Loads an artifact directory and rebuilds its learned optimizer with `build(kind, config)` (for kinds outside
+ * core's registry; {@link loadLearned} uses the registry), checked with {@link checkMetaParamsFit}. The caller owns `metaParams`; on any error
  * nothing is left allocated.
  */
 export function loadLearnedArtifact(

@@ -1,4 +1,5 @@
 import { type AdamOptions, adam } from '../adam.js';
+import { registeredOptimizerConfigNames, registeredOptimizerFromConfig } from '../optimizer-configs.js';
 import { scheduleFromConfig } from '../schedules/from-config.js';
 import type { JsonObject, JsonValue, Optimizer } from '../types.js';
 import { addDecayedWeights } from './add-decayed-weights.js';
@@ -124,7 +125,8 @@ export const OPTIMIZER_CONFIG_NAMES = Object.keys(BUILDERS);
  * `{ name: 'chain', parts: [{ name: 'clipByGlobalNorm', maxNorm: 1 }, { name: 'scaleByAdam', b1: 0.9, b2: 0.999 },
  * { name: 'scaleByLearningRate', learningRate: { name: 'cosineDecaySchedule', initialValue: 0.01, decaySteps: 1000 } }] }`.
  * Unknown names and unknown fields are refused, naming them and the allowed ones; the values are checked by the
- * factories themselves. Names core does not know go to `options.resolve`.
+ * factories themselves. Names core does not know go to `options.resolve`, then to the optimizers other packages
+ * registered (`registerOptimizerConfigs`, e.g. `@l2o/baselines`' sgd, nag and rmsprop).
  */
 export function optimizerFromConfig(config: JsonObject, options: OptimizerFromConfigOptions = {}): Optimizer {
   const resolve = options.resolve;
@@ -133,10 +135,11 @@ export function optimizerFromConfig(config: JsonObject, options: OptimizerFromCo
     const name = c['name'];
     const builder = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name] : undefined;
     if (!builder) {
-      const resolved = resolve?.(c, field);
+      const resolved = resolve?.(c, field) ?? registeredOptimizerFromConfig(c, field);
       if (resolved) return resolved;
+      const known = [...OPTIMIZER_CONFIG_NAMES, ...registeredOptimizerConfigNames().filter((n) => !(n in BUILDERS))];
       throw new Error(
-        `${field}.name: unknown optimizer ${JSON.stringify(name)}; allowed values: ${OPTIMIZER_CONFIG_NAMES.join(', ')}` +
+        `${field}.name: unknown optimizer ${JSON.stringify(name)}; allowed values: ${known.join(', ')}` +
           (resolve ? ', or a name the resolver knows' : ''),
       );
     }

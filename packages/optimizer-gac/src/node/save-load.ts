@@ -1,63 +1,27 @@
-import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
-import { loadArtifact, saveArtifact } from '@l2o/core/node';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
-import {
-  GAC_KIND,
-  gacOptimizer,
-  lstmPartOf,
-  resolveGacConfig,
-  type GacConfig,
-  type GacState,
-} from '@l2o/optimizer-gac';
+import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
+import { loadLearned, saveLearned } from '@l2o/core/node';
+import { GAC_KIND, GAC_LEARNED_KIND, type GacConfig, type GacState } from '@l2o/optimizer-gac';
 
 /**
  * Saves a trained LSTM+GAC optimizer (config + φ) as a learned-optimizer artifact directory (core's
- * `saveArtifact`: `manifest.json` + `weights.bin`), replacing `dir` atomically. Returns the manifest written.
+ * `saveLearned`, for kind `"lstm-gac"` only), replacing `dir` atomically. Returns the manifest written.
  */
 export function saveGacOptimizer(
   dir: string,
   opts: { learned: LearnedOptimizer<GacState, GacConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
-  const { learned, metaParams, training } = opts;
-  if (learned.kind !== GAC_KIND) {
-    throw new Error(`saveGacOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${GAC_KIND}" only`);
+  if (opts.learned.kind !== GAC_KIND) {
+    throw new Error(
+      `saveGacOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${GAC_KIND}" only`,
+    );
   }
-  const config = resolveGacConfig(learned.config, 'saveGacOptimizer: learned.config');
-  checkLstmMetaParams(metaParams, lstmPartOf(config), 'saveGacOptimizer: metaParams');
-  return saveArtifact(dir, {
-    kind: GAC_KIND,
-    name: learned.name,
-    config,
-    metaParams,
-    ...(training !== undefined ? { training } : {}),
-  });
+  return saveLearned(dir, opts, 'saveGacOptimizer');
 }
 
 /**
- * Loads an LSTM+GAC optimizer saved by {@link saveGacOptimizer}: validates the artifact (format, version,
- * checksums), its kind (must be "lstm-gac"), its config and the shapes of φ. The caller owns `metaParams`.
+ * Loads an LSTM+GAC optimizer saved by {@link saveGacOptimizer} (core's `loadLearned` for kind `"lstm-gac"`):
+ * validates the artifact, its kind, its config and the shapes of φ. The caller owns `metaParams`.
  */
-export function loadGacOptimizer(dir: string): {
-  learned: LearnedOptimizer<GacState, GacConfig>;
-  metaParams: TensorMap;
-  manifest: ArtifactManifest;
-} {
-  const { manifest, metaParams } = loadArtifact(dir);
-  try {
-    if (manifest.kind !== GAC_KIND) {
-      throw new Error(
-        `loadGacOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadGacOptimizer reads kind "${GAC_KIND}"`,
-      );
-    }
-    const config = resolveGacConfig(manifest.config, `loadGacOptimizer: ${dir}: manifest field "config"`);
-    checkLstmMetaParams(metaParams, lstmPartOf(config), `loadGacOptimizer: ${dir}: weights`);
-    const learned = gacOptimizer(config);
-    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
-    return { learned, metaParams, manifest };
-  } catch (e) {
-    tf.dispose(Object.values(metaParams));
-    throw e;
-  }
+export function loadGacOptimizer(dir: string): LoadedLearned<LearnedOptimizer<GacState, GacConfig>> {
+  return loadLearned(dir, { expect: GAC_LEARNED_KIND, reader: 'loadGacOptimizer' });
 }

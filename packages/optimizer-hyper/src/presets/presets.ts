@@ -1,7 +1,7 @@
-import { checkMetaParamsFit, decodeArtifact } from '@l2o/core';
+import { decodeLearned } from '@l2o/core';
 import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from '../config.js';
-import { hyperOptimizer } from '../hyper-optimizer.js';
+import type { HyperConfig } from '../config.js';
+import { HYPER_LEARNED_KIND } from '../hyper-kind.js';
 import type { HyperState } from '../hyper-state.js';
 import { generalPreset } from './general.js';
 import type { HyperPresetData } from './preset-data.js';
@@ -37,13 +37,8 @@ export function loadHyperPreset(name: string): {
   if (!preset) {
     throw new Error(`loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`);
   }
-  const { manifest, metaParams } = decodeArtifact(
-    preset.manifest,
-    decodeBase64(preset.weightsBase64),
-    `preset ${name}`,
-  );
-  if (manifest.kind !== HYPER_KIND) throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${HYPER_KIND}`);
-  const learned = hyperOptimizer(resolveHyperConfig(manifest.config, `preset ${name}`));
-  checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
-  return { learned, metaParams, manifest };
+  // Rebuilt through the registry entry of kind "hyper": its config and φ's names and shapes are checked.
+  return decodeLearned(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`, {
+    expect: HYPER_LEARNED_KIND,
+  });
 }

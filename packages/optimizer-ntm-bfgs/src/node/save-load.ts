@@ -1,58 +1,21 @@
-import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
-import { loadArtifact, saveArtifact } from '@l2o/core/node';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import {
-  NTM_BFGS_KIND,
-  checkNtmBfgsMetaParams,
-  ntmBfgsOptimizer,
-  resolveNtmBfgsConfig,
-  type NtmBfgsConfig,
-  type NtmBfgsState,
-} from '@l2o/optimizer-ntm-bfgs';
+import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
+import { loadLearned, saveLearned } from '@l2o/core/node';
+import { NTM_BFGS_KIND, NTM_BFGS_LEARNED_KIND, type NtmBfgsConfig, type NtmBfgsState } from '@l2o/optimizer-ntm-bfgs';
 
-/** Saves a trained NTM-BFGS optimizer (config + φ) with core's `saveArtifact`, replacing `dir` atomically. */
+/** Saves a trained NTM-BFGS optimizer (config + φ) with core's `saveLearned` (kind `"ntm-bfgs"` only), replacing `dir` atomically. */
 export function saveNtmBfgsOptimizer(
   dir: string,
   opts: { learned: LearnedOptimizer<NtmBfgsState, NtmBfgsConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
-  const { learned, metaParams, training } = opts;
-  if (learned.kind !== NTM_BFGS_KIND) {
+  if (opts.learned.kind !== NTM_BFGS_KIND) {
     throw new Error(
-      `saveNtmBfgsOptimizer: learned.kind is "${learned.kind}"; this function saves kind "${NTM_BFGS_KIND}" only`,
+      `saveNtmBfgsOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${NTM_BFGS_KIND}" only`,
     );
   }
-  const config = resolveNtmBfgsConfig(learned.config, 'saveNtmBfgsOptimizer: learned.config');
-  checkNtmBfgsMetaParams(metaParams, config, 'saveNtmBfgsOptimizer: metaParams');
-  return saveArtifact(dir, {
-    kind: NTM_BFGS_KIND,
-    name: learned.name,
-    config,
-    metaParams,
-    ...(training !== undefined ? { training } : {}),
-  });
+  return saveLearned(dir, opts, 'saveNtmBfgsOptimizer');
 }
 
-/** Loads an optimizer saved by {@link saveNtmBfgsOptimizer}; checks kind "ntm-bfgs", config and φ's shapes. The caller owns `metaParams`. */
-export function loadNtmBfgsOptimizer(dir: string): {
-  learned: LearnedOptimizer<NtmBfgsState, NtmBfgsConfig>;
-  metaParams: TensorMap;
-  manifest: ArtifactManifest;
-} {
-  const { manifest, metaParams } = loadArtifact(dir);
-  try {
-    if (manifest.kind !== NTM_BFGS_KIND) {
-      throw new Error(
-        `loadNtmBfgsOptimizer: ${dir} holds a learned optimizer of kind "${manifest.kind}"; loadNtmBfgsOptimizer reads kind "${NTM_BFGS_KIND}"`,
-      );
-    }
-    const config = resolveNtmBfgsConfig(manifest.config, `loadNtmBfgsOptimizer: ${dir}: manifest field "config"`);
-    checkNtmBfgsMetaParams(metaParams, config, `loadNtmBfgsOptimizer: ${dir}: weights`);
-    const learned = ntmBfgsOptimizer(config);
-    checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, dir);
-    return { learned, metaParams, manifest };
-  } catch (e) {
-    tf.dispose(Object.values(metaParams));
-    throw e;
-  }
+/** Loads an optimizer saved by {@link saveNtmBfgsOptimizer} (core's `loadLearned` for kind `"ntm-bfgs"`). The caller owns `metaParams`. */
+export function loadNtmBfgsOptimizer(dir: string): LoadedLearned<LearnedOptimizer<NtmBfgsState, NtmBfgsConfig>> {
+  return loadLearned(dir, { expect: NTM_BFGS_LEARNED_KIND, reader: 'loadNtmBfgsOptimizer' });
 }
