@@ -5,7 +5,9 @@
 // tf.train.adam measured in the same run. State bytes = tensor bytes the optimizer holds after its first step.
 // The section 'scale' of docs/results/bench/summary.json gets the ratios `general-step-vs-adam-<size>` (dense
 // layer) and the general preset's state bytes per parameter; every row goes to scale.json beside it.
-//   npm run bench -- scale [--sizes 100k,1m,10m] [--reps 8] [--lstm-max 1m]
+// LSTM+GAC and NTM-BFGS (no shipped preset: freshly initialised φ, their own default configs) have no fused inference
+// kernel; they are measured up to --sharing-max.
+//   npm run bench -- scale [--sizes 100k,1m,10m] [--reps 8] [--lstm-max 1m] [--sharing-max 1m]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,11 +16,13 @@ import * as tf from '@tensorflow/tfjs';
 import { benchDir, recordBench } from '../record-bench.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const { initEngine, optimizerForEvaluation, toTfOptimizer, engineInfo } = await import(
+const { initEngine, optimizerForEvaluation, toTfOptimizer, engineInfo, Rng } = await import(
   resolve(root, 'packages/core/dist/index.js')
 );
 const { loadHyperPreset } = await import(resolve(root, 'packages/optimizer-hyper/dist/index.js'));
 const { loadLstmPreset } = await import(resolve(root, 'packages/optimizer-lstm/dist/index.js'));
+const { gacOptimizer } = await import(resolve(root, 'packages/optimizer-gac/dist/index.js'));
+const { ntmBfgsOptimizer } = await import(resolve(root, 'packages/optimizer-ntm-bfgs/dist/index.js'));
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -31,6 +35,7 @@ for (const s of sizes)
   if (!(s in SIZES)) throw new Error(`--sizes: unknown "${s}"; allowed: ${Object.keys(SIZES).join(', ')}`);
 const reps = Number(flag('reps', '8'));
 const lstmMax = SIZES[flag('lstm-max', '1m')];
+const sharingMax = SIZES[flag('sharing-max', '1m')];
 const out = join(benchDir(), 'scale.json');
 
 await initEngine(process.env.L2O_BACKEND);
@@ -84,12 +89,25 @@ const optimizers = [
     max: Number.POSITIVE_INFINITY,
     make: () => toTfOptimizer(optimizerForEvaluation(general.learned, general.metaParams), { totalSteps: 1000 }),
   },
-  ...['mnist-paper', 'mnist-residual'].map((p) => {
+  ...['mnist-paper', 'mnist-residual', 'quadratic'].map((p) => {
     const preset = loadLstmPreset(p);
     return {
       name: `preset ${p} (LSTM)`,
       max: lstmMax,
+      maxFlag: '--lstm-max',
       make: () => toTfOptimizer(optimizerForEvaluation(preset.learned, preset.metaParams), { totalSteps: 1000 }),
+    };
+  }),
+  ...[
+    ['LSTM+GAC (fresh φ)', gacOptimizer()],
+    ['NTM-BFGS (fresh φ)', ntmBfgsOptimizer()],
+  ].map(([name, learned]) => {
+    const phi = learned.initMetaParams(Rng.seeded(1));
+    return {
+      name,
+      max: sharingMax,
+      maxFlag: '--sharing-max',
+      make: () => toTfOptimizer(optimizerForEvaluation(learned, phi), { totalSteps: 1000 }),
     };
   }),
 ];
@@ -105,8 +123,9 @@ for (const layer of ['dense', 'conv']) {
     let adamMs = Number.NaN;
     for (const o of optimizers) {
       if (n > o.max) {
-        rows.push({ layer, size: s, optimizer: o.name, skipped: `above --lstm-max (${o.max} parameters)` });
-        console.log(`${layer.padEnd(5)} ${s.padEnd(4)} ${o.name.padEnd(28)} skipped (above --lstm-max)`);
+        const why = o.maxFlag;
+        rows.push({ layer, size: s, optimizer: o.name, skipped: `above ${why} (${o.max} parameters)` });
+        console.log(`${layer.padEnd(5)} ${s.padEnd(4)} ${o.name.padEnd(28)} skipped (above ${why})`);
         continue;
       }
       const r = measure(o.make, n, layer);
@@ -144,6 +163,6 @@ console.log(`wrote ${out}`);
 recordBench('scale', {
   seconds,
   ratios,
-  notes: `optimizer step through applyGradients (tf.Optimizer), median of ${reps} steps, ${engineInfo().backend}, load ${load.toFixed(2)}; general preset state ${general1m ? general1m.stateBytesPerParam.toFixed(1) : '?'} B/param at 1M (tf.train.adam 8); LSTM presets measured up to --lstm-max; rows in scale.json`,
+  notes: `optimizer step through applyGradients (tf.Optimizer), median of ${reps} steps, ${engineInfo().backend}, load ${load.toFixed(2)}; general preset state ${general1m ? general1m.stateBytesPerParam.toFixed(1) : '?'} B/param at 1M (tf.train.adam 8); LSTM presets measured up to --lstm-max, LSTM+GAC and NTM-BFGS (fresh φ) up to --sharing-max; rows in scale.json`,
 });
 tf.dispose(Object.values(general.metaParams));
