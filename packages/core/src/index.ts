@@ -152,3 +152,5 @@ export type { ReparameterizationLevel, ReparameterizationOptions } from './repar
 export { lossScaledFamily } from './loss-scaled-family.js';
 export { resizeImages, LUMA_WEIGHTS } from './image-resize.js';
 export type { ImageGeometry, ResizeImagesOptions } from './image-resize.js';
+export { L2oError, L2O_ERROR_CODES, isL2oError } from './l2o-error.js';
+export type { L2oErrorCode } from './l2o-error.js';

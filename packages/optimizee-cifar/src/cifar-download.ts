@@ -11,6 +11,7 @@ import {
   parseCifarBinary,
 } from './cifar-binary.js';
 import { readTar } from './tar-reader.js';
+import { L2oError } from '@l2o/core';
 
 /** The official binary tarball (Krizhevsky's CIFAR page). */
 export const CIFAR10_BINARY_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -27,10 +28,14 @@ export function verifyChecksum(
   source = 'data',
 ): void {
   if (algorithm !== 'md5' && algorithm !== 'sha256')
-    throw new Error(`checksum.algorithm: unknown "${String(algorithm)}"; allowed values: md5, sha256`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `checksum.algorithm: unknown "${String(algorithm)}"; allowed values: md5, sha256`,
+    );
   const got = createHash(algorithm).update(bytes).digest('hex');
   if (got !== expected.toLowerCase()) {
-    throw new Error(
+    throw new L2oError(
+      'CHECKSUM_MISMATCH',
       `${source}: ${algorithm} is ${got}, expected ${expected.toLowerCase()}; the download is corrupt or not the official file`,
     );
   }
@@ -55,7 +60,11 @@ export function extractCifar10Archive(gz: Uint8Array, destDir: string, options: 
   try {
     tar = gunzipSync(gz);
   } catch (e) {
-    throw new Error(`${source}: not a valid gzip stream (${e instanceof Error ? e.message : String(e)})`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${source}: not a valid gzip stream (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
   }
   const wanted = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE] as readonly string[];
   const found = new Map<string, Uint8Array>();
@@ -64,7 +73,7 @@ export function extractCifar10Archive(gz: Uint8Array, destDir: string, options: 
     if (wanted.includes(base)) found.set(base, e.data);
   }
   const missing = wanted.filter((f) => !found.has(f));
-  if (missing.length > 0) throw new Error(`${source}: the archive lacks ${missing.join(', ')}`);
+  if (missing.length > 0) throw new L2oError('NOT_FOUND', `${source}: the archive lacks ${missing.join(', ')}`);
   const out = join(destDir, CIFAR10_BATCHES_FOLDER);
   mkdirSync(out, { recursive: true });
   for (const f of wanted) {
@@ -93,7 +102,8 @@ export interface DownloadCifar10Options extends ExtractCifar10Options {
  */
 export async function downloadCifar10(options: DownloadCifar10Options = {}): Promise<string> {
   const dir = options.dir ?? process.env[CIFAR10_DIR_ENV];
-  if (!dir) throw new Error(`downloadCifar10.dir: give a destination folder or set ${CIFAR10_DIR_ENV}`);
+  if (!dir)
+    throw new L2oError('INVALID_OPTION', `downloadCifar10.dir: give a destination folder or set ${CIFAR10_DIR_ENV}`);
   const target = join(dir, CIFAR10_BATCHES_FOLDER);
   if (!options.force && [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => existsSync(join(target, f))))
     return target;
@@ -103,11 +113,13 @@ export async function downloadCifar10(options: DownloadCifar10Options = {}): Pro
   try {
     res = await doFetch(url);
   } catch (e) {
-    throw new Error(
+    throw new L2oError(
+      'IO',
       `downloadCifar10: cannot reach ${url} (${e instanceof Error ? e.message : String(e)}); copy the files by hand and set ${CIFAR10_DIR_ENV}`,
+      { cause: e },
     );
   }
-  if (!res.ok) throw new Error(`downloadCifar10: ${url} answered HTTP ${res.status}`);
+  if (!res.ok) throw new L2oError('IO', `downloadCifar10: ${url} answered HTTP ${res.status}`);
   const gz = new Uint8Array(await res.arrayBuffer());
   return extractCifar10Archive(gz, dir, { checksum: options.checksum, source: options.source ?? url });
 }

@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 /** One regular file of a tar archive. `data` is a view into the archive's bytes. */
 export interface TarEntry {
   readonly path: string;
@@ -22,7 +23,8 @@ function number(bytes: Uint8Array, from: number, length: number, field: string, 
   const s = text(bytes, from, length).trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s))
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `tar: header at byte ${offset} has a bad ${field} field ${JSON.stringify(s)} (expected octal digits)`,
     );
   return parseInt(s, 8);
@@ -62,7 +64,8 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
     if (sum !== stored)
-      throw new Error(
+      throw new L2oError(
+        'INVALID_DATA',
         `tar: header at byte ${offset} has checksum ${stored}, computed ${sum}: not a tar archive or corrupted`,
       );
     const size = number(bytes, offset + 124, 12, 'size', offset);
@@ -73,7 +76,10 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const start = offset + BLOCK;
     const end = start + size;
     if (end > bytes.length)
-      throw new Error(`tar: entry "${name}" at byte ${offset} needs ${size} bytes, the archive ends first (truncated)`);
+      throw new L2oError(
+        'INVALID_DATA',
+        `tar: entry "${name}" at byte ${offset} needs ${size} bytes, the archive ends first (truncated)`,
+      );
     const data = bytes.subarray(start, end);
     if (type === 'L') {
       longName = text(data, 0, data.length);

@@ -1,4 +1,4 @@
-import { checkMetaParamsFit, decodeArtifact } from '@l2o/core';
+import { L2oError, checkMetaParamsFit, decodeArtifact } from '@l2o/core';
 import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
 import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from '../config.js';
 import { hyperOptimizer } from '../hyper-optimizer.js';
@@ -35,14 +35,18 @@ export function loadHyperPreset(name: string): {
 } {
   const preset = PRESETS[name];
   if (!preset) {
-    throw new Error(`loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`);
+    throw new L2oError(
+      'NOT_FOUND',
+      `loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`,
+    );
   }
   const { manifest, metaParams } = decodeArtifact(
     preset.manifest,
     decodeBase64(preset.weightsBase64),
     `preset ${name}`,
   );
-  if (manifest.kind !== HYPER_KIND) throw new Error(`preset ${name}: kind ${manifest.kind}, expected ${HYPER_KIND}`);
+  if (manifest.kind !== HYPER_KIND)
+    throw new L2oError('INCOMPATIBLE', `preset ${name}: kind ${manifest.kind}, expected ${HYPER_KIND}`);
   const learned = hyperOptimizer(resolveHyperConfig(manifest.config, `preset ${name}`));
   checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);
   return { learned, metaParams, manifest };
