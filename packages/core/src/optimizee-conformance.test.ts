@@ -42,7 +42,9 @@ function leastSquares(
         },
         loss: (p: TensorMap, b) => {
           if (tweak.leak) leaked.push(tf.keep(tf.zeros([1])));
-          const f = tf.customGrad((w: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
+          const f = tf.customGrad((...args: unknown[]) => {
+            const w = args[0] as tf.Tensor;
+            const save = args[1] as (t: tf.Tensor[]) => void;
             const r = tf.sub(tf.squeeze(tf.matMul(b.x, tf.reshape(w, [5, 1])), [1]), b.y);
             save([r]);
             const value = tweak.vectorLoss ? tf.square(r) : tf.mean(tf.square(r));
