@@ -154,3 +154,11 @@ export { resizeImages, LUMA_WEIGHTS } from './image-resize.js';
 export type { ImageGeometry, ResizeImagesOptions } from './image-resize.js';
 export { L2oError, L2O_ERROR_CODES, isL2oError } from './l2o-error.js';
 export type { L2oErrorCode } from './l2o-error.js';
+export { optimizeeFromLayersModel } from './layers-model-optimizee.js';
+export type {
+  LayersBatch,
+  LayersDataSource,
+  LayersLossFn,
+  LayersModelFamily,
+  LayersModelOptimizeeOptions,
+} from './layers-model-optimizee.js';
