@@ -39,17 +39,28 @@ export interface CifarRecords {
   readonly labels: Uint8Array;
 }
 
+/** The error for a CIFAR-10 binary file of `length` bytes that is not whole records. */
+export function cifarSizeError(source: string, length: number): L2oError {
+  return new L2oError(
+    'INVALID_DATA',
+    `${source}: size ${length} bytes is not a positive multiple of ${CIFAR10_RECORD_BYTES} (one record: 1 label byte + 3,072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
+  );
+}
+
+/** The error for record `r` of a CIFAR-10 binary file whose label byte is not a class. */
+export function cifarLabelError(source: string, r: number, label: number): L2oError {
+  return new L2oError(
+    'INVALID_DATA',
+    `${source}: record ${r} (byte offset ${r * CIFAR10_RECORD_BYTES}) has label ${label}; labels must be 0…9`,
+  );
+}
+
 /**
  * Decodes bytes in the CIFAR-10 binary format (records of 3,073 bytes: label, then the R, G and B planes of
  * 32×32, row-major) into NHWC float32 pixels / 255. `source` names the file in errors.
  */
 export function parseCifarBinary(bytes: Uint8Array, source = 'CIFAR-10 data'): CifarRecords {
-  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new L2oError(
-      'INVALID_DATA',
-      `${source}: size ${bytes.length} bytes is not a positive multiple of ${CIFAR10_RECORD_BYTES} (one record: 1 label byte + 3,072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
-    );
-  }
+  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) throw cifarSizeError(source, bytes.length);
   const n = bytes.length / CIFAR10_RECORD_BYTES;
   const images = new Float32Array(n * CIFAR10_IMAGE_SIZE);
   const labels = new Uint8Array(n);
@@ -57,12 +68,7 @@ export function parseCifarBinary(bytes: Uint8Array, source = 'CIFAR-10 data'): C
   for (let r = 0; r < n; r++) {
     const base = r * CIFAR10_RECORD_BYTES;
     const label = bytes[base]!;
-    if (label >= CIFAR10_CLASSES.length) {
-      throw new L2oError(
-        'INVALID_OPTION',
-        `${source}: record ${r} (byte offset ${base}) has label ${label}; labels must be 0…9`,
-      );
-    }
+    if (label >= CIFAR10_CLASSES.length) throw cifarLabelError(source, r, label);
     labels[r] = label;
     const out = r * CIFAR10_IMAGE_SIZE;
     for (let p = 0; p < plane; p++) {

@@ -141,6 +141,26 @@ describe('streamed tar.gz reading (tar-stream)', () => {
     ]);
   });
 
+  it('checks the batch files while streaming: whole records, labels 0–9', async () => {
+    const entries = batchEntries();
+    const badLabel = new Uint8Array(entries[1]!.data);
+    badLabel[3073] = 12; // the label byte of record 1
+    const short = entries[2]!.data.subarray(0, 3073 + 100);
+    for (const [data, message] of [
+      [badLabel, /^c\.tar\.gz:data_batch_2\.bin: record 1 \(byte offset 3073\) has label 12; labels must be 0…9$/],
+      [short, /^c\.tar\.gz:data_batch_2\.bin: size 3173 bytes is not a positive multiple of 3073/],
+    ] as const) {
+      const gz = gzipSync(tar([entries[0]!, { path: entries[1]!.path, data }, ...entries.slice(2)]));
+      const dest = tmp();
+      const e = await failure(
+        extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5(gz) }, source: 'c.tar.gz' }),
+      );
+      expect(e.code).toBe('INVALID_DATA');
+      expect(e.message).toMatch(message);
+      expect(readdirSync(dest)).toEqual([]);
+    }
+  });
+
   it('a checksum mismatch is reported first, also for a stream that gunzip cannot read', async () => {
     const gz = gzipSync(tar(batchEntries()));
     const broken = new Uint8Array(gz);

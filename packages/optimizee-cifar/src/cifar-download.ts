@@ -1,21 +1,33 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { join, posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { L2oError, ioError } from '@l2o/core';
-import { writeFileAtomic } from '@l2o/core/node';
 import { extract } from 'tar-stream';
 import {
   CIFAR10_BATCHES_FOLDER,
   CIFAR10_DIR_ENV,
   CIFAR10_TEST_FILE,
+  CIFAR10_RECORD_BYTES,
   CIFAR10_TRAIN_FILES,
-  parseCifarBinary,
+  cifarLabelError,
+  cifarSizeError,
 } from './cifar-binary.js';
+import { CIFAR10_CLASSES } from './dataset.js';
 
 /** The official binary tarball (Krizhevsky's CIFAR page). */
 export const CIFAR10_BINARY_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -77,13 +89,34 @@ async function* chunksOf(archive: CifarArchiveSource): AsyncGenerator<Uint8Array
   }
 }
 
+/** Passes a CIFAR-10 binary file through, checking on the way that it is whole records with labels 0–9. */
+function cifarRecordCheck(source: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const first = (CIFAR10_RECORD_BYTES - (seen % CIFAR10_RECORD_BYTES)) % CIFAR10_RECORD_BYTES;
+      for (let i = first; i < chunk.length; i += CIFAR10_RECORD_BYTES) {
+        if (chunk[i]! >= CIFAR10_CLASSES.length) {
+          done(cifarLabelError(source, (seen + i) / CIFAR10_RECORD_BYTES, chunk[i]!));
+          return;
+        }
+      }
+      seen += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(seen === 0 || seen % CIFAR10_RECORD_BYTES !== 0 ? cifarSizeError(source, seen) : null);
+    },
+  });
+}
+
 /**
  * Streams a CIFAR-10 binary .tar.gz through gunzip and a tar reader (`tar-stream`), computing its checksum on the
- * way, and writes its six batch files (each checked to be whole CIFAR-10 records) atomically into
- * `<destDir>/cifar-10-batches-bin/` once the whole archive has matched the checksum. Returns that folder. Memory
- * stays at one batch file (≈ 30 MB), not the archive: entries are staged in a temporary folder inside `destDir`
- * (removed in every case). A checksum mismatch is reported before any gzip or tar error (a corrupt download
- * is the likelier cause).
+ * way, and puts its six batch files (each checked on the way to be whole CIFAR-10 records with labels 0–9) into
+ * `<destDir>/cifar-10-batches-bin/` once the whole archive has matched the checksum. Returns that folder. Nothing
+ * is held in memory but stream buffers: entries are written to a temporary folder inside `destDir` (fsynced,
+ * removed in every case) and renamed into place, each file atomically. A checksum mismatch is reported before
+ * any gzip, tar or record error (a corrupt download is the likelier cause).
  */
 export async function extractCifar10Archive(
   archive: CifarArchiveSource,
@@ -116,17 +149,25 @@ export async function extractCifar10Archive(
         const base = posix.basename(entry.header.name);
         const regular = entry.header.type === 'file' || entry.header.type === 'contiguous-file';
         if (regular && wanted.includes(base)) {
-          await pipeline(entry, createWriteStream(join(staging, base)));
+          await pipeline(entry, cifarRecordCheck(`${source}:${base}`), createWriteStream(join(staging, base)));
           found.add(base);
         } else {
           entry.resume();
         }
       }
     })();
+    // The first failure of the unpacking stops the writes into gunzip (and wakes a write waiting for 'drain').
     let failed = false;
-    const failure = Promise.allSettled([piped, unpacked]).then((r) => {
-      if (r.some((x) => x.status === 'rejected')) failed = true;
+    let wake = (): void => {};
+    const failure = new Promise<void>((resolve) => {
+      wake = resolve;
     });
+    for (const step of [piped, unpacked]) {
+      step.catch(() => {
+        failed = true;
+        wake();
+      });
+    }
     for await (const chunk of chunksOf(archive)) {
       hash.update(chunk);
       if (failed || gunzip.destroyed) continue; // keep hashing: a checksum mismatch explains a broken stream best
@@ -143,6 +184,7 @@ export async function extractCifar10Archive(
       );
     }
     const err = [u, p].find((r) => r.status === 'rejected')?.reason as unknown;
+    if (err instanceof L2oError) throw err; // a batch file that is not whole CIFAR-10 records
     if (err !== undefined) {
       if (typeof (err as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test((err as { code: string }).code))
         throw ioError('write', staging, err);
@@ -155,11 +197,20 @@ export async function extractCifar10Archive(
     const missing = wanted.filter((f) => !found.has(f));
     if (missing.length > 0) throw new L2oError('NOT_FOUND', `${source}: the archive lacks ${missing.join(', ')}`);
     const out = join(destDir, CIFAR10_BATCHES_FOLDER);
-    mkdirSync(out, { recursive: true });
-    for (const f of wanted) {
-      const data = new Uint8Array(readFileSync(join(staging, f)));
-      parseCifarBinary(data, `${source}:${f}`); // whole records, labels 0–9
-      writeFileAtomic(join(out, f), data);
+    try {
+      mkdirSync(out, { recursive: true });
+      for (const f of wanted) {
+        const staged = join(staging, f);
+        const fd = openSync(staged, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(staged, join(out, f));
+      }
+    } catch (e) {
+      throw ioError('write', out, e);
     }
     return out;
   } finally {
