@@ -117,6 +117,24 @@ describe('optimizeeFromLayersModel', () => {
     disposeMap(params);
   });
 
+  it('the compiled loss is the one model.evaluate reports, for sequential and functional models', () => {
+    const input = tf.input({ shape: [FEATURES] });
+    const hidden = tf.layers.dense({ units: 5, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: CLASSES }).apply(hidden) as tf.SymbolicTensor;
+    const functional = tf.model({ inputs: input, outputs: output });
+    functional.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    for (const model of [classifier(), functional]) {
+      const task = optimizeeFromLayersModel(model, data).sample(Rng.seeded(1));
+      const params = task.init(Rng.seeded(1));
+      const batch = task.sampleBatch(Rng.seeded(4));
+      const ours = task.loss(params, batch);
+      const theirs = model.evaluate(batch.xs, batch.ys, { batchSize: 16 }) as tf.Scalar;
+      expect(ours.dataSync()[0]).toBeCloseTo(theirs.dataSync()[0]!, 5);
+      tf.dispose([ours, theirs, batch as unknown as tf.TensorContainer]);
+      disposeMap(params);
+    }
+  });
+
   it('takes a given loss, an iterator of batches, and writes trained weights back', () => {
     const model = classifier(false);
     expect(() => optimizeeFromLayersModel(model, data)).toThrow(/options.loss: the model ".*" is not compiled/);
