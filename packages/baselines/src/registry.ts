@@ -1,5 +1,5 @@
 import type { JsonObject, Optimizer } from '@l2o/core';
-import { adam, registerOptimizerConfigs } from '@l2o/core';
+import { L2oError, adam, registerOptimizerConfigs } from '@l2o/core';
 import { nag } from './nag.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
@@ -12,7 +12,10 @@ export type BaselineName = (typeof BASELINE_NAMES)[number];
 export function parseBaselineName(value: string, field = 'baseline'): BaselineName {
   const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
   if ((BASELINE_NAMES as readonly unknown[]).includes(v)) return v as BaselineName;
-  throw new Error(`${field}: unknown baseline "${String(value)}"; allowed values: ${BASELINE_NAMES.join(', ')}`);
+  throw new L2oError(
+    'NOT_FOUND',
+    `${field}: unknown baseline "${String(value)}"; allowed values: ${BASELINE_NAMES.join(', ')}`,
+  );
 }
 
 /** The named baseline with the given learning rate and every other hyperparameter at its default. */
@@ -46,13 +49,16 @@ const BASELINE_OPTION_FIELDS: Readonly<Record<BaselineName, readonly string[]>> 
  */
 export function baselineFromConfig(config: JsonObject, field = 'base'): Optimizer {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new Error(`${field}: must be an object such as { name: 'nag', learningRate: 1 }`);
+    throw new L2oError('INVALID_OPTION', `${field}: must be an object such as { name: 'nag', learningRate: 1 }`);
   }
   const name = parseBaselineName(String(config['name']), `${field}.name`);
   const allowed = ['name', 'learningRate', ...BASELINE_OPTION_FIELDS[name]];
   for (const k of Object.keys(config)) {
     if (!allowed.includes(k))
-      throw new Error(`${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`,
+      );
   }
   const { name: _name, ...options } = config;
   void _name;

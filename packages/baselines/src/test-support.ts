@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMaps, disposeMap, initEngine, lossAndGrad, Rng } from '@l2o/core';
+import { L2oError, addMaps, disposeMap, initEngine, lossAndGrad, Rng } from '@l2o/core';
 import type { Optimizee, Optimizer, TensorMap } from '@l2o/core';
 
 const N = 16;
@@ -102,7 +102,8 @@ export function runTfjs(task: Optimizee<null>, optimizer: tf.Optimizer, steps: n
 
 /** Largest |a − b| / max(|b|, floor) over every step and coordinate. */
 export function maxRelativeError(a: Trajectory, b: Trajectory, floor = 1e-3): number {
-  if (a.length !== b.length) throw new Error(`trajectories differ in length: ${a.length} vs ${b.length}`);
+  if (a.length !== b.length)
+    throw new L2oError('SHAPE_MISMATCH', `trajectories differ in length: ${a.length} vs ${b.length}`);
   let worst = 0;
   a.forEach((stepA, t) => {
     const stepB = b[t]!;
@@ -144,7 +145,8 @@ export function tensorCounts(task: Optimizee<null>, optimizer: Optimizer, steps:
     loss.dispose();
     const step = optimizer.update(grads, state, params);
     const inputs = [...Object.values(grads), ...Object.values(params), ...tensorsOf(state)];
-    if (inputs.some((x) => x.isDisposed)) throw new Error(`${optimizer.name}: update disposed one of its inputs`);
+    if (inputs.some((x) => x.isDisposed))
+      throw new L2oError('INVALID_STATE', `${optimizer.name}: update disposed one of its inputs`);
     const next = addMaps(params, step.updates);
     disposeMap(params);
     disposeMap(grads);

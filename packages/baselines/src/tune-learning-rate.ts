@@ -1,4 +1,4 @@
-import { evaluate } from '@l2o/core';
+import { L2oError, evaluate } from '@l2o/core';
 import type { BatchData, EvaluateEntry, OptimizeeFamily, OptimizerCurve, Optimizer } from '@l2o/core';
 import { BASELINE_NAMES, makeBaseline, parseBaselineName } from './registry.js';
 import type { BaselineName } from './registry.js';
@@ -11,7 +11,7 @@ export type TuneMetric = (typeof TUNE_METRICS)[number];
  * The 1–3–10 ladder at half-decade k: 10^(k/2) for even k, 3·10^((k−1)/2) for odd k (k = 0 → 1, 1 → 3, −1 → 0.3).
  */
 export function halfDecade(k: number): number {
-  if (!Number.isInteger(k)) throw new Error(`halfDecade: k must be an integer; got ${String(k)}`);
+  if (!Number.isInteger(k)) throw new L2oError('INVALID_OPTION', `halfDecade: k must be an integer; got ${String(k)}`);
   const e = Math.floor(k / 2);
   return Number.parseFloat(`${k % 2 === 0 ? 1 : 3}e${e}`);
 }
@@ -30,10 +30,10 @@ export const DEFAULT_LEARNING_RATE_GRID: readonly number[] = Object.freeze(
  */
 export function nextHalfDecade(lr: number, direction: 'up' | 'down'): number {
   if (!(lr > 0) || !Number.isFinite(lr)) {
-    throw new Error(`nextHalfDecade: lr must be a finite number > 0; got ${String(lr)}`);
+    throw new L2oError('INVALID_OPTION', `nextHalfDecade: lr must be a finite number > 0; got ${String(lr)}`);
   }
   if (direction !== 'up' && direction !== 'down') {
-    throw new Error(`nextHalfDecade: direction must be one of up, down; got ${String(direction)}`);
+    throw new L2oError('INVALID_OPTION', `nextHalfDecade: direction must be one of up, down; got ${String(direction)}`);
   }
   const k = Math.round(2 * Math.log10(lr));
   const onLadder = Math.abs(lr / halfDecade(k) - 1) < 1e-9;
@@ -132,28 +132,33 @@ const DEFAULT_MAX_EXTENSIONS = 4;
  */
 export async function tuneLearningRate<B extends BatchData>(options: TuneLearningRateOptions<B>): Promise<TuneResult> {
   const where = 'tuneLearningRate';
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object`);
   const { name, make, family, problems, steps, seed, onProgress } = options;
   if (typeof name !== 'string' || name.length === 0) {
-    throw new Error(`${where}: name must be a non-empty string; got ${String(name)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: name must be a non-empty string; got ${String(name)}`);
   }
-  if (typeof make !== 'function') throw new Error(`${where}: make must be a function (learningRate) => Optimizer`);
+  if (typeof make !== 'function')
+    throw new L2oError('INVALID_OPTION', `${where}: make must be a function (learningRate) => Optimizer`);
   const grid = checkGrid(where, options.grid ?? DEFAULT_LEARNING_RATE_GRID);
   const metric = checkMetric(where, options.metric ?? 'final');
   const extendEdges = options.extendEdges ?? true;
   if (typeof extendEdges !== 'boolean') {
-    throw new Error(`${where}: extendEdges must be true or false; got ${String(extendEdges)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: extendEdges must be true or false; got ${String(extendEdges)}`);
   }
   const maxExtensions = options.maxExtensions ?? DEFAULT_MAX_EXTENSIONS;
   if (!Number.isInteger(maxExtensions) || maxExtensions < 0) {
-    throw new Error(`${where}: maxExtensions must be an integer ≥ 0; got ${String(maxExtensions)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: maxExtensions must be an integer ≥ 0; got ${String(maxExtensions)}`,
+    );
   }
   const refineRounds = options.refine ?? 2;
   if (!Number.isInteger(refineRounds) || refineRounds < 0) {
-    throw new Error(`${where}: refine must be an integer ≥ 0; got ${String(refineRounds)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: refine must be an integer ≥ 0; got ${String(refineRounds)}`);
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new Error(`${where}: onProgress must be a function`);
+    throw new L2oError('INVALID_OPTION', `${where}: onProgress must be a function`);
   }
 
   const scores = new Map<number, number>();
@@ -229,10 +234,14 @@ export interface TunedBaseline extends TuneResult {
 
 /** Tunes the learning rate of each baseline (other hyperparameters at their defaults) on the same problems. */
 export async function tuneBaselines<B extends BatchData>(options: TuneBaselinesOptions<B>): Promise<TunedBaseline[]> {
-  if (options === null || typeof options !== 'object') throw new Error('tuneBaselines: options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', 'tuneBaselines: options must be an object');
   const { names = BASELINE_NAMES, ...rest } = options;
   if (!Array.isArray(names) || names.length === 0) {
-    throw new Error(`tuneBaselines: names must be a non-empty array of: ${BASELINE_NAMES.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `tuneBaselines: names must be a non-empty array of: ${BASELINE_NAMES.join(', ')}`,
+    );
   }
   const parsed = names.map((n, i) => parseBaselineName(n, `tuneBaselines: names[${i}]`));
   const out: TunedBaseline[] = [];
@@ -254,11 +263,14 @@ function bestIndex(sorted: readonly number[], scores: ReadonlyMap<number, number
 
 function checkGrid(where: string, grid: readonly number[]): number[] {
   if (!Array.isArray(grid) || grid.length === 0) {
-    throw new Error(`${where}: grid must be a non-empty array of learning rates (finite numbers > 0)`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: grid must be a non-empty array of learning rates (finite numbers > 0)`,
+    );
   }
   grid.forEach((lr, i) => {
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-      throw new Error(`${where}: grid[${i}] must be a finite number > 0; got ${String(lr)}`);
+      throw new L2oError('INVALID_OPTION', `${where}: grid[${i}] must be a finite number > 0; got ${String(lr)}`);
     }
   });
   return [...new Set(grid)].sort((a, b) => a - b);
@@ -266,5 +278,8 @@ function checkGrid(where: string, grid: readonly number[]): number[] {
 
 function checkMetric(where: string, metric: unknown): TuneMetric {
   if ((TUNE_METRICS as readonly unknown[]).includes(metric)) return metric as TuneMetric;
-  throw new Error(`${where}: metric must be one of ${TUNE_METRICS.join(', ')}; got ${String(metric)}`);
+  throw new L2oError(
+    'INVALID_OPTION',
+    `${where}: metric must be one of ${TUNE_METRICS.join(', ')}; got ${String(metric)}`,
+  );
 }

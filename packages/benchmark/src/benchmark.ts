@@ -1,4 +1,5 @@
 import {
+  L2oError,
   evaluate,
   type BatchData,
   type InitContext,
@@ -147,7 +148,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<BenchmarkRes
       if (!f) {
         f = task.family(data);
         if (!f || typeof f.sample !== 'function') {
-          throw new Error(`task "${task.id}".family('${data}') must return an OptimizeeFamily`);
+          throw new L2oError('INVALID_OPTION', `task "${task.id}".family('${data}') must return an OptimizeeFamily`);
         }
         families.set(data, f);
       }
@@ -349,43 +350,53 @@ interface CheckedOptions {
 }
 
 function checkOptions(options: BenchmarkOptions): CheckedOptions {
-  if (options === null || typeof options !== 'object') throw new Error('benchmark: options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', 'benchmark: options must be an object');
   const { tasks, outDir } = options;
   if (!Array.isArray(tasks) || tasks.length === 0)
-    throw new Error('benchmark: tasks must be a non-empty array of tasks');
+    throw new L2oError('INVALID_OPTION', 'benchmark: tasks must be a non-empty array of tasks');
   const ids = new Set<string>();
   for (const t of tasks) {
-    if (ids.has(t.id)) throw new Error(`benchmark: task "${t.id}" is listed twice`);
+    if (ids.has(t.id)) throw new L2oError('INVALID_OPTION', `benchmark: task "${t.id}" is listed twice`);
     ids.add(t.id);
   }
-  if (typeof outDir !== 'string' || outDir === '') throw new Error('benchmark: outDir must be a folder path');
+  if (typeof outDir !== 'string' || outDir === '')
+    throw new L2oError('INVALID_OPTION', 'benchmark: outDir must be a folder path');
   const learned = options.learned ?? [];
   const names = new Set<string>();
   learned.forEach((l, i) => {
     if (!l || typeof l.name !== 'string' || l.name === '') {
-      throw new Error(`benchmark: learned[${i}].name must be a non-empty string`);
+      throw new L2oError('INVALID_OPTION', `benchmark: learned[${i}].name must be a non-empty string`);
     }
     if (names.has(l.name) || (BASELINE_NAMES as readonly string[]).includes(l.name)) {
-      throw new Error(`benchmark: learned[${i}].name "${l.name}" is used twice or is a baseline's name`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `benchmark: learned[${i}].name "${l.name}" is used twice or is a baseline's name`,
+      );
     }
     names.add(l.name);
     if (!l.optimizer || typeof l.optimizer.init !== 'function' || typeof l.optimizer.update !== 'function') {
-      throw new Error(`benchmark: learned[${i}].optimizer must be an Optimizer (with init and update methods)`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `benchmark: learned[${i}].optimizer must be an Optimizer (with init and update methods)`,
+      );
     }
   });
   const baselines = (options.baselines ?? BASELINE_NAMES).map((b, i) =>
     parseBaselineName(b, `benchmark: baselines[${i}]`),
   );
-  if (new Set(baselines).size !== baselines.length) throw new Error('benchmark: baselines lists a baseline twice');
+  if (new Set(baselines).size !== baselines.length)
+    throw new L2oError('INVALID_OPTION', 'benchmark: baselines lists a baseline twice');
   if (!baselines.includes('adam')) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       'benchmark: baselines must include adam (normalized losses and speed-ups are relative to tuned Adam)',
     );
   }
   const grid = [...(options.grid ?? DEFAULT_LEARNING_RATE_GRID)];
   grid.forEach((g, i) => {
     if (!(typeof g === 'number' && Number.isFinite(g) && g > 0)) {
-      throw new Error(`benchmark: grid[${i}] must be a learning rate > 0, got ${String(g)}`);
+      throw new L2oError('INVALID_OPTION', `benchmark: grid[${i}] must be a learning rate > 0, got ${String(g)}`);
     }
   });
   const maxExtensions = options.maxExtensions ?? 4;
@@ -394,11 +405,15 @@ function checkOptions(options: BenchmarkOptions): CheckedOptions {
     ['maxExtensions', maxExtensions],
     ['refine', refine],
   ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`benchmark: ${name} must be an integer ≥ 0, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new L2oError('INVALID_OPTION', `benchmark: ${name} must be an integer ≥ 0, got ${String(v)}`);
   }
   const divergenceFactor = options.divergenceFactor ?? 10;
   if (!(typeof divergenceFactor === 'number' && Number.isFinite(divergenceFactor) && divergenceFactor > 1)) {
-    throw new Error(`benchmark: divergenceFactor must be a number > 1, got ${String(divergenceFactor)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `benchmark: divergenceFactor must be a number > 1, got ${String(divergenceFactor)}`,
+    );
   }
   return {
     tasks,

@@ -1,4 +1,4 @@
-import { quantile } from '@l2o/core';
+import { L2oError, quantile } from '@l2o/core';
 import {
   interquartileMean,
   medianOf,
@@ -137,7 +137,11 @@ export function summariseTask(task: BenchmarkTask, data: TaskRuns): TaskResult {
     };
   });
   const adam = base.find((b) => b.o.type === 'baseline' && b.o.name === 'adam');
-  if (!adam) throw new Error(`task "${task.id}": tuned Adam is missing; it is the reference of every comparison`);
+  if (!adam)
+    throw new L2oError(
+      'INVALID_OPTION',
+      `task "${task.id}": tuned Adam is missing; it is the reference of every comparison`,
+    );
   const baselines = base.filter((b) => b.o.type === 'baseline');
   const best = baselines.reduce((a, b) => (orderMean(b.meanFinal) < orderMean(a.meanFinal) ? b : a));
   const window = smoothingWindow(points);

@@ -1,4 +1,4 @@
-import { PALETTE, escapeXml, formatNumber, linearTicks, logTicks } from '@l2o/core';
+import { L2oError, PALETTE, escapeXml, formatNumber, linearTicks, logTicks } from '@l2o/core';
 import type { TaskResult } from './results.js';
 
 export interface SmallMultiplesOptions {
@@ -41,7 +41,7 @@ function styleOf(i: number): { color: string; dash: string } {
 export function smallMultiplesSvg(tasks: readonly TaskResult[], options: SmallMultiplesOptions = {}): string {
   const columns = options.columns ?? 4;
   if (!Number.isInteger(columns) || columns < 1)
-    throw new Error(`smallMultiplesSvg: columns must be a positive integer, got ${columns}`);
+    throw new L2oError('INVALID_OPTION', `smallMultiplesSvg: columns must be a positive integer, got ${columns}`);
   const pw = options.panelWidth ?? 250;
   const ph = options.panelHeight ?? 180;
   for (const [f, v] of [
@@ -49,7 +49,7 @@ export function smallMultiplesSvg(tasks: readonly TaskResult[], options: SmallMu
     ['panelHeight', ph],
   ] as const) {
     if (!(Number.isFinite(v) && v >= 100))
-      throw new Error(`smallMultiplesSvg: ${f} must be a number ≥ 100 (px), got ${v}`);
+      throw new L2oError('INVALID_OPTION', `smallMultiplesSvg: ${f} must be a number ≥ 100 (px), got ${v}`);
   }
   const names: string[] = [];
   for (const t of tasks) for (const o of t.optimizers) if (!names.includes(o.name)) names.push(o.name);

@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 /** Statistics of the benchmark: comparisons of final losses, speed-ups, divergence, interquartile means. */
 
 /** A loss for ordering: NaN counts as +∞ (worse than any number). */
@@ -41,7 +42,8 @@ export interface PairedComparison {
 
 /** Compares `a[r]` with `b[r]` for every run r (NaN counts as +∞, so a diverged run loses to a finite one). */
 export function pairedComparison(a: readonly number[], b: readonly number[]): PairedComparison {
-  if (a.length !== b.length) throw new Error(`pairedComparison: ${a.length} runs against ${b.length}; must be equal`);
+  if (a.length !== b.length)
+    throw new L2oError('SHAPE_MISMATCH', `pairedComparison: ${a.length} runs against ${b.length}; must be equal`);
   let wins = 0;
   let losses = 0;
   let ties = 0;
@@ -82,7 +84,7 @@ export function runDiverged(initial: number, final: number, sawNonFinite: boolea
 /** Trailing moving average over `window` points (the first points average what exists so far). */
 export function trailingMean(curve: readonly number[], window: number): number[] {
   if (!Number.isInteger(window) || window < 1)
-    throw new Error(`trailingMean: window must be a positive integer, got ${window}`);
+    throw new L2oError('INVALID_OPTION', `trailingMean: window must be a positive integer, got ${window}`);
   const out: number[] = [];
   let s = 0;
   for (let i = 0; i < curve.length; i++) {

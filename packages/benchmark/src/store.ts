@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from '@l2o/core';
+import { L2oError, crc32 } from '@l2o/core';
 import { writeFileAtomic } from '@l2o/core/node';
 
 /** A learning-rate tuning as kept in the store (what `tuneLearningRate` returned, plus its cost). */
@@ -61,7 +61,7 @@ export function decodeNumber(v: unknown, where: string): number {
   if (v === 'NaN') return Number.NaN;
   if (v === 'Infinity') return Number.POSITIVE_INFINITY;
   if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-  throw new Error(`${where}: expected a number, "NaN" or "±Infinity", got ${JSON.stringify(v)}`);
+  throw new L2oError('INVALID_DATA', `${where}: expected a number, "NaN" or "±Infinity", got ${JSON.stringify(v)}`);
 }
 
 function fileKey(key: string): string {
@@ -95,7 +95,11 @@ export class BenchmarkStore {
     try {
       data = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new Error(`${path}: not a readable benchmark cache file (${(e as Error).message}); delete it to recompute`);
+      throw new L2oError(
+        'INVALID_DATA',
+        `${path}: not a readable benchmark cache file (${(e as Error).message}); delete it to recompute`,
+        { cause: e },
+      );
     }
     if (data === null || typeof data !== 'object' || (data as { key?: unknown }).key !== key) return undefined;
     return data as Record<string, unknown>;

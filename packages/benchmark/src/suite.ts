@@ -1,4 +1,5 @@
 import { defineTask, TASK_SPLITS, type BenchmarkTask, type BenchmarkTaskSpec, type TaskSplit } from './task.js';
+import { L2oError } from '@l2o/core';
 
 /** A named list of tasks with unique ids. */
 export interface BenchmarkSuite {
@@ -11,21 +12,27 @@ export interface BenchmarkSuite {
  * of the same split. Specs are turned into tasks; tasks are checked again.
  */
 export function defineSuite(name: string, tasks: readonly (BenchmarkTask | BenchmarkTaskSpec)[]): BenchmarkSuite {
-  if (typeof name !== 'string' || name.trim() === '') throw new Error('suite.name: must be a non-empty string');
-  if (!Array.isArray(tasks) || tasks.length === 0) throw new Error(`suite "${name}".tasks: must be a non-empty array`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new L2oError('INVALID_OPTION', 'suite.name: must be a non-empty string');
+  if (!Array.isArray(tasks) || tasks.length === 0)
+    throw new L2oError('INVALID_OPTION', `suite "${name}".tasks: must be a non-empty array`);
   const out = tasks.map((t) => defineTask(t));
   const ids = new Map<string, BenchmarkTask>();
   for (const t of out) {
-    if (ids.has(t.id)) throw new Error(`suite "${name}": task id "${t.id}" is used twice`);
+    if (ids.has(t.id)) throw new L2oError('INVALID_OPTION', `suite "${name}": task id "${t.id}" is used twice`);
     ids.set(t.id, t);
   }
   for (const t of out) {
     if (t.longRunOf === undefined) continue;
     const base = ids.get(t.longRunOf);
     if (!base)
-      throw new Error(`suite "${name}": task "${t.id}".longRunOf names "${t.longRunOf}", which is not in the suite`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `suite "${name}": task "${t.id}".longRunOf names "${t.longRunOf}", which is not in the suite`,
+      );
     if (base.split !== t.split) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `suite "${name}": task "${t.id}" (${t.split}) is a long run of "${base.id}" (${base.split}); splits must match`,
       );
     }
@@ -53,14 +60,18 @@ export interface SelectTasksOptions {
 export function selectTasks(suite: BenchmarkSuite, options: SelectTasksOptions = {}): BenchmarkTask[] {
   const { split, ids } = options;
   if (split !== undefined && !(TASK_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`split: must be one of ${TASK_SPLITS.join(', ')}; got ${JSON.stringify(split)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `split: must be one of ${TASK_SPLITS.join(', ')}; got ${JSON.stringify(split)}`,
+    );
   }
   const inSplit = suite.tasks.filter((t) => split === undefined || t.split === split);
   if (ids === undefined || ids.length === 0) return inSplit;
   const allowed = new Set(inSplit.map((t) => t.id));
   for (const id of ids) {
     if (!allowed.has(id)) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `tasks: "${id}" is not a task of suite "${suite.name}"${split ? ` in split ${split}` : ''}; allowed: ${[...allowed].join(', ')}`,
       );
     }

@@ -1,4 +1,5 @@
 import type { BatchData, OptimizeeFamily } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /**
  * The three disjoint roles of a task: `train` tasks may be used to meta-train learned optimizers and for nothing
@@ -75,51 +76,69 @@ const KNOWN = [
 
 function positiveInt(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new Error(`${field}: must be a positive integer, got ${String(v)}`);
+    throw new L2oError('INVALID_OPTION', `${field}: must be a positive integer, got ${String(v)}`);
   }
   return v;
 }
 
 /** Checks a task spec (every error names the field and what is allowed) and fills in the defaults. */
 export function defineTask(spec: BenchmarkTaskSpec): BenchmarkTask {
-  if (spec === null || typeof spec !== 'object') throw new Error('defineTask: the spec must be an object');
+  if (spec === null || typeof spec !== 'object')
+    throw new L2oError('INVALID_OPTION', 'defineTask: the spec must be an object');
   const id = spec.id;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `task.id: must be kebab-case (lower-case letters, digits and single dashes), got ${JSON.stringify(id)}`,
     );
   }
   const where = `task "${id}"`;
   for (const k of Object.keys(spec)) {
-    if (!KNOWN.includes(k)) throw new Error(`${where}: unknown field "${k}"; allowed: ${KNOWN.join(', ')}`);
+    if (!KNOWN.includes(k))
+      throw new L2oError('INVALID_OPTION', `${where}: unknown field "${k}"; allowed: ${KNOWN.join(', ')}`);
   }
   if (typeof spec.kind !== 'string' || !ID_PATTERN.test(spec.kind)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}.kind: must be a kebab-case word such as ${TASK_KINDS.join(', ')}; got ${JSON.stringify(spec.kind)}`,
     );
   }
   if (!(TASK_SPLITS as readonly string[]).includes(spec.split)) {
-    throw new Error(`${where}.split: must be one of ${TASK_SPLITS.join(', ')}; got ${JSON.stringify(spec.split)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.split: must be one of ${TASK_SPLITS.join(', ')}; got ${JSON.stringify(spec.split)}`,
+    );
   }
   if (typeof spec.description !== 'string' || spec.description.trim() === '') {
-    throw new Error(`${where}.description: must be a non-empty string`);
+    throw new L2oError('INVALID_OPTION', `${where}.description: must be a non-empty string`);
   }
   if (typeof spec.family !== 'function') {
-    throw new Error(`${where}.family: must be a function (data: 'train' | 'validation' | 'test') => OptimizeeFamily`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.family: must be a function (data: 'train' | 'validation' | 'test') => OptimizeeFamily`,
+    );
   }
   const steps = positiveInt(spec.steps, `${where}.steps`);
   if (spec.batchSize !== null) positiveInt(spec.batchSize, `${where}.batchSize (or null for full-batch tasks)`);
-  if (!Number.isSafeInteger(spec.seed)) throw new Error(`${where}.seed: must be an integer, got ${String(spec.seed)}`);
+  if (!Number.isSafeInteger(spec.seed))
+    throw new L2oError('INVALID_OPTION', `${where}.seed: must be an integer, got ${String(spec.seed)}`);
   const tuneSeed = spec.tuneSeed ?? spec.seed + 1;
   if (!Number.isSafeInteger(tuneSeed) || tuneSeed === spec.seed) {
-    throw new Error(`${where}.tuneSeed: must be an integer other than seed (${spec.seed}), got ${String(tuneSeed)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.tuneSeed: must be an integer other than seed (${spec.seed}), got ${String(tuneSeed)}`,
+    );
   }
   const runs = positiveInt(spec.runs ?? 20, `${where}.runs`);
   const tuneProblems = positiveInt(spec.tuneProblems ?? 4, `${where}.tuneProblems`);
   const logY = spec.logY ?? true;
-  if (typeof logY !== 'boolean') throw new Error(`${where}.logY: must be true or false, got ${String(logY)}`);
+  if (typeof logY !== 'boolean')
+    throw new L2oError('INVALID_OPTION', `${where}.logY: must be true or false, got ${String(logY)}`);
   if (spec.longRunOf !== undefined && (typeof spec.longRunOf !== 'string' || !ID_PATTERN.test(spec.longRunOf))) {
-    throw new Error(`${where}.longRunOf: must be the id of another task, got ${JSON.stringify(spec.longRunOf)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.longRunOf: must be the id of another task, got ${JSON.stringify(spec.longRunOf)}`,
+    );
   }
   return { ...spec, steps, tuneSeed, runs, tuneProblems, logY };
 }

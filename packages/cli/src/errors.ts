@@ -1,4 +1,4 @@
-import { L2oIoError } from '@l2o/core';
+import { L2oError, L2oIoError } from '@l2o/core';
 import { RunLockHeldError, acquireRunLock, cleanStaleTempFiles, type RunLock } from '@l2o/core/node';
 import { UsageError } from './args.js';
 
@@ -6,10 +6,20 @@ import { UsageError } from './args.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A run stopped by Ctrl-C (SIGINT) or SIGTERM after saving its state; `l2o` exits with 130. */
-export class InterruptedError extends Error {}
+export class InterruptedError extends L2oError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERRUPTED', message, options);
+    this.name = 'InterruptedError';
+  }
+}
 
 /** A file-system failure on a path given by a flag; the message starts with the flag and its value. */
-export class FlagIoError extends Error {}
+export class FlagIoError extends L2oError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('IO', message, options);
+    this.name = 'FlagIoError';
+  }
+}
 
 /**
  * `e` with the flag its path came from: a run lock held by another run is a usage error (exit 2); an I/O error
@@ -21,7 +31,9 @@ export function flagError(flag: string, value: string, e: unknown, input = false
   if (e instanceof RunLockHeldError) return new UsageError(`${named}: ${e.message}`);
   if (e instanceof L2oIoError) {
     const msg = `${named}: ${e.message}`;
-    return input && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? new UsageError(msg) : new FlagIoError(msg);
+    return input && (e.systemCode === 'ENOENT' || e.systemCode === 'ENOTDIR')
+      ? new UsageError(msg)
+      : new FlagIoError(msg, { cause: e });
   }
   return e;
 }

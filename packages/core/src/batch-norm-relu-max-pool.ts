@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_RELU_POOL, BN_RELU_POOL_GRAD } from './engine/kernels/bn-relu-pool.js';
 import { cnnKernels } from './engine/kernels/cnn-native.js';
 import type { WasmBackendLike } from './engine/kernels/wasm-heap.js';
+import { L2oError } from './l2o-error.js';
 
 export interface BatchNormReluMaxPoolOptions {
   /** ε added to the variance. */
@@ -24,17 +25,21 @@ export function batchNormReluMaxPool(
 ): tf.Tensor4D {
   const { epsilon, poolSize } = options;
   if (!(Number.isFinite(epsilon) && epsilon > 0))
-    throw new Error(`batchNormReluMaxPool.epsilon: must be a finite number > 0, got ${epsilon}`);
+    throw new L2oError('INVALID_OPTION', `batchNormReluMaxPool.epsilon: must be a finite number > 0, got ${epsilon}`);
   if (!Number.isInteger(poolSize) || poolSize < 1)
-    throw new Error(`batchNormReluMaxPool.poolSize: must be a positive integer, got ${poolSize}`);
-  if (x.rank !== 4) throw new Error(`batchNormReluMaxPool: x must be rank 4 [B, H, W, C], got shape [${x.shape}]`);
+    throw new L2oError('INVALID_OPTION', `batchNormReluMaxPool.poolSize: must be a positive integer, got ${poolSize}`);
+  if (x.rank !== 4)
+    throw new L2oError('SHAPE_MISMATCH', `batchNormReluMaxPool: x must be rank 4 [B, H, W, C], got shape [${x.shape}]`);
   const C = x.shape[3];
   for (const [name, t] of [
     ['gamma', gamma],
     ['beta', beta],
   ] as const)
     if (t.size !== C)
-      throw new Error(`batchNormReluMaxPool.${name}: must hold ${C} values (x's channels), got ${t.size}`);
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `batchNormReluMaxPool.${name}: must hold ${C} values (x's channels), got ${t.size}`,
+      );
   if (useNative(x)) return fused(x, gamma, beta, epsilon, poolSize);
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, [0, 1, 2], true);

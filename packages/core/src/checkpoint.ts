@@ -7,6 +7,7 @@ import {
   type ContainerValue,
 } from './container-codec.js';
 import type { JsonValue, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Everything needed to continue a meta-training run exactly where it stopped. */
 export interface MetaCheckpoint {
@@ -95,13 +96,14 @@ function numberFromJson(v: unknown, what: string): number {
   if (v === 'NaN') return NaN;
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;
-  throw new Error(`checkpoint: ${what} must be a number, got ${JSON.stringify(v)}`);
+  throw new L2oError('INVALID_DATA', `checkpoint: ${what} must be a number, got ${JSON.stringify(v)}`);
 }
 
 function readHistory(v: unknown): MetaCheckpoint['history'] {
-  if (!Array.isArray(v)) throw new Error('checkpoint: field "history" must be an array');
+  if (!Array.isArray(v)) throw new L2oError('INVALID_DATA', 'checkpoint: field "history" must be an array');
   return v.map((h: unknown, i) => {
-    if (h === null || typeof h !== 'object') throw new Error(`checkpoint: history[${i}] must be an object`);
+    if (h === null || typeof h !== 'object')
+      throw new L2oError('INVALID_DATA', `checkpoint: history[${i}] must be an object`);
     const o = h as Record<string, unknown>;
     const epoch = numberFromJson(o['epoch'], `history[${i}].epoch`);
     const metaLoss = numberFromJson(o['metaLoss'], `history[${i}].metaLoss`);
@@ -113,7 +115,7 @@ function readHistory(v: unknown): MetaCheckpoint['history'] {
 
 function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => boolean, what: string): T {
   const v = obj[key];
-  if (!check(v)) throw new Error(`checkpoint: field "${key}" must be ${what}`);
+  if (!check(v)) throw new L2oError('INVALID_DATA', `checkpoint: field "${key}" must be ${what}`);
   return v as T;
 }
 
@@ -126,7 +128,11 @@ export function readCheckpoint(data: Uint8Array, source = 'checkpoint'): MetaChe
     return decodeCheckpoint(data);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${source}: ${msg.replace(/^(checkpoint|unpackBinaryFile|decodeContainer): /, '')}`);
+    throw new L2oError(
+      e instanceof L2oError ? e.code : 'INVALID_DATA',
+      `${source}: ${msg.replace(/^(checkpoint|unpackBinaryFile|decodeContainer): /, '')}`,
+      { cause: e },
+    );
   }
 }
 
@@ -141,13 +147,14 @@ function decodeCheckpoint(data: Uint8Array): MetaCheckpoint {
       : new Uint8Array(data);
   const { json, bytes } = unpackBinaryFile(own);
   if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new Error('checkpoint: not an l2o checkpoint');
+    throw new L2oError('INVALID_DATA', 'checkpoint: not an l2o checkpoint');
   const o = json as Record<string, unknown>;
   if (o['kind'] !== CHECKPOINT_KIND)
-    throw new Error(`checkpoint: not an l2o meta-training checkpoint (kind ${String(o['kind'])})`);
+    throw new L2oError('INVALID_DATA', `checkpoint: not an l2o meta-training checkpoint (kind ${String(o['kind'])})`);
   const version = field<number>(o, 'version', (v) => typeof v === 'number', 'a number');
   if (version > CHECKPOINT_VERSION) {
-    throw new Error(
+    throw new L2oError(
+      'INCOMPATIBLE',
       `checkpoint: written by a newer l2o (version ${version}); this l2o reads up to ${CHECKPOINT_VERSION}`,
     );
   }
@@ -175,7 +182,10 @@ function decodeCheckpoint(data: Uint8Array): MetaCheckpoint {
     typeof v === 'object' && v !== null && Object.values(v).every((t) => t instanceof tf.Tensor);
   if (!isTensorMap(parts.phi) || !isTensorMap(parts.best) || parts.metaState === undefined) {
     tf.dispose(decoded as tf.TensorContainer);
-    throw new Error('checkpoint: field "tensors" must hold phi and best (maps of tensors) and metaState');
+    throw new L2oError(
+      'INVALID_DATA',
+      'checkpoint: field "tensors" must hold phi and best (maps of tensors) and metaState',
+    );
   }
   return {
     epoch,

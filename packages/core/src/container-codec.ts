@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crc32 } from './crc32.js';
 import type { JsonObject, JsonValue } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * Encoding of a `tf.TensorContainer` (nested objects/arrays of tensors, numbers, strings, booleans, null)
@@ -67,10 +68,13 @@ export function encodeContainer(c: ContainerValue): { json: JsonValue; bytes: Ui
   let size = 0;
 
   const encodeTensor = (t: tf.Tensor, path: string): JsonValue => {
-    if (t.isDisposed) throw new Error(`encodeContainer: tensor at ${path} is disposed`);
+    if (t.isDisposed) throw new L2oError('INVALID_STATE', `encodeContainer: tensor at ${path} is disposed`);
     const dtype = t.dtype as string;
     if (!(DTYPES as readonly string[]).includes(dtype)) {
-      throw new Error(`encodeContainer: tensor at ${path} has dtype "${dtype}"; allowed dtypes: ${DTYPES.join(', ')}`);
+      throw new L2oError(
+        'UNSUPPORTED',
+        `encodeContainer: tensor at ${path} has dtype "${dtype}"; allowed dtypes: ${DTYPES.join(', ')}`,
+      );
     }
     const d = dtype as CodecDtype;
     const values = t.dataSync();
@@ -102,7 +106,8 @@ export function encodeContainer(c: ContainerValue): { json: JsonValue; bytes: Ui
     }
     if (Array.isArray(v)) {
       return v.map((x, i) => {
-        if (x === undefined) throw new Error(`encodeContainer: ${path}[${i}] is undefined; use null`);
+        if (x === undefined)
+          throw new L2oError('INVALID_OPTION', `encodeContainer: ${path}[${i}] is undefined; use null`);
         return walk(x, `${path}[${i}]`);
       });
     }
@@ -116,13 +121,14 @@ export function encodeContainer(c: ContainerValue): { json: JsonValue; bytes: Ui
       }
       return needsEscape ? { $object: out } : out;
     }
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       `encodeContainer: unsupported value at ${path} (${typeName(v)}); allowed: tensors (${DTYPES.join(', ')}), ` +
         'numbers, strings, booleans, null, arrays and plain objects of these',
     );
   };
 
-  if (c === undefined) throw new Error('encodeContainer: the container is undefined; use null');
+  if (c === undefined) throw new L2oError('INVALID_OPTION', 'encodeContainer: the container is undefined; use null');
   const json = walk(c, '$');
   const bytes = new Uint8Array(size);
   for (const { offset, data } of chunks) bytes.set(data, offset);
@@ -139,7 +145,7 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
 
   const decodeTensor = (ref: unknown, path: string): tf.Tensor => {
     const bad = (what: string): never => {
-      throw new Error(`decodeContainer: tensor reference at ${path}: ${what}`);
+      throw new L2oError('INVALID_DATA', `decodeContainer: tensor reference at ${path}: ${what}`);
     };
     if (!isPlainObject(ref)) return bad('must be an object {shape, dtype, offset, length}');
     const { shape, dtype, offset, length } = ref;
@@ -187,17 +193,21 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
         const s = v['$number'];
         const table: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
         if (typeof s !== 'string' || !(s in table)) {
-          throw new Error(`decodeContainer: ${path}.$number must be one of NaN, Infinity, -Infinity, -0`);
+          throw new L2oError(
+            'INVALID_DATA',
+            `decodeContainer: ${path}.$number must be one of NaN, Infinity, -Infinity, -0`,
+          );
         }
         return table[s]!;
       }
       let inner: Record<string, unknown> = v;
       if (keys.length === 1 && keys[0] === '$object') {
         const o = v['$object'];
-        if (!isPlainObject(o)) throw new Error(`decodeContainer: ${path}.$object must be an object`);
+        if (!isPlainObject(o)) throw new L2oError('INVALID_DATA', `decodeContainer: ${path}.$object must be an object`);
         inner = o;
       } else if (keys.some((k) => k.startsWith('$'))) {
-        throw new Error(
+        throw new L2oError(
+          'INVALID_DATA',
           `decodeContainer: ${path} has keys [${keys.join(', ')}]; keys starting with "$" are only allowed as a ` +
             'single $tensor, $number or $object tag',
         );
@@ -206,7 +216,7 @@ export function decodeContainer(json: JsonValue, bytes: Uint8Array): ContainerVa
       for (const [k, x] of Object.entries(inner)) out[k] = walk(x, `${path}.${k}`);
       return out;
     }
-    throw new Error(`decodeContainer: unsupported JSON value at ${path} (${typeName(v)})`);
+    throw new L2oError('INVALID_DATA', `decodeContainer: unsupported JSON value at ${path} (${typeName(v)})`);
   };
 
   try {
@@ -240,7 +250,7 @@ const TRAILER_BYTES = 4;
  */
 export function packBinaryFile(json: JsonValue, bytes: Uint8Array): Uint8Array {
   const text = JSON.stringify(json);
-  if (text === undefined) throw new Error('packBinaryFile: json is not serialisable');
+  if (text === undefined) throw new L2oError('INVALID_OPTION', 'packBinaryFile: json is not serialisable');
   const jsonBytes = new TextEncoder().encode(text);
   const payloadStart = align4(HEADER_BYTES + jsonBytes.length);
   const total = payloadStart + bytes.length + TRAILER_BYTES;
@@ -261,26 +271,32 @@ export function packBinaryFile(json: JsonValue, bytes: Uint8Array): Uint8Array {
 export function unpackBinaryFile(data: Uint8Array): { json: JsonValue; bytes: Uint8Array } {
   const where = 'unpackBinaryFile';
   if (data.length < 8 || BINARY_FILE_MAGIC.some((b, i) => data[i] !== b)) {
-    throw new Error(`${where}: not an l2o binary file (the first 8 bytes are not the l2o magic)`);
+    throw new L2oError('INVALID_DATA', `${where}: not an l2o binary file (the first 8 bytes are not the l2o magic)`);
   }
   if (data.length < HEADER_BYTES + TRAILER_BYTES) {
-    throw new Error(`${where}: truncated file: ${data.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${where}: truncated file: ${data.length} bytes, shorter than the ${HEADER_BYTES}-byte header`,
+    );
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = view.getUint32(8, true);
   if (version > BINARY_FILE_VERSION) {
-    throw new Error(
+    throw new L2oError(
+      'INCOMPATIBLE',
       `${where}: written by a newer l2o (binary file version ${version}); this l2o reads up to ` +
         `${BINARY_FILE_VERSION} — upgrade @l2o/core`,
     );
   }
-  if (version < 1) throw new Error(`${where}: corrupt file: binary file version ${version} is not valid`);
+  if (version < 1)
+    throw new L2oError('INVALID_DATA', `${where}: corrupt file: binary file version ${version} is not valid`);
   const jsonLength = view.getUint32(12, true);
   const payloadLength = view.getUint32(16, true) + view.getUint32(20, true) * 4294967296;
   const payloadStart = align4(HEADER_BYTES + jsonLength);
   const expected = payloadStart + payloadLength + TRAILER_BYTES;
   if (data.length !== expected) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${where}: ${data.length < expected ? 'truncated' : 'corrupt'} file: ${data.length} bytes, the header ` +
         `announces ${expected} (JSON ${jsonLength} + payload ${payloadLength} bytes)`,
     );
@@ -288,7 +304,8 @@ export function unpackBinaryFile(data: Uint8Array): { json: JsonValue; bytes: Ui
   const stored = view.getUint32(expected - TRAILER_BYTES, true);
   const actual = crc32(data, 0, expected - TRAILER_BYTES);
   if (stored !== actual) {
-    throw new Error(
+    throw new L2oError(
+      'CHECKSUM_MISMATCH',
       `${where}: corrupt file: CRC-32 is ${actual.toString(16).padStart(8, '0')}, the file records ` +
         stored.toString(16).padStart(8, '0'),
     );
@@ -299,7 +316,11 @@ export function unpackBinaryFile(data: Uint8Array): { json: JsonValue; bytes: Ui
       new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(HEADER_BYTES, HEADER_BYTES + jsonLength)),
     ) as JsonValue;
   } catch (e) {
-    throw new Error(`${where}: corrupt file: invalid JSON header (${e instanceof Error ? e.message : String(e)})`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${where}: corrupt file: invalid JSON header (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
   }
   return { json, bytes: Uint8Array.prototype.slice.call(data, payloadStart, payloadStart + payloadLength) };
 }

@@ -8,6 +8,7 @@ import { disposeExcept } from './tensor-container.js';
 import { addMaps, disposeMap } from './tensor-map.js';
 import { forwardTruncation, startEpisode, truncationSteps, type UnrollTensors } from './truncation.js';
 import type { BatchData, LearnedOptimizer, Optimizee, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** One truncation of a {@link BpttEngine}. */
 export interface BpttRun {
@@ -83,7 +84,7 @@ export function bpttWith<State extends tf.TensorContainer>(
       const fresh = start === null;
       if (start === null) ({ tensors: start, initialLoss } = startEpisode(learned, phi, problem, info, batchRng));
       const run = engine.begin(phi, start) ?? fallback?.begin(phi, start);
-      if (run === undefined) throw new Error(`${name}: no unroll engine for this optimizer`);
+      if (run === undefined) throw new L2oError('UNSUPPORTED', `${name}: no unroll engine for this optimizer`);
       const fwd = forwardTruncation(problem, start, batchRng, steps, run.advance, true);
       const state = run.endState(fwd.state);
       const w = truncationWeights(weighting, info.step, steps, info.horizon);

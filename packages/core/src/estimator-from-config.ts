@@ -5,6 +5,7 @@ import { bpttEstimator } from './estimator-bptt.js';
 import { pesEstimator } from './estimator-pes.js';
 import type { LossTransform, LossWeighting } from './meta-objective.js';
 import type { JsonObject, LearnedOptimizer } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * The shipped estimator whose `config` this is, for `learned` — how a worker in another process or machine
@@ -15,7 +16,8 @@ export function estimatorFromConfig<State extends tf.TensorContainer>(
   config: JsonObject,
 ): MetaGradientEstimator {
   const { estimator, unroll, lossWeights, lossTransform, sigma } = config;
-  if (typeof unroll !== 'number') throw new Error('estimatorFromConfig: config.unroll must be a number');
+  if (typeof unroll !== 'number')
+    throw new L2oError('INVALID_OPTION', 'estimatorFromConfig: config.unroll must be a number');
   const common = {
     learned,
     unroll,
@@ -25,7 +27,8 @@ export function estimatorFromConfig<State extends tf.TensorContainer>(
   if (estimator === 'bptt') return bpttEstimator(common);
   if (estimator === 'bptt-fused') return fusedBpttEstimator(common);
   if (estimator === 'pes') return pesEstimator({ ...common, sigma: sigma as number });
-  throw new Error(
+  throw new L2oError(
+    'INVALID_OPTION',
     `estimatorFromConfig: config.estimator: unknown "${String(estimator)}"; allowed values: bptt, bptt-fused, pes`,
   );
 }

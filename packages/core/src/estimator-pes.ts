@@ -8,6 +8,7 @@ import { addMaps, disposeMap, orderedKeys } from './tensor-map.js';
 import { forwardTruncation, startEpisode, truncationSteps, type UnrollTensors } from './truncation.js';
 import { optimizerForEvaluation } from './types.js';
 import type { BatchData, Optimizee, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 export interface PesOptions<State extends tf.TensorContainer> extends EstimatorOptions<State> {
   /** Standard deviation σ of the perturbations of φ. Default 0.01. */
@@ -36,7 +37,7 @@ export function pesEstimator<State extends tf.TensorContainer>(options: PesOptio
   const { learned, unroll } = options;
   const sigma = options.sigma ?? 0.01;
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
-    throw new Error(`pesSigma: must be a finite number > 0, got ${String(sigma)}`);
+    throw new L2oError('INVALID_OPTION', `pesSigma: must be a finite number > 0, got ${String(sigma)}`);
   }
   const weighting = options.lossWeights ?? 'uniform';
   const transform = options.lossTransform ?? 'none';

@@ -4,6 +4,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { addMaps, cloneMap, disposeBatch, disposeMap } from './tensor-map.js';
 import type { BatchData, Optimizee, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** One optimizer to evaluate, under the name it gets in curves, tables and plots. */
 export interface EvaluateEntry {
@@ -247,7 +248,7 @@ export function summarise(name: string, perProblem: readonly (readonly number[])
   for (let t = 0; t < n; t++) {
     const xs = perProblem.map((row) => {
       const v = row[t];
-      if (v === undefined) throw new Error(`summarise: problem row shorter than steps + 1 = ${n}`);
+      if (v === undefined) throw new L2oError('SHAPE_MISMATCH', `summarise: problem row shorter than steps + 1 = ${n}`);
       return v;
     });
     diverged.push(xs.filter((x) => !Number.isFinite(x)).length);
@@ -292,39 +293,50 @@ export function quantile(xs: readonly number[], p: number): number {
 }
 
 function validateOptions<B extends BatchData>(opts: EvaluateOptions<B>): void {
-  if (opts === null || typeof opts !== 'object') throw new Error('evaluate: options must be an object');
+  if (opts === null || typeof opts !== 'object')
+    throw new L2oError('INVALID_OPTION', 'evaluate: options must be an object');
   const { family, optimizers, problems, steps, seed, onProgress } = opts;
   if (!family || typeof family.sample !== 'function') {
-    throw new Error('evaluate: family must be an OptimizeeFamily (an object with a sample(rng) method)');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'evaluate: family must be an OptimizeeFamily (an object with a sample(rng) method)',
+    );
   }
   if (!Array.isArray(optimizers) || optimizers.length === 0) {
-    throw new Error('evaluate: optimizers must be a non-empty array of { name, optimizer }');
+    throw new L2oError('INVALID_OPTION', 'evaluate: optimizers must be a non-empty array of { name, optimizer }');
   }
   const names = new Set<string>();
   optimizers.forEach((e, i) => {
     if (!e || typeof e.name !== 'string' || e.name.length === 0) {
-      throw new Error(`evaluate: optimizers[${i}].name must be a non-empty string`);
+      throw new L2oError('INVALID_OPTION', `evaluate: optimizers[${i}].name must be a non-empty string`);
     }
     if (names.has(e.name))
-      throw new Error(`evaluate: optimizers[${i}].name "${e.name}" is used twice; names must be unique`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `evaluate: optimizers[${i}].name "${e.name}" is used twice; names must be unique`,
+      );
     names.add(e.name);
     const opt = e.optimizer as Partial<Optimizer> | undefined;
     if (!opt || typeof opt.init !== 'function' || typeof opt.update !== 'function') {
-      throw new Error(`evaluate: optimizers[${i}].optimizer must be an Optimizer (with init and update methods)`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `evaluate: optimizers[${i}].optimizer must be an Optimizer (with init and update methods)`,
+      );
     }
   });
   if (!Number.isInteger(problems) || problems < 1) {
-    throw new Error(`evaluate: problems must be a positive integer, got ${String(problems)}`);
+    throw new L2oError('INVALID_OPTION', `evaluate: problems must be a positive integer, got ${String(problems)}`);
   }
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new Error(`evaluate: steps must be a positive integer, got ${String(steps)}`);
+    throw new L2oError('INVALID_OPTION', `evaluate: steps must be a positive integer, got ${String(steps)}`);
   }
-  if (!Number.isSafeInteger(seed)) throw new Error(`evaluate: seed must be an integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed))
+    throw new L2oError('INVALID_OPTION', `evaluate: seed must be an integer, got ${String(seed)}`);
   const first = opts.firstProblem;
   if (first !== undefined && !(Number.isSafeInteger(first) && first >= 0)) {
-    throw new Error(`evaluate: firstProblem must be an integer ≥ 0, got ${String(first)}`);
+    throw new L2oError('INVALID_OPTION', `evaluate: firstProblem must be an integer ≥ 0, got ${String(first)}`);
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new Error('evaluate: onProgress must be a function (done, total) => void');
+    throw new L2oError('INVALID_OPTION', 'evaluate: onProgress must be a function (done, total) => void');
   }
 }

@@ -1,4 +1,5 @@
 import type { Rng } from './rng.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * The length T of meta-training episodes: a fixed number of steps; `{ min, max }`, drawn log-uniformly per episode;
@@ -22,8 +23,10 @@ const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v
 export function resolveHorizon(option: HorizonOption | undefined, unroll: number): HorizonSchedule {
   const value = option ?? 100;
   if (typeof value === 'number') {
-    if (!isPositiveInt(value)) throw new Error(`horizon: must be a positive integer, got ${value}`);
-    if (value % unroll !== 0) throw new Error(`unroll: must divide horizon (${value}), got ${unroll}`);
+    if (!isPositiveInt(value))
+      throw new L2oError('INVALID_OPTION', `horizon: must be a positive integer, got ${value}`);
+    if (value % unroll !== 0)
+      throw new L2oError('INVALID_OPTION', `unroll: must divide horizon (${value}), got ${unroll}`);
     return { kind: 'fixed', steps: value };
   }
   if (value !== null && typeof value === 'object' && 'curriculum' in value) {
@@ -41,7 +44,8 @@ export function resolveHorizon(option: HorizonOption | undefined, unroll: number
           (i === 0 || p[0] > pts[i - 1]![0]),
       );
     if (!ok) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         'horizon.curriculum: must be a non-empty list of [metaStep, T] pairs, meta-steps non-negative integers in ' +
           `increasing order and T positive integers; got ${JSON.stringify(pts)}`,
       );
@@ -50,11 +54,15 @@ export function resolveHorizon(option: HorizonOption | undefined, unroll: number
   }
   if (value !== null && typeof value === 'object' && 'min' in value && 'max' in value) {
     if (!isPositiveInt(value.min) || !isPositiveInt(value.max) || value.min > value.max) {
-      throw new Error(`horizon: { min, max } must be positive integers with min ≤ max; got ${JSON.stringify(value)}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `horizon: { min, max } must be positive integers with min ≤ max; got ${JSON.stringify(value)}`,
+      );
     }
     return { kind: 'log-uniform', min: value.min, max: value.max };
   }
-  throw new Error(
+  throw new L2oError(
+    'INVALID_OPTION',
     `horizon: must be a positive integer, { min, max } (log-uniform per episode) or { curriculum: [[metaStep, T], …] }; got ${JSON.stringify(value)}`,
   );
 }

@@ -1,3 +1,4 @@
+import { L2oError } from './l2o-error.js';
 /** The geometry of a batch of images stored NHWC (row-major, channels last) in one Float32Array. */
 export interface ImageGeometry {
   readonly count: number;
@@ -31,23 +32,30 @@ export function resizeImages(images: Float32Array, from: ImageGeometry, to: Resi
   for (const f of ['count', 'height', 'width', 'channels'] as const) {
     const v = from?.[f];
     if (!Number.isInteger(v) || v < (f === 'count' ? 0 : 1)) {
-      throw new Error(`${where}: from.${f} must be a ${f === 'count' ? 'non-negative' : 'positive'} integer, got ${v}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: from.${f} must be a ${f === 'count' ? 'non-negative' : 'positive'} integer, got ${v}`,
+      );
     }
   }
   const { count, height: H, width: W, channels: C } = from;
   if (!(images instanceof Float32Array) || images.length !== count * H * W * C) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: images must be a Float32Array of count × height × width × channels = ${count * H * W * C} values`,
     );
   }
   const h = to?.height;
   const w = to?.width;
   if (!Number.isInteger(h) || h < 1 || h > H)
-    throw new Error(`${where}: height must be an integer in 1…${H}, got ${h}`);
-  if (!Number.isInteger(w) || w < 1 || w > W) throw new Error(`${where}: width must be an integer in 1…${W}, got ${w}`);
+    throw new L2oError('INVALID_OPTION', `${where}: height must be an integer in 1…${H}, got ${h}`);
+  if (!Number.isInteger(w) || w < 1 || w > W)
+    throw new L2oError('INVALID_OPTION', `${where}: width must be an integer in 1…${W}, got ${w}`);
   const grey = to.grey ?? false;
-  if (typeof grey !== 'boolean') throw new Error(`${where}: grey must be true or false, got ${String(grey)}`);
-  if (grey && C !== 3 && C !== 1) throw new Error(`${where}: grey needs 1 or 3 input channels, got ${C}`);
+  if (typeof grey !== 'boolean')
+    throw new L2oError('INVALID_OPTION', `${where}: grey must be true or false, got ${String(grey)}`);
+  if (grey && C !== 3 && C !== 1)
+    throw new L2oError('SHAPE_MISMATCH', `${where}: grey needs 1 or 3 input channels, got ${C}`);
   const rows = areaWeights(H, h);
   const cols = areaWeights(W, w);
   const outC = grey ? 1 : C;

@@ -175,3 +175,13 @@ export { heapModule } from './engine/kernels/heap-module.js';
 export type { HeapModuleExports } from './engine/kernels/heap-module.js';
 export { heapOffset } from './engine/kernels/wasm-heap.js';
 export type { WasmBackendLike, WasmKernelArgs, WasmKernelFunc } from './engine/kernels/wasm-heap.js';
+export { L2oError, L2O_ERROR_CODES, isL2oError } from './l2o-error.js';
+export type { L2oErrorCode } from './l2o-error.js';
+export { optimizeeFromLayersModel } from './layers-model-optimizee.js';
+export type {
+  LayersBatch,
+  LayersDataSource,
+  LayersLossFn,
+  LayersModelFamily,
+  LayersModelOptimizeeOptions,
+} from './layers-model-optimizee.js';

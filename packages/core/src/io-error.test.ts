@@ -47,7 +47,7 @@ describe('ioError', () => {
       Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
     );
     expect(e.message).toBe('cannot write /x/y: no space left on device (ENOSPC)');
-    expect([e.path, e.code, e.operation]).toEqual(['/x/y', 'ENOSPC', 'write']);
+    expect([e.path, e.systemCode, e.operation]).toEqual(['/x/y', 'ENOSPC', 'write']);
     expect(ioError('read', '/x', Object.assign(new Error('odd'), { code: 'EWHAT' })).message).toBe(
       'cannot read /x: odd',
     );
@@ -76,7 +76,7 @@ describe('ensureDirectory', () => {
     const d = join(root, 'read-only-mount', 'runs', 'x');
     const e = caught(() => ensureDirectory(d));
     expect(e.message).toBe(`cannot create directory ${d}: read-only file system (EROFS)`);
-    expect(e.code).toBe('EROFS');
+    expect(e.systemCode).toBe('EROFS');
     expect(existsSync(join(root, 'read-only-mount'))).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { L2oError } from './l2o-error.js';
+
 /** Plain words for the file-system error codes a user meets; the code itself is kept in the message too. */
 const REASONS: Readonly<Record<string, string>> = {
   EROFS: 'read-only file system',
@@ -18,25 +20,26 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * A file-system error that names the path it concerns and what was being done to it. `code` is Node's error
- * code (`EROFS`, `ENOSPC`, …) when the cause had one. Thrown by l2o's file helpers (atomic writes, checkpoints,
- * artifacts, run locks), so a caller such as the CLI can tell I/O failures from other errors and add the flag
- * the path came from.
+ * A file-system error that names the path it concerns and what was being done to it: an {@link L2oError} with
+ * code `'IO'`. `systemCode` is Node's error code (`EROFS`, `ENOSPC`, …) when the cause had one. Thrown by l2o's
+ * file helpers (atomic writes, checkpoints, artifacts, run locks), so a caller such as the CLI can tell I/O
+ * failures from other errors and add the flag the path came from.
  */
-export class L2oIoError extends Error {
+export class L2oIoError extends L2oError {
   readonly path: string;
-  readonly code: string | undefined;
+  /** Node's error code (`ENOENT`, `EROFS`, …) of the failure, when known. */
+  readonly systemCode: string | undefined;
   readonly operation: string;
   /** The message without the `cannot <operation> <path>: ` prefix. */
   readonly reason: string;
 
-  constructor(operation: string, path: string, reason: string, code?: string) {
-    super(`cannot ${operation} ${path}: ${reason}`);
+  constructor(operation: string, path: string, reason: string, systemCode?: string, options?: { cause?: unknown }) {
+    super('IO', `cannot ${operation} ${path}: ${reason}`, options);
     this.name = 'L2oIoError';
     this.operation = operation;
     this.path = path;
     this.reason = reason;
-    this.code = code;
+    this.systemCode = systemCode;
   }
 }
 
@@ -48,11 +51,11 @@ function codeOf(e: unknown): string | undefined {
 /** `cause` as an {@link L2oIoError} about `operation` on `path` (an L2oIoError passes through unchanged). */
 export function ioError(operation: string, path: string, cause: unknown): L2oIoError {
   if (cause instanceof L2oIoError) return cause;
-  const code = codeOf(cause);
+  const code = cause instanceof L2oError ? undefined : codeOf(cause);
   const known = code !== undefined ? REASONS[code] : undefined;
   let reason: string;
   if (known !== undefined) reason = `${known} (${code})`;
   else if (cause instanceof Error) reason = cause.message;
   else reason = String(cause);
-  return new L2oIoError(operation, path, reason, code);
+  return new L2oIoError(operation, path, reason, code, { cause });
 }

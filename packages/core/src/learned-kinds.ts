@@ -1,3 +1,4 @@
+import { L2oError } from './l2o-error.js';
 import { partitionLearnedFromConfig } from './partition.js';
 import { residualLearnedFromConfig } from './residual.js';
 import { type ArtifactManifest, checkMetaParamsFit, decodeArtifact, encodeArtifact } from './serialization.js';
@@ -66,10 +67,13 @@ const KINDS = new Map<string, LearnedKind>();
  */
 export function registerLearnedKind<L extends LearnedOptimizer>(entry: LearnedKind<L>): void {
   if (entry === null || typeof entry !== 'object' || typeof entry.create !== 'function') {
-    throw new Error('registerLearnedKind: entry must be { kind, create(config, context) }');
+    throw new L2oError('INVALID_OPTION', 'registerLearnedKind: entry must be { kind, create(config, context) }');
   }
   if (typeof entry.kind !== 'string' || entry.kind.length === 0) {
-    throw new Error(`registerLearnedKind: kind must be a non-empty string, got ${JSON.stringify(entry.kind)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `registerLearnedKind: kind must be a non-empty string, got ${JSON.stringify(entry.kind)}`,
+    );
   }
   KINDS.set(entry.kind, entry as LearnedKind);
 }
@@ -83,7 +87,8 @@ export function registeredLearnedKinds(): string[] {
 export function learnedKindFor(kind: string, source = 'learnedKindFor'): LearnedKind {
   const entry = KINDS.get(kind);
   if (entry) return entry;
-  throw new Error(
+  throw new L2oError(
+    'NOT_FOUND',
     `${source}: unknown learned optimizer kind ${JSON.stringify(kind)}; registered kinds: ${registeredLearnedKinds().join(', ')}` +
       ' (import the package that defines it, or registerLearnedKind)',
   );
@@ -125,7 +130,8 @@ export function learnedFromArtifact<L extends LearnedOptimizer = LearnedOptimize
     const expect = options.expect;
     if (expect !== undefined && manifest.kind !== expect.kind) {
       const who = options.reader ?? 'this loader';
-      throw new Error(
+      throw new L2oError(
+        'INCOMPATIBLE',
         `${options.reader ? `${options.reader}: ` : ''}${source} holds a learned optimizer of kind "${manifest.kind}"; ${who} reads kind "${expect.kind}"`,
       );
     }

@@ -1,4 +1,5 @@
 import type { Rng } from './rng.js';
+import { L2oError } from './l2o-error.js';
 
 /** Checks `[lo, hi]` with 0 < lo ≤ hi, both finite; the error names `where` and `field`. */
 export function checkLogRange(where: string, field: string, range: unknown): readonly [number, number] {
@@ -9,7 +10,10 @@ export function checkLogRange(where: string, field: string, range: unknown): rea
     range[0] > 0 &&
     range[0] <= range[1];
   if (!ok)
-    throw new Error(`${where}: ${field} must be [lo, hi] with 0 < lo ≤ hi, both finite; got ${JSON.stringify(range)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: ${field} must be [lo, hi] with 0 < lo ≤ hi, both finite; got ${JSON.stringify(range)}`,
+    );
   return range as unknown as readonly [number, number];
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { orderedKeys } from './tensor-map.js';
 import type { BatchData, Optimizee, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * f(θ; batch) and ∇f(θ; batch) for every parameter. The caller owns the returned tensors. The loss must be a
@@ -21,7 +22,8 @@ export function lossAndGrad<Batch extends BatchData>(
     });
     const returned: unknown = task.loss(p, batch);
     if (!(returned instanceof tf.Tensor)) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `optimizee "${task.name}": loss(params, batch) must return a scalar tf.Tensor, got ${describe(returned)}`,
       );
     }
@@ -31,7 +33,8 @@ export function lossAndGrad<Batch extends BatchData>(
     const shape = value.shape;
     value.dispose();
     tf.dispose(grads);
-    throw new Error(
+    throw new L2oError(
+      'SHAPE_MISMATCH',
       `optimizee "${task.name}": loss(params, batch) must return a scalar (shape []), got a tensor of shape [${shape.join(', ')}]; reduce it, e.g. with tf.mean`,
     );
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addMaps, dotMaps, orderedKeys } from './tensor-map.js';
 import type { LearnedOptimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * The meta-gradient of one truncated unroll, in the exact form that holds when the optimizee's gradients are
@@ -26,8 +27,10 @@ export function unrollMetaGradient<State extends tf.TensorContainer>(
   weights: readonly number[],
 ): TensorMap {
   const K = grads.length - 1;
-  if (K < 1) throw new Error('unrollMetaGradient: need at least two gradients (an unroll of one step)');
-  if (weights.length !== K) throw new Error(`unrollMetaGradient: weights has ${weights.length} entries, expected ${K}`);
+  if (K < 1)
+    throw new L2oError('INVALID_OPTION', 'unrollMetaGradient: need at least two gradients (an unroll of one step)');
+  if (weights.length !== K)
+    throw new L2oError('SHAPE_MISMATCH', `unrollMetaGradient: weights has ${weights.length} entries, expected ${K}`);
   const keys = orderedKeys(phi);
   return tf.tidy(() => {
     const surrogate = (...values: tf.Tensor[]): tf.Scalar => {

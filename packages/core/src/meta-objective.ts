@@ -1,3 +1,4 @@
+import { L2oError } from './l2o-error.js';
 /**
  * The meta-objective of one episode: L = Σ_t w_t · τ(f(θ_t)), t = 1…T, with loss weights w_t given as a rule of
  * (t, T) or an explicit array, and a per-task loss transform τ that lets problems of very different loss scales be
@@ -61,14 +62,21 @@ export function surrogateWeights(
 /** Checks a weighting (rule name or array) and a transform, naming the field and the allowed values. */
 export function checkObjective(weighting: unknown, transform: unknown): void {
   if (typeof weighting === 'string' && !(LOSS_WEIGHT_RULES as readonly string[]).includes(weighting)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `lossWeights: unknown rule "${weighting}"; allowed values: ${LOSS_WEIGHT_RULES.join(', ')}, or an array of T numbers`,
     );
   }
   if (typeof weighting !== 'string' && !Array.isArray(weighting)) {
-    throw new Error(`lossWeights: must be ${LOSS_WEIGHT_RULES.join(', ')} or an array of T numbers`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `lossWeights: must be ${LOSS_WEIGHT_RULES.join(', ')} or an array of T numbers`,
+    );
   }
   if (!(LOSS_TRANSFORMS as readonly string[]).includes(transform as string)) {
-    throw new Error(`lossTransform: unknown "${String(transform)}"; allowed values: ${LOSS_TRANSFORMS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `lossTransform: unknown "${String(transform)}"; allowed values: ${LOSS_TRANSFORMS.join(', ')}`,
+    );
   }
 }

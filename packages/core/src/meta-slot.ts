@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeContainer, encodeContainer, type ContainerValue } from './container-codec.js';
 import { Rng, type RngState } from './rng.js';
 import type { BatchData, JsonValue, Optimizee, OptimizeeFamily } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /**
  * The plain-JSON part of a meta-training slot: which episode it runs, how far it got, and the states of its random
@@ -113,24 +114,32 @@ const isRngState = (v: unknown): boolean => {
 
 /** Checks that `v` is a {@link SlotInfo}; the error names the field. */
 export function checkSlotInfo(v: unknown, where = 'slot'): SlotInfo {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${where}: info must be an object`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new L2oError('INVALID_DATA', `${where}: info must be an object`);
   const o = v as Record<string, unknown>;
   const nonNeg = (k: string): void => {
     if (!Number.isSafeInteger(o[k]) || (o[k] as number) < 0) {
-      throw new Error(`${where}: info.${k} must be a non-negative integer, got ${JSON.stringify(o[k])}`);
+      throw new L2oError(
+        'INVALID_DATA',
+        `${where}: info.${k} must be a non-negative integer, got ${JSON.stringify(o[k])}`,
+      );
     }
   };
   nonNeg('episode');
   nonNeg('step');
   nonNeg('horizon');
   if ((o['horizon'] as number) < 1 || (o['step'] as number) > (o['horizon'] as number)) {
-    throw new Error(`${where}: info.step (${String(o['step'])}) must lie in [0, horizon = ${String(o['horizon'])}]`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${where}: info.step (${String(o['step'])}) must lie in [0, horizon = ${String(o['horizon'])}]`,
+    );
   }
   for (const k of ['problemRng', 'initRng', 'batchRng', 'noiseRng']) {
-    if (!isRngState(o[k])) throw new Error(`${where}: info.${k} must be an Rng state, got ${JSON.stringify(o[k])}`);
+    if (!isRngState(o[k]))
+      throw new L2oError('INVALID_DATA', `${where}: info.${k} must be an Rng state, got ${JSON.stringify(o[k])}`);
   }
   if (o['initialLoss'] !== null && typeof o['initialLoss'] !== 'number') {
-    throw new Error(`${where}: info.initialLoss must be a number or null`);
+    throw new L2oError('INVALID_DATA', `${where}: info.initialLoss must be a number or null`);
   }
   return o as unknown as SlotInfo;
 }
@@ -139,7 +148,8 @@ export function checkSlotInfo(v: unknown, where = 'slot'): SlotInfo {
 export function decodeSlot(json: JsonValue, bytes: Uint8Array): MetaSlot {
   const decoded = decodeContainer(json, bytes) as { info?: unknown; tensors?: unknown } | null;
   try {
-    if (decoded === null || typeof decoded !== 'object') throw new Error('decodeSlot: not an encoded slot');
+    if (decoded === null || typeof decoded !== 'object')
+      throw new L2oError('INVALID_DATA', 'decodeSlot: not an encoded slot');
     const info = checkSlotInfo(decoded.info, 'decodeSlot');
     return { info, tensors: (decoded.tensors ?? null) as tf.TensorContainer | null };
   } catch (e) {

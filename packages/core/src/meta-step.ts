@@ -6,6 +6,7 @@ import { nextEpisodeSlot, type RunState } from './meta-train-run.js';
 import { disposeExcept } from './tensor-container.js';
 import { addMaps, disposeMap } from './tensor-map.js';
 import type { TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Whether every tensor of a meta-gradient sums to a finite number. */
 export function isFiniteMetaGradient(g: TensorMap): boolean {
@@ -17,7 +18,7 @@ export function isFiniteMetaGradient(g: TensorMap): boolean {
 
 /** The mean of meta-gradients, summed in the order given (so the result does not depend on scheduling). */
 export function averageMetaGradients(grads: readonly TensorMap[]): TensorMap {
-  if (grads.length === 0) throw new Error('averageMetaGradients: no gradients');
+  if (grads.length === 0) throw new L2oError('INVALID_OPTION', 'averageMetaGradients: no gradients');
   return tf.tidy(() => {
     const out: Record<string, tf.Tensor> = {};
     for (const k of Object.keys(grads[0]!)) {
@@ -82,7 +83,10 @@ export async function runMetaStep(s: MetaTrainSettings, run: RunState, executor:
     family: s.family,
   });
   if (results.length !== run.slots.length) {
-    throw new Error(`executor ${executor.name}: returned ${results.length} results for ${run.slots.length} slots`);
+    throw new L2oError(
+      'INTERNAL',
+      `executor ${executor.name}: returned ${results.length} results for ${run.slots.length} slots`,
+    );
   }
   let stepSum = 0;
   let stepCount = 0;

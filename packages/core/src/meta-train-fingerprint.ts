@@ -2,6 +2,7 @@ import { crc32 } from './crc32.js';
 import { describeHorizon } from './horizon.js';
 import type { MetaTrainSettings } from './meta-train-options.js';
 import type { LossWeighting } from './meta-objective.js';
+import { L2oError } from './l2o-error.js';
 
 export type Fingerprint = Readonly<Record<string, string | number | boolean>>;
 
@@ -60,7 +61,8 @@ export function runFingerprint(s: MetaTrainSettings, runInfo: Fingerprint | unde
 export function checkFingerprint(stored: Fingerprint, current: Fingerprint, path: string): void {
   for (const k of [...new Set([...Object.keys(current), ...Object.keys(stored)])]) {
     if (String(stored[k]) !== String(current[k])) {
-      throw new Error(
+      throw new L2oError(
+        'INCOMPATIBLE',
         `resume: checkpoint ${path} belongs to a different run (${k}: ${String(stored[k])} ≠ ${String(current[k])}); ` +
           'use the same settings or another checkpoint path',
       );

@@ -9,6 +9,7 @@ import type { MetaStepExecutor } from './executor.js';
 import { maxHorizon, resolveHorizon, type HorizonOption, type HorizonSchedule } from './horizon.js';
 import { checkObjective, type LossTransform, type LossWeighting } from './meta-objective.js';
 import type { BatchData, LearnedOptimizer, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Validation scores: mean of f over the steps, f at the last step, or the mean over problems of log(f_T / f_0). */
 export const VALIDATION_METRICS = ['mean', 'final', 'log-ratio'] as const;
@@ -193,13 +194,14 @@ export interface MetaTrainSettings {
 }
 
 function positiveInt(v: number, field: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${field}: must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new L2oError('INVALID_OPTION', `${field}: must be a positive integer, got ${v}`);
   return v;
 }
 
 function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(v)) {
-    throw new Error(`${field}: unknown "${String(v)}"; allowed values: ${allowed.join(', ')}`);
+    throw new L2oError('INVALID_OPTION', `${field}: unknown "${String(v)}"; allowed values: ${allowed.join(', ')}`);
   }
   return v as T;
 }
@@ -211,17 +213,17 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
   const o = options;
   const baseLr = o.metaLearningRate ?? 1e-3;
   if (!(Number.isFinite(baseLr) && baseLr > 0)) {
-    throw new Error(`metaLearningRate: must be a finite number > 0, got ${baseLr}`);
+    throw new L2oError('INVALID_OPTION', `metaLearningRate: must be a finite number > 0, got ${baseLr}`);
   }
   const schedule = oneOf(o.metaLearningRateSchedule ?? 'constant', 'metaLearningRateSchedule', ['constant', 'cosine']);
   const floor = o.metaLearningRateFloor ?? 0.1;
   if (!(Number.isFinite(floor) && floor >= 0 && floor <= 1)) {
-    throw new Error(`metaLearningRateFloor: must be a number in [0, 1], got ${floor}`);
+    throw new L2oError('INVALID_OPTION', `metaLearningRateFloor: must be a number in [0, 1], got ${floor}`);
   }
   const lrScale = o.metaLearningRateScale ?? {};
   for (const [k, f] of Object.entries(lrScale)) {
     if (!(typeof f === 'number' && Number.isFinite(f) && f > 0)) {
-      throw new Error(`metaLearningRateScale.${k}: must be a finite number > 0, got ${String(f)}`);
+      throw new L2oError('INVALID_OPTION', `metaLearningRateScale.${k}: must be a finite number > 0, got ${String(f)}`);
     }
   }
   const scaleText = Object.keys(lrScale).length === 0 ? '' : ` scaled ${JSON.stringify(lrScale)}`;
@@ -240,15 +242,17 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
   const lossTransform = o.lossTransform ?? 'none';
   checkObjective(lossWeights, lossTransform);
   if (typeof lossWeights !== 'string') {
-    if (horizon.kind !== 'fixed') throw new Error('lossWeights: an array of weights needs a fixed horizon');
+    if (horizon.kind !== 'fixed')
+      throw new L2oError('INVALID_OPTION', 'lossWeights: an array of weights needs a fixed horizon');
     if (lossWeights.length !== horizon.steps || lossWeights.some((w) => !Number.isFinite(w))) {
-      throw new Error(
+      throw new L2oError(
+        'SHAPE_MISMATCH',
         `lossWeights: must hold ${horizon.steps} finite numbers (one per step), got ${lossWeights.length}`,
       );
     }
   }
   // Rng.seeded and the validation seed truncate to integers: 1 and 1.5 would silently be the same run.
-  if (!Number.isSafeInteger(o.seed)) throw new Error(`seed: must be an integer, got ${o.seed}`);
+  if (!Number.isSafeInteger(o.seed)) throw new L2oError('INVALID_OPTION', `seed: must be an integer, got ${o.seed}`);
   const pesSigma = o.pesSigma ?? 0.01;
   const learned = o.learned as unknown as LearnedOptimizer;
   const common = { learned, unroll, lossWeights, lossTransform };

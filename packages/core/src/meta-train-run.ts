@@ -8,6 +8,7 @@ import type { MetaTrainHistoryEntry, MetaTrainSettings } from './meta-train-opti
 import { Rng } from './rng.js';
 import { cloneMap, disposeMap } from './tensor-map.js';
 import type { TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Everything a run carries from one meta-step to the next; checkpointed whole, so a resume is bit-exact. */
 export interface RunState {
@@ -46,7 +47,8 @@ export function freshRun(s: MetaTrainSettings, initialMetaParams: TensorMap | un
   const unknown = Object.keys(s.metaLearningRateScale).filter((k) => !(k in phi));
   if (unknown.length > 0) {
     disposeMap(phi);
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `metaLearningRateScale: no tensor of φ is named ${unknown.join(', ')}; φ has ${Object.keys(phi).join(', ')}`,
     );
   }
@@ -108,7 +110,10 @@ export async function saveRun(
 const count = (o: Record<string, unknown>, k: string): number => {
   const v = o[k];
   if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new Error(`checkpoint: run.${k} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `checkpoint: run.${k} must be a non-negative integer, got ${JSON.stringify(v)}`,
+    );
   }
   return v as number;
 };
@@ -149,7 +154,7 @@ export function restoreRun(s: MetaTrainSettings, data: Uint8Array, path: string,
     }
     const o = ck.run as Record<string, unknown>;
     if (o === null || typeof o !== 'object' || !Array.isArray(o['slots'])) {
-      throw new Error('checkpoint: run must be an object with a slots array');
+      throw new L2oError('INVALID_OPTION', 'checkpoint: run must be an object with a slots array');
     }
     const slots = (o['slots'] as unknown[]).map((v, i): MetaSlot => {
       const slot = v as { info?: unknown; tensors?: unknown };
@@ -159,10 +164,13 @@ export function restoreRun(s: MetaTrainSettings, data: Uint8Array, path: string,
       };
     });
     if (slots.length !== s.tasksPerStep) {
-      throw new Error(`checkpoint: run holds ${slots.length} slots, the run has tasksPerStep ${s.tasksPerStep}`);
+      throw new L2oError(
+        'INCOMPATIBLE',
+        `checkpoint: run holds ${slots.length} slots, the run has tasksPerStep ${s.tasksPerStep}`,
+      );
     }
     const sum = o['epochLossSum'];
-    if (typeof sum !== 'number') throw new Error('checkpoint: run.epochLossSum must be a number');
+    if (typeof sum !== 'number') throw new L2oError('INVALID_OPTION', 'checkpoint: run.epochLossSum must be a number');
     return {
       ...base,
       metaStep: count(o, 'metaStep'),

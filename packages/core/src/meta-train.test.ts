@@ -273,7 +273,7 @@ describe('metaTrain', () => {
     disposeResult(reference);
   });
 
-  it('metaLearningRateScale multiplies the named tensors\' meta-updates (SGD on φ: exactly ×3 after one meta-step)', async () => {
+  it("metaLearningRateScale multiplies the named tensors' meta-updates (SGD on φ: exactly ×3 after one meta-step)", async () => {
     const one = { epochs: 1, metaStepsPerEpoch: 1, validateEvery: 1, metaOptimizer: sgd(0.05) };
     const start = values(tinyLearned().initMetaParams(undefined as never));
     const plain = await metaTrain(small(one));

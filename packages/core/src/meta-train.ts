@@ -16,6 +16,7 @@ import { saveRun } from './meta-train-run.js';
 import { validator } from './meta-train-validation.js';
 import { cloneMap, disposeMap } from './tensor-map.js';
 import type { BatchData, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 export type {
   EstimatorName,
@@ -84,7 +85,8 @@ export async function metaTrain<Batch extends BatchData, State extends tf.Tensor
   const fingerprint = runFingerprint(s, options.runInfo);
   const store = options.checkpointStore;
   if (store === undefined && options.checkpointPath !== undefined) {
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       'metaTrain: checkpointPath needs file access: use metaTrain from "@l2o/core/node", or pass checkpointStore',
     );
   }

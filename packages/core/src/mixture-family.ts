@@ -1,4 +1,5 @@
 import type { BatchData, OptimizeeFamily } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** One component of a {@link mixtureFamily}: a family and its (relative) probability. */
 export interface MixtureComponent<Batch extends BatchData = BatchData> {
@@ -17,14 +18,17 @@ export function mixtureFamily<Batch extends BatchData>(
 ): OptimizeeFamily<Batch> {
   const where = 'mixtureFamily';
   if (!Array.isArray(components) || components.length === 0) {
-    throw new Error(`${where}: components must be a non-empty array of { family, weight }`);
+    throw new L2oError('INVALID_OPTION', `${where}: components must be a non-empty array of { family, weight }`);
   }
   components.forEach((c, i) => {
     if (c === null || typeof c !== 'object' || typeof c.family?.sample !== 'function') {
-      throw new Error(`${where}: components[${i}].family must be an OptimizeeFamily`);
+      throw new L2oError('INVALID_OPTION', `${where}: components[${i}].family must be an OptimizeeFamily`);
     }
     if (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight <= 0) {
-      throw new Error(`${where}: components[${i}].weight must be a finite number > 0; got ${String(c.weight)}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: components[${i}].weight must be a finite number > 0; got ${String(c.weight)}`,
+      );
     }
   });
   const parts = components.map((c) => ({ family: c.family, weight: c.weight }));

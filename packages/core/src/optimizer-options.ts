@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Throws unless `value` is a finite number > 0. */
 export function checkPositive(where: string, field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`${where}: ${field} must be a finite number > 0; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number > 0; got ${String(value)}`);
   }
   return value;
 }
@@ -12,7 +13,7 @@ export function checkPositive(where: string, field: string, value: unknown): num
 /** Throws unless `value` is a number in [0, 1). */
 export function checkUnitInterval(where: string, field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
-    throw new Error(`${where}: ${field} must be a number in [0, 1); got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a number in [0, 1); got ${String(value)}`);
   }
   return value;
 }
@@ -20,7 +21,7 @@ export function checkUnitInterval(where: string, field: string, value: unknown):
 /** Throws unless `value` is a boolean. */
 export function checkBoolean(where: string, field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') {
-    throw new Error(`${where}: ${field} must be true or false; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be true or false; got ${String(value)}`);
   }
   return value;
 }
@@ -28,7 +29,10 @@ export function checkBoolean(where: string, field: string, value: unknown): bool
 /** Throws unless `options` is an object (the factories take one options argument). */
 export function checkOptions<T extends object>(where: string, options: T | undefined): T {
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where}: options must be an object such as { learningRate: 0.01 }; got ${String(options)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: options must be an object such as { learningRate: 0.01 }; got ${String(options)}`,
+    );
   }
   return options;
 }

@@ -3,6 +3,7 @@ import type { Rng } from './rng.js';
 import { checkGroupNames, pick, route, toPredicate } from './transforms/param-routing.js';
 import { type PartitionState, partitionOptimizer } from './transforms/partition-optimizer.js';
 import type { JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 // The hand-designed combinator lives with the other transforms; the learned partition below builds on it.
 export { partitionOptimizer };
@@ -33,7 +34,8 @@ export function splitPartitionMetaParams(phi: TensorMap, groupNames: readonly st
     const slash = k.indexOf('/');
     const group = slash > 0 ? out.get(k.slice(0, slash)) : undefined;
     if (!group) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `partitionLearned: meta-parameter "${k}" belongs to no group; names must start with one of: ${groupNames.map((g) => `${g}/`).join(', ')}`,
       );
     }
@@ -70,7 +72,7 @@ export function partitionLearned(
 ): LearnedOptimizer<PartitionState, LearnedPartitionConfig> {
   const where = 'partitionLearned';
   if (options === null || typeof options !== 'object' || !Array.isArray(options.groups)) {
-    throw new Error(`${where}.groups: must be an array of { name, match, learned }`);
+    throw new L2oError('INVALID_OPTION', `${where}.groups: must be an array of { name, match, learned }`);
   }
   const groups = options.groups;
   checkGroupNames(
@@ -79,13 +81,14 @@ export function partitionLearned(
   );
   for (const g of groups) {
     if (!(g.match instanceof RegExp)) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `${where}.groups["${g.name}"].match: must be a RegExp (the configuration stores its source), got ${typeof g.match}`,
       );
     }
     toPredicate(g.match, `${where}.groups["${g.name}"].match`);
     if (!g.learned || typeof g.learned.withMetaParams !== 'function') {
-      throw new Error(`${where}.groups["${g.name}"].learned: must be a LearnedOptimizer`);
+      throw new L2oError('INVALID_OPTION', `${where}.groups["${g.name}"].learned: must be a LearnedOptimizer`);
     }
   }
   const names = groups.map((g) => g.name);
@@ -239,7 +242,10 @@ export function partitionLearnedFromConfig(
 ): LearnedOptimizer<PartitionState, LearnedPartitionConfig> {
   const groups = (config as { groups?: unknown }).groups;
   if (!Array.isArray(groups))
-    throw new Error('partitionLearned config.groups: must be an array of { name, pattern, flags, kind, config }');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'partitionLearned config.groups: must be an array of { name, pattern, flags, kind, config }',
+    );
   return partitionLearned({
     groups: groups.map((g: unknown, i: number) => {
       const e = g as { name?: unknown; pattern?: unknown; flags?: unknown; kind?: unknown; config?: unknown };
@@ -250,7 +256,8 @@ export function partitionLearnedFromConfig(
         e.config === null ||
         typeof e.config !== 'object'
       ) {
-        throw new Error(
+        throw new L2oError(
+          'INVALID_OPTION',
           `partitionLearned config.groups[${i}]: must have string name, pattern, kind and an object config`,
         );
       }

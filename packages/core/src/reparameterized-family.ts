@@ -3,6 +3,7 @@ import { crc32 } from './crc32.js';
 import { checkLogRange, logUniform } from './log-uniform.js';
 import { Rng } from './rng.js';
 import type { BatchData, Optimizee, OptimizeeFamily, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Where a {@link reparameterizedFamily} draws its scales: one for all parameters, one per tensor, one per coordinate. */
 export const REPARAMETERIZATION_LEVELS = ['global', 'tensor', 'parameter'] as const;
@@ -29,11 +30,12 @@ export function reparameterizedFamily<Batch extends BatchData>(
 ): OptimizeeFamily<Batch> {
   const where = 'reparameterizedFamily';
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where}: options must be an object { level, range }`);
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object { level, range }`);
   }
   const { level } = options;
   if (!(REPARAMETERIZATION_LEVELS as readonly string[]).includes(level)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: level: unknown "${String(level)}"; allowed values: ${REPARAMETERIZATION_LEVELS.join(', ')}`,
     );
   }
@@ -62,7 +64,7 @@ export function reparameterizedFamily<Batch extends BatchData>(
           }
           scales.set(key, tf.keep(s));
         } else if (level === 'parameter' && s.size !== like.size) {
-          throw new Error(`${where}: parameter "${key}" changed shape within one problem`);
+          throw new L2oError('SHAPE_MISMATCH', `${where}: parameter "${key}" changed shape within one problem`);
         }
         return s;
       };

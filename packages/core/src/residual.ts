@@ -4,6 +4,7 @@ import { cloneContainer, disposeExcept, tensorsIn } from './tensor-container.js'
 import { addMaps } from './tensor-map.js';
 import { sumOf } from './transforms/sum-of.js';
 import type { FusedUnroll, JsonObject, LearnedOptimizer, Optimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** The state of a residual optimizer: the base's state and the learned correction's state. */
 export type ResidualState = { base: tf.TensorContainer; learned: tf.TensorContainer };
@@ -31,7 +32,10 @@ export type ResidualConfig = JsonObject & {
 
 function checkState(state: ResidualState, where: string): void {
   if (state === null || typeof state !== 'object' || !('base' in state) || !('learned' in state)) {
-    throw new Error(`${where}: state must be { base, learned } (the state of a residual optimizer)`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${where}: state must be { base, learned } (the state of a residual optimizer)`,
+    );
   }
 }
 
@@ -50,15 +54,15 @@ function sumOptimizer(name: string, base: Optimizer, correction: Optimizer): Opt
 export function residualLearned(options: ResidualOptions): LearnedOptimizer<ResidualState, ResidualConfig> {
   const where = 'residualLearned';
   if (options === null || typeof options !== 'object')
-    throw new Error(`${where}: options must be { base, baseConfig, learned }`);
+    throw new L2oError('INVALID_OPTION', `${where}: options must be { base, baseConfig, learned }`);
   const { base, learned } = options;
   if (!base || typeof base.update !== 'function' || typeof base.init !== 'function') {
-    throw new Error(`${where}.base: must be an Optimizer (with init and update)`);
+    throw new L2oError('INVALID_OPTION', `${where}.base: must be an Optimizer (with init and update)`);
   }
   if (!learned || typeof learned.withMetaParams !== 'function')
-    throw new Error(`${where}.learned: must be a LearnedOptimizer`);
+    throw new L2oError('INVALID_OPTION', `${where}.learned: must be a LearnedOptimizer`);
   if (options.baseConfig === null || typeof options.baseConfig !== 'object' || Array.isArray(options.baseConfig)) {
-    throw new Error(`${where}.baseConfig: must be a JSON object describing the base`);
+    throw new L2oError('INVALID_OPTION', `${where}.baseConfig: must be a JSON object describing the base`);
   }
   const name = options.name ?? `residual(${base.name} + ${learned.name})`;
   const out: LearnedOptimizer<ResidualState, ResidualConfig> = {
@@ -128,7 +132,10 @@ export function residualLearnedFromConfig(
   const c = config as { base?: unknown; kind?: unknown; config?: unknown };
   const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(c.base) || typeof c.kind !== 'string' || !isObject(c.config)) {
-    throw new Error('residualLearned config: must be { base: object, kind: string, config: object }');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'residualLearned config: must be { base: object, kind: string, config: object }',
+    );
   }
   return residualLearned({ base: resolveBase(c.base), baseConfig: c.base, learned: resolveLearned(c.kind, c.config) });
 }

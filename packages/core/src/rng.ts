@@ -1,3 +1,4 @@
+import { L2oError } from './l2o-error.js';
 /**
  * The complete state of an {@link Rng}: its four 32-bit words and, when a normal from the last Box–Muller pair is
  * still pending, that value as a fifth entry. Plain JSON, so a generator can be checkpointed or sent elsewhere and
@@ -26,12 +27,13 @@ export class Rng {
 
   /** A generator seeded by one or more integers (e.g. `Rng.seeded(seed, epoch)`). */
   static seeded(...keys: number[]): Rng {
-    if (keys.length === 0) throw new Error('Rng.seeded: give at least one seed');
+    if (keys.length === 0) throw new L2oError('INVALID_OPTION', 'Rng.seeded: give at least one seed');
     let h = 0x9e3779b9;
     const st: number[] = [];
     for (let i = 0; i < 4; i++) {
       for (const k of keys) {
-        if (!Number.isFinite(k)) throw new Error(`Rng.seeded: seed must be a finite number, got ${k}`);
+        if (!Number.isFinite(k))
+          throw new L2oError('INVALID_OPTION', `Rng.seeded: seed must be a finite number, got ${k}`);
         h = splitmix(h ^ Math.imul(k | 0, 0x85ebca6b) ^ Math.floor(k / 4294967296));
       }
       h = splitmix(h + i);
@@ -52,7 +54,8 @@ export class Rng {
       state.slice(0, 4).some((w) => w !== 0) &&
       (state.length === 4 || Number.isFinite(state[4]));
     if (!ok) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `Rng.fromState: state must be 4 unsigned 32-bit integers, not all zero, and optionally one finite number; got ${JSON.stringify(state)}`,
       );
     }
@@ -91,7 +94,8 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new L2oError('INVALID_OPTION', `Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 

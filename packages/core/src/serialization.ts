@@ -4,6 +4,7 @@ import { Rng } from './rng.js';
 import { disposeMap, orderedKeys } from './tensor-map.js';
 import { sha256Hex, sha256HexAsync } from './sha256.js';
 import type { JsonObject, LearnedOptimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** The `format` string of a learned-optimizer artifact (see docs/artifact-format.md). */
 export const ARTIFACT_FORMAT = 'l2o-learned-optimizer';
@@ -95,7 +96,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function assertJson(v: unknown, path: string): void {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`${path} must be JSON: ${v} is not a finite number`);
+    if (!Number.isFinite(v)) throw new L2oError('INVALID_OPTION', `${path} must be JSON: ${v} is not a finite number`);
     return;
   }
   if (Array.isArray(v)) {
@@ -106,7 +107,7 @@ function assertJson(v: unknown, path: string): void {
     for (const [k, x] of Object.entries(v)) assertJson(x, `${path}.${k}`);
     return;
   }
-  throw new Error(`${path} must be JSON: found ${v === undefined ? 'undefined' : typeof v}`);
+  throw new L2oError('INVALID_OPTION', `${path} must be JSON: found ${v === undefined ? 'undefined' : typeof v}`);
 }
 
 /**
@@ -116,12 +117,13 @@ function assertJson(v: unknown, path: string): void {
 export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManifest; weights: Uint8Array } {
   const where = 'encodeArtifact';
   if (typeof input.kind !== 'string' || input.kind.length === 0)
-    throw new Error(`${where}: kind must be a non-empty string`);
-  if (typeof input.name !== 'string') throw new Error(`${where}: name must be a string`);
-  if (!isPlainObject(input.config)) throw new Error(`${where}: config must be a JSON object`);
+    throw new L2oError('INVALID_OPTION', `${where}: kind must be a non-empty string`);
+  if (typeof input.name !== 'string') throw new L2oError('INVALID_OPTION', `${where}: name must be a string`);
+  if (!isPlainObject(input.config)) throw new L2oError('INVALID_OPTION', `${where}: config must be a JSON object`);
   assertJson(input.config, `${where}: config`);
   if (input.training !== undefined) {
-    if (!isPlainObject(input.training)) throw new Error(`${where}: training must be a JSON object`);
+    if (!isPlainObject(input.training))
+      throw new L2oError('INVALID_OPTION', `${where}: training must be a JSON object`);
     assertJson(input.training, `${where}: training`);
   }
   const keys = orderedKeys(input.metaParams);
@@ -131,7 +133,10 @@ export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManife
   for (const k of keys) {
     const t = input.metaParams[k]!;
     if (t.dtype !== 'float32') {
-      throw new Error(`${where}: meta-parameter "${k}" has dtype "${t.dtype}"; allowed dtype: float32`);
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `${where}: meta-parameter "${k}" has dtype "${t.dtype}"; allowed dtype: float32`,
+      );
     }
     const values = t.dataSync() as Float32Array;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
@@ -171,7 +176,7 @@ export function encodeArtifact(input: ArtifactInput): { manifest: ArtifactManife
  */
 export function parseArtifactManifest(json: unknown, source = 'manifest'): ArtifactManifest {
   const fail = (msg: string): never => {
-    throw new Error(`${source}: ${msg}`);
+    throw new L2oError('INVALID_DATA', `${source}: ${msg}`);
   };
   if (!isPlainObject(json)) return fail('the manifest must be a JSON object');
   const m = json;
@@ -314,26 +319,30 @@ function decodeWithDigest(
   const m = parseArtifactManifest(manifest, source);
   if (m.binding !== undefined) {
     if (m.binding.kind !== m.kind) {
-      throw new Error(
+      throw new L2oError(
+        'INCOMPATIBLE',
         `${source}: field "kind" says "${m.kind}", but the artifact was saved as kind "${m.binding.kind}" (its weights are "${m.binding.kind}" weights); restore "kind": "${m.binding.kind}"`,
       );
     }
     if (bindingDigest(m.kind, m.config, m.weights, m.weightsSha256) !== m.binding.sha256) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_DATA',
         `${source}: the manifest was changed after saving: its "config" or "weights" table no longer matches field "binding" (kind "${m.kind}")`,
       );
     }
   }
   const end = m.weights.reduce((e, w) => Math.max(e, w.offset + w.length), 0);
   if (weights.length !== end) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${source}: corrupt weights: ${WEIGHTS_FILE} has ${weights.length} bytes, the manifest describes ${end}` +
         (weights.length < end ? ' (truncated file?)' : ''),
     );
   }
   const sha = digestOf(weights);
   if (sha !== m.weightsSha256) {
-    throw new Error(
+    throw new L2oError(
+      'CHECKSUM_MISMATCH',
       `${source}: corrupt weights: SHA-256 of ${WEIGHTS_FILE} is ${sha}, the manifest records ${m.weightsSha256}`,
     );
   }
@@ -365,7 +374,8 @@ export function checkMetaParamsFit(
   source: string,
 ): void {
   if (learned.kind !== kind) {
-    throw new Error(
+    throw new L2oError(
+      'INCOMPATIBLE',
       `${source}: saved as kind "${kind}", but its config rebuilds a learned optimizer of kind "${learned.kind}"`,
     );
   }
@@ -385,7 +395,8 @@ export function checkMetaParamsFit(
   }
   if (problems.length > 0) {
     const shown = problems.length > 6 ? [...problems.slice(0, 6), `… (${problems.length - 6} more)`] : problems;
-    throw new Error(
+    throw new L2oError(
+      'INCOMPATIBLE',
       `${source}: the weights do not belong to kind "${kind}" (${learned.name}) with this config: ${shown.join('; ')}`,
     );
   }

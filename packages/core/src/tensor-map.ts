@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** Keys of a tensor map in a fixed (sorted) order, so flattening is stable. */
 export function orderedKeys(map: TensorMap): string[] {
@@ -72,13 +73,13 @@ export function assertSameKeys(a: TensorMap, b: TensorMap, where: string): void 
   const ka = orderedKeys(a);
   const kb = orderedKeys(b);
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) {
-    throw new Error(`${where}: parameter names differ: [${ka.join(', ')}] vs [${kb.join(', ')}]`);
+    throw new L2oError('SHAPE_MISMATCH', `${where}: parameter names differ: [${ka.join(', ')}] vs [${kb.join(', ')}]`);
   }
   for (const k of ka) {
     const sa = a[k]!.shape;
     const sb = b[k]!.shape;
     if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {
-      throw new Error(`${where}: shape of "${k}" differs: [${sa.join(',')}] vs [${sb.join(',')}]`);
+      throw new L2oError('SHAPE_MISMATCH', `${where}: shape of "${k}" differs: [${sa.join(',')}] vs [${sb.join(',')}]`);
     }
   }
 }

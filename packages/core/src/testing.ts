@@ -311,3 +311,5 @@ export function registerConformance(
     for (const c of conformanceChecks(subject)) api.it(c.name, () => c.run(), 300_000);
   });
 }
+export { optimizeeConformanceChecks, registerOptimizeeConformance } from './optimizee-conformance.js';
+export type { OptimizeeConformanceCheck, OptimizeeConformanceSubject } from './optimizee-conformance.js';

@@ -10,6 +10,7 @@ import {
   type ArtifactInput,
   type ArtifactManifest,
 } from './serialization.js';
+import { L2oError } from './l2o-error.js';
 
 /** Where an artifact is read from or written to through tf.io: a URL (`indexeddb://`, `http(s)://`, …) or a handler. */
 export type ArtifactLocation = string | tf.io.IOHandler;
@@ -22,18 +23,23 @@ interface ArtifactTopology {
 function handlerFor(location: ArtifactLocation, mode: 'load' | 'save', where: string): tf.io.IOHandler {
   if (typeof location !== 'string') {
     if (location === null || typeof location !== 'object' || typeof location[mode] !== 'function') {
-      throw new Error(`${where}: the location must be a URL string or a tf.io handler with a ${mode}() method`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: the location must be a URL string or a tf.io handler with a ${mode}() method`,
+      );
     }
     return location;
   }
   const handlers = mode === 'load' ? tf.io.getLoadHandlers(location) : tf.io.getSaveHandlers(location);
   if (handlers.length === 0) {
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       `${where}: no tf.io ${mode} handler for "${location}"; use a URL tfjs knows here (indexeddb://, localstorage://, ` +
         `http(s)://${mode === 'save' ? ', downloads://' : ''}; file:// with tfjs-node), or pass a tf.io handler`,
     );
   }
-  if (handlers.length > 1) throw new Error(`${where}: more than one tf.io ${mode} handler for "${location}"`);
+  if (handlers.length > 1)
+    throw new L2oError('INVALID_OPTION', `${where}: more than one tf.io ${mode} handler for "${location}"`);
   return handlers[0]!;
 }
 
@@ -68,14 +74,14 @@ export async function saveArtifactTo(destination: ArtifactLocation, input: Artif
     weightData: weights.slice().buffer,
   });
   if (result.errors !== undefined && result.errors.length > 0) {
-    throw new Error(`${where}: the tf.io handler reported: ${result.errors.map(String).join('; ')}`);
+    throw new L2oError('IO', `${where}: the tf.io handler reported: ${result.errors.map(String).join('; ')}`);
   }
   return manifest;
 }
 
 async function fetchBytes(url: string, where: string): Promise<Uint8Array> {
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`${where}: GET ${url} answered ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new L2oError('IO', `${where}: GET ${url} answered ${res.status} ${res.statusText}`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -99,7 +105,8 @@ export async function loadArtifactFrom(
   const artifacts = await handler.load!();
   const topology = artifacts.modelTopology as Partial<ArtifactTopology> | undefined;
   if (topology === undefined || topology === null || typeof topology !== 'object' || !('l2oArtifact' in topology)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${where}: ${name} holds no l2o learned optimizer (its modelTopology has no "l2oArtifact"; a tfjs model?)`,
     );
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InitContext, Optimizer, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** What to do when the set of trained variables changes between two `applyGradients` calls. */
 export const VARIABLE_CHANGE_POLICIES = ['error', 'reset'] as const;
@@ -50,11 +51,14 @@ function toSkeleton(c: tf.TensorContainer, path: string, tensors: NamedTensorEnt
   if (c === null || typeof c === 'boolean' || typeof c === 'string') return c;
   if (typeof c === 'number') {
     if (!Number.isFinite(c))
-      throw new Error(`toTfOptimizer.getWeights: state number at "${path}" is not finite (${c})`);
+      throw new L2oError('NON_FINITE', `toTfOptimizer.getWeights: state number at "${path}" is not finite (${c})`);
     return c;
   }
   if (ArrayBuffer.isView(c))
-    throw new Error(`toTfOptimizer.getWeights: typed arrays in the state (at "${path}") are not supported`);
+    throw new L2oError(
+      'UNSUPPORTED',
+      `toTfOptimizer.getWeights: typed arrays in the state (at "${path}") are not supported`,
+    );
   if (Array.isArray(c)) return c.map((x, i) => toSkeleton(x as tf.TensorContainer, `${path}[${i}]`, tensors));
   const out: { [k: string]: Skeleton } = {};
   for (const [k, v] of Object.entries(c)) out[k] = toSkeleton(v as tf.TensorContainer, `${path}.${k}`, tensors);
@@ -76,7 +80,11 @@ function fromSkeleton(s: Skeleton, tensors: readonly tf.Tensor[]): tf.TensorCont
   if (Array.isArray(s)) return s.map((x) => fromSkeleton(x, tensors));
   if ('$tensor' in s && typeof s['$tensor'] === 'number' && Object.keys(s).length === 1) {
     const t = tensors[s['$tensor']];
-    if (!t) throw new Error(`toTfOptimizer.setWeights: the state refers to tensor #${s['$tensor']}, which is missing`);
+    if (!t)
+      throw new L2oError(
+        'INVALID_DATA',
+        `toTfOptimizer.setWeights: the state refers to tensor #${s['$tensor']}, which is missing`,
+      );
     return tf.keep(tf.clone(t));
   }
   const out: Record<string, tf.TensorContainer> = {};
@@ -106,22 +114,33 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
   constructor(optimizer: Optimizer<State>, options: TfOptimizerOptions = {}) {
     super();
     if (!optimizer || typeof optimizer.init !== 'function' || typeof optimizer.update !== 'function') {
-      throw new Error('toTfOptimizer: optimizer must be an l2o Optimizer (an object with init and update)');
+      throw new L2oError(
+        'INVALID_OPTION',
+        'toTfOptimizer: optimizer must be an l2o Optimizer (an object with init and update)',
+      );
     }
-    if (options === null || typeof options !== 'object') throw new Error('toTfOptimizer: options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new L2oError('INVALID_OPTION', 'toTfOptimizer: options must be an object');
     for (const k of Object.keys(options)) {
       if (k !== 'onVariablesChange' && k !== 'totalSteps')
-        throw new Error(`toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange, totalSteps`);
+        throw new L2oError(
+          'INVALID_OPTION',
+          `toTfOptimizer: unknown option "${k}"; allowed: onVariablesChange, totalSteps`,
+        );
     }
     const policy = options.onVariablesChange ?? 'error';
     if (!(VARIABLE_CHANGE_POLICIES as readonly string[]).includes(policy)) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `toTfOptimizer.onVariablesChange: unknown "${String(policy)}"; allowed values: ${VARIABLE_CHANGE_POLICIES.join(', ')}`,
       );
     }
     const totalSteps = options.totalSteps;
     if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps >= 1)) {
-      throw new Error(`toTfOptimizer.totalSteps: must be a positive integer, got ${String(totalSteps)}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `toTfOptimizer.totalSteps: must be a positive integer, got ${String(totalSteps)}`,
+      );
     }
     this.optimizer = optimizer;
     this.policy = policy;
@@ -164,7 +183,8 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
       } else if (added.length > 0 || missing.length > 0) {
         if (this.policy === 'reset') this.reset();
         else {
-          throw new Error(
+          throw new L2oError(
+            'SHAPE_MISMATCH',
             `toTfOptimizer: the trained variables changed since the first step (new: ${added.join(', ') || 'none'}; ` +
               `missing: ${missing.join(', ') || 'none'}); call reset() or pass onVariablesChange: 'reset'`,
           );
@@ -177,7 +197,7 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
     const vars: Record<string, tf.Variable> = {};
     for (const n of order) {
       const v = registered[n];
-      if (!v) throw new Error(`toTfOptimizer: no registered variable named "${n}"`);
+      if (!v) throw new L2oError('NOT_FOUND', `toTfOptimizer: no registered variable named "${n}"`);
       vars[n] = v;
     }
     const prev = this.state;
@@ -193,7 +213,8 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
       const step = this.optimizer.update(grads, state, params);
       for (const n of order) {
         const u = step.updates[n];
-        if (!u) throw new Error(`toTfOptimizer: ${this.optimizer.name} returned no update for "${n}"`);
+        if (!u)
+          throw new L2oError('SHAPE_MISMATCH', `toTfOptimizer: ${this.optimizer.name} returned no update for "${n}"`);
         vars[n]!.assign(tf.add(vars[n]!, u));
       }
       // tfjs-layers calls minimize inside its own tidy: keep the state, or that outer scope frees it.
@@ -227,14 +248,18 @@ export class L2oTfOptimizer<State extends tf.TensorContainer = tf.TensorContaine
     const rest = (await this.extractIterations(weightValues)) as NamedTensorEntry[];
     const head = rest[0];
     if (!head || head.name !== L2O_STATE_WEIGHT) {
-      throw new Error(`toTfOptimizer.setWeights: expected "${L2O_STATE_WEIGHT}" after the iteration count`);
+      throw new L2oError(
+        'INVALID_DATA',
+        `toTfOptimizer.setWeights: expected "${L2O_STATE_WEIGHT}" after the iteration count`,
+      );
     }
     const text = (await head.tensor.data()) as unknown as (string | Uint8Array)[];
     const raw = text[0];
     const json = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
     const parsed = JSON.parse(json) as { optimizer: string; names: string[] | null; state: Skeleton };
     if (parsed.optimizer !== this.optimizer.name) {
-      throw new Error(
+      throw new L2oError(
+        'INCOMPATIBLE',
         `toTfOptimizer.setWeights: weights were saved by "${parsed.optimizer}", this adapter runs "${this.optimizer.name}"`,
       );
     }

@@ -5,6 +5,7 @@ import { Rng } from './rng.js';
 import { disposeExcept } from './tensor-container.js';
 import { disposeBatch, disposeMap } from './tensor-map.js';
 import type { BatchData, LearnedOptimizer, Optimizee, TensorMap } from './types.js';
+import { L2oError } from './l2o-error.js';
 
 /** One optimizee trajectory in flight: θ, the optimizer's state, and ∇f at θ on the last minibatch. */
 export type UnrollTensors = {
@@ -38,7 +39,10 @@ export function startEpisode<State extends tf.TensorContainer>(
 export function truncationSteps(info: SlotInfo, unroll: number): number {
   const steps = Math.min(unroll, info.horizon - info.step);
   if (steps < 1) {
-    throw new Error(`estimate: the slot's episode ${info.episode} is over (step ${info.step} of ${info.horizon})`);
+    throw new L2oError(
+      'INVALID_STATE',
+      `estimate: the slot's episode ${info.episode} is over (step ${info.step} of ${info.horizon})`,
+    );
   }
   return steps;
 }

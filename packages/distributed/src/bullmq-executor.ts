@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   engineInfo,
   type JsonObject,
   type MetaGradientEstimate,
@@ -175,7 +176,8 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
       }
       const state = await job.getState();
       if (state === 'failed') {
-        throw new Error(
+        throw new L2oError(
+          'INTERNAL',
           `${role}: job ${p.jobId} (slot ${p.index} of meta-step ${p.data.metaStep}) failed on a worker after ${job.attemptsMade} attempts: ${job.failedReason}`,
         );
       }

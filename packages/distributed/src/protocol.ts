@@ -1,4 +1,5 @@
 import {
+  L2oError,
   L2O_CORE_VERSION,
   decodeContainer,
   encodeContainer,
@@ -81,7 +82,10 @@ export const hex = (n: number): string => n.toString(16).padStart(8, '0');
 /** Checks a run id: letters, digits, '_' and '-' only (it is part of Redis keys and job ids). */
 export function checkRunId(runId: string, field = 'runId'): string {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(runId)) {
-    throw new Error(`${field}: must be 1–100 letters, digits, '_' or '-', got ${JSON.stringify(runId)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${field}: must be 1–100 letters, digits, '_' or '-', got ${JSON.stringify(runId)}`,
+    );
   }
   return runId;
 }
@@ -95,7 +99,8 @@ export function packContainer(header: JsonObject, value: ContainerValue): Uint8A
 /** Inverse of {@link packContainer}: throws on a corrupt or truncated frame (checksum). The caller owns the tensors. */
 export function unpackContainer(data: Uint8Array): { header: JsonObject; value: ContainerValue } {
   const { json, bytes } = unpackBinaryFile(data);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an l2o distributed frame');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new L2oError('INVALID_DATA', 'not an l2o distributed frame');
   const { value, ...header } = json as JsonObject;
   return { header, value: decodeContainer((value ?? null) as JsonValue, bytes) };
 }
@@ -117,6 +122,6 @@ export function lossesToJson(losses: readonly number[]): JsonValue[] {
 }
 
 export function lossesFromJson(v: unknown): number[] {
-  if (!Array.isArray(v)) throw new Error('result: losses must be an array');
+  if (!Array.isArray(v)) throw new L2oError('INVALID_DATA', 'result: losses must be an array');
   return v.map((x) => (typeof x === 'number' ? x : Number(x)));
 }

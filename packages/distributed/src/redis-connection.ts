@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DISTRIBUTED_PROTOCOL, L2O_VERSION, markerKey, type DeploymentMarker } from './protocol.js';
+import { L2oError } from '@l2o/core';
 
 /** Where a message of the learner or a worker goes (default: stderr). */
 export type LogFn = (message: string) => void;
@@ -12,10 +13,13 @@ export function checkRedisUrl(url: string, field = 'connection'): string {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`${field}: not a URL: ${JSON.stringify(url)}; expected redis://host:port`);
+    throw new L2oError('INVALID_OPTION', `${field}: not a URL: ${JSON.stringify(url)}; expected redis://host:port`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new Error(`${field}: unknown scheme "${u.protocol}" in ${url}; allowed values: redis://, rediss://`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${field}: unknown scheme "${u.protocol}" in ${url}; allowed values: redis://, rediss://`,
+    );
   }
   return url;
 }
@@ -81,7 +85,8 @@ export async function connectOnce(client: Redis, url: string, role: string, time
       setTimeout(
         () =>
           reject(
-            new Error(
+            new L2oError(
+              'TIMEOUT',
               `${role}: cannot reach Redis at ${redactUrl(url)} within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}; is redis-server running there, and is this the learner's address?`,
             ),
           ),
@@ -108,7 +113,8 @@ export async function checkDeployment(client: Redis, prefix: string, role: strin
   if (raw === null) {
     const foreign = await foreignKeys(client, prefix);
     if (foreign.length > 0) {
-      throw new Error(
+      throw new L2oError(
+        'INCOMPATIBLE',
         `${role}: wrong Redis? ${redactUrl(url)} holds keys of something else (${foreign.slice(0, 3).join(', ')}) and no l2o deployment marker (${key}); point it at the Redis the learner uses (or at an empty one)`,
       );
     }
@@ -122,7 +128,8 @@ export async function checkDeployment(client: Redis, prefix: string, role: strin
     // reported below
   }
   if (theirs.protocol !== mine.protocol || theirs.l2oVersion !== mine.l2oVersion) {
-    throw new Error(
+    throw new L2oError(
+      'INCOMPATIBLE',
       `${role}: incompatible l2o: ${redactUrl(url)} serves l2o ${String(theirs.l2oVersion)} (protocol ${String(theirs.protocol)}); this is l2o ${mine.l2oVersion} (protocol ${mine.protocol}). Install the same @l2o version on the learner and every worker`,
     );
   }

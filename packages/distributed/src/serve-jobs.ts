@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   ensureEngine,
   estimatorFromConfig,
   slotProblem,
@@ -269,9 +270,10 @@ export async function serveJobs(options: ServeJobsOptions): Promise<JobServer> {
 }
 
 /** A job or run of another l2o version: the worker must stop (it cannot serve that learner). */
-export class IncompatibleError extends Error {
+export class IncompatibleError extends L2oError {
   constructor(version: unknown, protocol: unknown) {
     super(
+      'INCOMPATIBLE',
       `incompatible l2o: the learner runs l2o ${String(version)} (protocol ${String(protocol)}), this worker l2o ${L2O_VERSION} (protocol ${DISTRIBUTED_PROTOCOL}); install the same @l2o version everywhere`,
     );
     this.name = 'IncompatibleError';

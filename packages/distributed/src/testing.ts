@@ -3,6 +3,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { L2oError } from '@l2o/core';
 
 /** A running `redis-server` started by {@link startRedisServer}. */
 export interface RedisServerHandle {
@@ -72,17 +73,24 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (e) =>
-      reject(new Error(`startRedisServer: cannot run "${command}" (${e.message}); install Debian's redis-server`)),
+      reject(
+        new L2oError(
+          'NOT_FOUND',
+          `startRedisServer: cannot run "${command}" (${e.message}); install Debian's redis-server`,
+          { cause: e },
+        ),
+      ),
     ),
   );
   const ready = (async () => {
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (child.exitCode !== null) {
-        throw new Error(`startRedisServer: ${command} exited with ${child.exitCode}: ${output.trim()}`);
+        throw new L2oError('IO', `startRedisServer: ${command} exited with ${child.exitCode}: ${output.trim()}`);
       }
       if (await accepts(port)) return;
-      if (Date.now() > deadline) throw new Error(`startRedisServer: ${command} did not listen on port ${port} in 10 s`);
+      if (Date.now() > deadline)
+        throw new L2oError('TIMEOUT', `startRedisServer: ${command} did not listen on port ${port} in 10 s`);
       await new Promise((r) => setTimeout(r, 25));
     }
   })();
@@ -132,7 +140,7 @@ async function accepts(port: number): Promise<boolean> {
 export async function redisForTests(what: string): Promise<RedisServerHandle | undefined> {
   if (!redisServerAvailable()) {
     const msg = `${what}: redis-server is not installed (Debian: apt-get install redis-server)`;
-    if (process.env['CI'] === 'true') throw new Error(`${msg}; CI must run these tests`);
+    if (process.env['CI'] === 'true') throw new L2oError('UNSUPPORTED', `${msg}; CI must run these tests`);
     process.stderr.write(`skipping ${msg}\n`);
     return undefined;
   }

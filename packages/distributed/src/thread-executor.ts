@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   engineInfo,
   type BackendName,
   type JsonObject,
@@ -51,7 +52,10 @@ function threadScript(): string {
   if (existsSync(beside)) return beside;
   const built = join(dirname(here), '..', 'dist', 'thread-worker.js');
   if (existsSync(built)) return built;
-  throw new Error(`threadExecutor: cannot find thread-worker.js beside ${here} (build @l2o/distributed first)`);
+  throw new L2oError(
+    'NOT_FOUND',
+    `threadExecutor: cannot find thread-worker.js beside ${here} (build @l2o/distributed first)`,
+  );
 }
 
 /**
@@ -61,9 +65,13 @@ function threadScript(): string {
  */
 export function threadExecutor(options: ThreadExecutorOptions): MetaStepExecutor {
   const n = options.threads ?? 2;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`threads: must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new L2oError('INVALID_OPTION', `threads: must be a positive integer, got ${n}`);
   if (typeof options.module !== 'string' || options.module === '') {
-    throw new Error('module: the path or file: URL of the module exporting resolveRun is required');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'module: the path or file: URL of the module exporting resolveRun is required',
+    );
   }
   let threads: { worker: Worker; ready: Promise<void>; phiVersion?: string }[] | undefined;
   const handlers = new Map<number, (r: ThreadReply) => void>();
@@ -86,7 +94,12 @@ export function threadExecutor(options: ThreadExecutorOptions): MetaStepExecutor
           worker.off('message', first);
           if (r.kind === 'ready') resolve();
           else
-            reject(new Error(`threadExecutor: a thread failed to start: ${r.kind === 'error' ? r.message : r.kind}`));
+            reject(
+              new L2oError(
+                'INTERNAL',
+                `threadExecutor: a thread failed to start: ${r.kind === 'error' ? r.message : r.kind}`,
+              ),
+            );
         };
         worker.on('message', first);
         worker.once('error', reject);
@@ -130,10 +143,12 @@ export function threadExecutor(options: ThreadExecutorOptions): MetaStepExecutor
           t.worker.postMessage(job);
           const r = await reply;
           handlers.delete(index);
-          if (r.kind === 'error') throw new Error(`threadExecutor: slot ${index} failed in a thread: ${r.message}`);
-          if (r.kind !== 'result') throw new Error(`threadExecutor: unexpected reply ${r.kind}`);
+          if (r.kind === 'error')
+            throw new L2oError('INTERNAL', `threadExecutor: slot ${index} failed in a thread: ${r.message}`);
+          if (r.kind !== 'result') throw new L2oError('INTERNAL', `threadExecutor: unexpected reply ${r.kind}`);
           const est = readResultFrame(key, r.frame);
-          if (typeof est === 'string') throw new Error(`threadExecutor: bad result for slot ${index}: ${est}`);
+          if (typeof est === 'string')
+            throw new L2oError('INVALID_DATA', `threadExecutor: bad result for slot ${index}: ${est}`);
           return est;
         }),
       );

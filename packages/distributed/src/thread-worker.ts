@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   estimatorFromConfig,
   initEngine,
   slotProblem,
@@ -44,14 +45,14 @@ export type ThreadReply =
 
 async function main(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('thread-worker: not started as a worker thread');
+  if (!port) throw new L2oError('INVALID_STATE', 'thread-worker: not started as a worker thread');
   const start = workerData as ThreadStart;
   await initEngine(start.backend);
   const url = start.module.startsWith('file:') ? start.module : pathToFileURL(start.module).href;
   const mod = (await import(url)) as Record<string, unknown>;
   const resolve = mod[start.exportName];
   if (typeof resolve !== 'function') {
-    throw new Error(`threadExecutor: ${start.module} exports no function "${start.exportName}"`);
+    throw new L2oError('NOT_FOUND', `threadExecutor: ${start.module} exports no function "${start.exportName}"`);
   }
   const run = (resolve as (task: JsonObject) => ResolvedRun)(start.task);
   let estimator: { config: string; estimator: MetaGradientEstimator } | undefined;
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
         if (phi) tf.dispose(phi.phi as unknown as tf.TensorContainer);
         phi = { version: job.key.phiVersion, phi: unpackContainer(job.phiFrame).value as unknown as TensorMap };
       }
-      if (phi?.version !== job.key.phiVersion) throw new Error(`no φ of version ${job.key.phiVersion} in this thread`);
+      if (phi?.version !== job.key.phiVersion)
+        throw new L2oError('NOT_FOUND', `no φ of version ${job.key.phiVersion} in this thread`);
       const slot = unpackSlot(job.slotFrame);
       let problem = problems.get(slot.info.episode);
       if (problem === undefined) {

@@ -8,6 +8,7 @@ import {
   CIFAR10_WIDTH,
   type ImageDataset,
 } from './dataset.js';
+import { L2oError } from '@l2o/core';
 
 /** Bytes of one record of the CIFAR-10 binary format: 1 label byte, then 1024 R, 1024 G, 1024 B bytes. */
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_SIZE;
@@ -38,16 +39,28 @@ export interface CifarRecords {
   readonly labels: Uint8Array;
 }
 
+/** The error for a CIFAR-10 binary file of `length` bytes that is not whole records. */
+export function cifarSizeError(source: string, length: number): L2oError {
+  return new L2oError(
+    'INVALID_DATA',
+    `${source}: size ${length} bytes is not a positive multiple of ${CIFAR10_RECORD_BYTES} (one record: 1 label byte + 3,072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
+  );
+}
+
+/** The error for record `r` of a CIFAR-10 binary file whose label byte is not a class. */
+export function cifarLabelError(source: string, r: number, label: number): L2oError {
+  return new L2oError(
+    'INVALID_DATA',
+    `${source}: record ${r} (byte offset ${r * CIFAR10_RECORD_BYTES}) has label ${label}; labels must be 0…9`,
+  );
+}
+
 /**
  * Decodes bytes in the CIFAR-10 binary format (records of 3,073 bytes: label, then the R, G and B planes of
  * 32×32, row-major) into NHWC float32 pixels / 255. `source` names the file in errors.
  */
 export function parseCifarBinary(bytes: Uint8Array, source = 'CIFAR-10 data'): CifarRecords {
-  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new Error(
-      `${source}: size ${bytes.length} bytes is not a positive multiple of ${CIFAR10_RECORD_BYTES} (one record: 1 label byte + 3,072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
-    );
-  }
+  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) throw cifarSizeError(source, bytes.length);
   const n = bytes.length / CIFAR10_RECORD_BYTES;
   const images = new Float32Array(n * CIFAR10_IMAGE_SIZE);
   const labels = new Uint8Array(n);
@@ -55,9 +68,7 @@ export function parseCifarBinary(bytes: Uint8Array, source = 'CIFAR-10 data'): C
   for (let r = 0; r < n; r++) {
     const base = r * CIFAR10_RECORD_BYTES;
     const label = bytes[base]!;
-    if (label >= CIFAR10_CLASSES.length) {
-      throw new Error(`${source}: record ${r} (byte offset ${base}) has label ${label}; labels must be 0…9`);
-    }
+    if (label >= CIFAR10_CLASSES.length) throw cifarLabelError(source, r, label);
     labels[r] = label;
     const out = r * CIFAR10_IMAGE_SIZE;
     for (let p = 0; p < plane; p++) {
@@ -74,7 +85,7 @@ export function readCifarBinaryFile(path: string): CifarRecords {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Error(`${path}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+    throw new L2oError('IO', `${path}: cannot read (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   return parseCifarBinary(bytes, path);
 }
@@ -93,7 +104,8 @@ export interface Cifar10Options {
 export function resolveCifar10Dir(dir?: string): string {
   const given = dir ?? process.env[CIFAR10_DIR_ENV];
   if (given === undefined || given === '') {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `cifar10.dir: no CIFAR-10 folder given; pass { dir } or set ${CIFAR10_DIR_ENV} to a folder with ${CIFAR10_TRAIN_FILES.join(', ')} and ${CIFAR10_TEST_FILE} ` +
         '(downloadCifar10 fetches them where the official site is reachable; loadDogsNCats needs no download)',
     );
@@ -111,7 +123,8 @@ function loadFiles(dir: string, files: readonly string[]): CifarRecords {
   if (hit) return hit;
   for (const f of files) {
     if (!existsSync(join(dir, f)))
-      throw new Error(
+      throw new L2oError(
+        'NOT_FOUND',
         `cifar10: missing ${f} in ${dir}; expected ${[...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].join(', ')}`,
       );
   }
@@ -151,15 +164,22 @@ function dataset(name: string, r: CifarRecords): ImageDataset {
  */
 export function loadCifar10Split(split: Cifar10SplitName, options: Cifar10Options = {}): ImageDataset {
   if (!(CIFAR10_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`cifar10.split: unknown "${String(split)}"; allowed values: ${CIFAR10_SPLITS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `cifar10.split: unknown "${String(split)}"; allowed values: ${CIFAR10_SPLITS.join(', ')}`,
+    );
   }
   const dir = resolveCifar10Dir(options.dir);
   const v = options.validationSize ?? CIFAR10_DEFAULT_VALIDATION_SIZE;
-  if (!Number.isInteger(v) || v < 0) throw new Error(`cifar10.validationSize: must be an integer ≥ 0, got ${v}`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new L2oError('INVALID_OPTION', `cifar10.validationSize: must be an integer ≥ 0, got ${v}`);
   if (split === 'test') return dataset('cifar10-test', loadFiles(dir, [CIFAR10_TEST_FILE]));
   const all = loadFiles(dir, CIFAR10_TRAIN_FILES);
   if (v >= all.size)
-    throw new Error(`cifar10.validationSize: must be < the ${all.size} training images in ${basename(dir)}, got ${v}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `cifar10.validationSize: must be < the ${all.size} training images in ${basename(dir)}, got ${v}`,
+    );
   const cut = all.size - v;
   if (split === 'train') {
     return dataset('cifar10-train', {
@@ -169,7 +189,10 @@ export function loadCifar10Split(split: Cifar10SplitName, options: Cifar10Option
     });
   }
   if (v === 0)
-    throw new Error('cifar10.split: "validation" is empty because validationSize is 0; set validationSize > 0');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'cifar10.split: "validation" is empty because validationSize is 0; set validationSize > 0',
+    );
   return dataset('cifar10-validation', {
     size: v,
     images: all.images.subarray(cut * CIFAR10_IMAGE_SIZE),
@@ -181,7 +204,10 @@ export function loadCifar10Split(split: Cifar10SplitName, options: Cifar10Option
 export function encodeCifarBinary(labels: ArrayLike<number>, pixelsNhwc: ArrayLike<number>): Uint8Array {
   const n = labels.length;
   if (pixelsNhwc.length !== n * CIFAR10_IMAGE_SIZE) {
-    throw new Error(`encodeCifarBinary.pixels: expected ${n} × ${CIFAR10_IMAGE_SIZE} values, got ${pixelsNhwc.length}`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `encodeCifarBinary.pixels: expected ${n} × ${CIFAR10_IMAGE_SIZE} values, got ${pixelsNhwc.length}`,
+    );
   }
   const out = new Uint8Array(n * CIFAR10_RECORD_BYTES);
   const plane = CIFAR10_HEIGHT * CIFAR10_WIDTH;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,9 +12,9 @@ import {
   extractCifar10Archive,
   verifyChecksum,
 } from './cifar-download.js';
-import { readTar } from './tar-reader.js';
+import { L2oError } from '@l2o/core';
 
-/** A ustar archive written byte by byte (the test's own writer, independent of the reader). */
+/** A ustar archive written byte by byte (the test's own writer, independent of the reader, tar-stream). */
 function tar(entries: { path: string; data: Uint8Array; type?: string }[]): Uint8Array {
   const blocks: Uint8Array[] = [];
   for (const e of entries) {
@@ -82,24 +82,110 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('tar reader', () => {
-  it('reads regular files (long paths via the ustar prefix), skips directories, checks header checksums', () => {
-    const long = `${'d'.repeat(120)}/file.bin`;
-    const bytes = tar([
-      { path: 'dir/', data: new Uint8Array(0), type: '5' },
-      { path: 'a.txt', data: Buffer.from('hello') },
-      { path: long, data: new Uint8Array(700).fill(7) },
+/** The batch files a CIFAR-10 tar holds, two records each, at `folder`. */
+function batchEntries(folder = 'cifar-10-batches-bin/'): { path: string; data: Uint8Array }[] {
+  return [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f, i) => ({ path: `${folder}${f}`, data: records(2, i) }));
+}
+
+const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
+
+async function failure(p: Promise<unknown>): Promise<L2oError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(L2oError);
+    return e as L2oError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('streamed tar.gz reading (tar-stream)', () => {
+  it('reads regular files (long paths via the ustar prefix), skips directories and other files', async () => {
+    const long = `${'d'.repeat(120)}/`;
+    const gz = gzipSync(
+      tar([
+        { path: 'dir/', data: new Uint8Array(0), type: '5' },
+        { path: 'a.txt', data: Buffer.from('hello') },
+        ...batchEntries(long),
+      ]),
+    );
+    const dest = tmp();
+    const out = await extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5(gz) } });
+    expect(new Uint8Array(readFileSync(join(out, 'test_batch.bin')))).toEqual(records(2, 5));
+    expect(readdirSync(dest)).toEqual(['cifar-10-batches-bin']); // the staging folder is gone
+  });
+
+  it('a damaged tar header or a truncated archive is an INVALID_DATA error naming the archive', async () => {
+    const bytes = tar(batchEntries());
+    const bad = new Uint8Array(bytes);
+    const second = 512 + Math.ceil(6146 / 512) * 512; // after the first header and its two records
+    bad[second + 3] = bad[second + 3]! ^ 1; // a byte of the second header's name
+    const badGz = gzipSync(bad);
+    const e1 = await failure(
+      extractCifar10Archive(badGz, tmp(), { checksum: { algorithm: 'md5', value: md5(badGz) }, source: 'x.tar.gz' }),
+    );
+    expect([e1.code, e1.message]).toEqual([
+      'INVALID_DATA',
+      expect.stringMatching(/^x\.tar\.gz: not a valid tar archive \(/),
     ]);
-    const entries = readTar(bytes);
-    expect(entries.map((e) => [e.path, e.data.length])).toEqual([
-      ['a.txt', 5],
-      [long, 700],
+    const cut = gzipSync(bytes.subarray(0, 512 * 4));
+    const e2 = await failure(extractCifar10Archive(cut, tmp(), { checksum: { algorithm: 'md5', value: md5(cut) } }));
+    expect(e2.code).toBe('INVALID_DATA');
+    expect(e2.message).toMatch(/not a valid tar archive \(Unexpected end of data\)/);
+    const gz = gzipSync(bytes);
+    const half = gz.subarray(0, gz.length >> 1);
+    const e3 = await failure(extractCifar10Archive(half, tmp(), { checksum: { algorithm: 'md5', value: md5(half) } }));
+    expect([e3.code, e3.message]).toEqual([
+      'INVALID_DATA',
+      expect.stringMatching(/not a valid gzip stream \(unexpected end of file\)/),
     ]);
-    expect(Buffer.from(entries[0]!.data).toString()).toBe('hello');
-    const bad = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
-    bad[512 + 3] = bad[512 + 3]! ^ 1; // a byte of the second header's name
-    expect(() => readTar(bad)).toThrow(/tar: header at byte 512 has checksum \d+, computed \d+/);
-    expect(() => readTar(bytes.subarray(0, 512 * 4))).toThrow(/needs 700 bytes, the archive ends first \(truncated\)/);
+  });
+
+  it('checks the batch files while streaming: whole records, labels 0–9', async () => {
+    const entries = batchEntries();
+    const badLabel = new Uint8Array(entries[1]!.data);
+    badLabel[3073] = 12; // the label byte of record 1
+    const short = entries[2]!.data.subarray(0, 3073 + 100);
+    for (const [data, message] of [
+      [badLabel, /^c\.tar\.gz:data_batch_2\.bin: record 1 \(byte offset 3073\) has label 12; labels must be 0…9$/],
+      [short, /^c\.tar\.gz:data_batch_2\.bin: size 3173 bytes is not a positive multiple of 3073/],
+    ] as const) {
+      const gz = gzipSync(tar([entries[0]!, { path: entries[1]!.path, data }, ...entries.slice(2)]));
+      const dest = tmp();
+      const e = await failure(
+        extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5(gz) }, source: 'c.tar.gz' }),
+      );
+      expect(e.code).toBe('INVALID_DATA');
+      expect(e.message).toMatch(message);
+      expect(readdirSync(dest)).toEqual([]);
+    }
+  });
+
+  it('a checksum mismatch is reported first, also for a stream that gunzip cannot read', async () => {
+    const gz = gzipSync(tar(batchEntries()));
+    const broken = new Uint8Array(gz);
+    broken[20] = broken[20]! ^ 0xff;
+    const dest = tmp();
+    const e = await failure(extractCifar10Archive(broken, dest, { checksum: { algorithm: 'md5', value: md5(gz) } }));
+    expect([e.code, e.message]).toEqual([
+      'CHECKSUM_MISMATCH',
+      `cifar-10-binary.tar.gz: md5 is ${md5(broken)}, expected ${md5(gz)}; the download is corrupt or not the official file`,
+    ]);
+    expect(readdirSync(dest)).toEqual([]); // nothing written
+  });
+
+  it('streams from a file, a web ReadableStream and small chunks alike', async () => {
+    const gz = cifarTarGz();
+    const checksum = { algorithm: 'sha256' as const, value: createHash('sha256').update(gz).digest('hex') };
+    const file = join(tmp(), 'c.tar.gz');
+    writeFileSync(file, gz);
+    async function* dribble(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < gz.length; i += 97) yield gz.subarray(i, i + 97);
+    }
+    for (const archive of [createReadStream(file), new Blob([gz]).stream(), dribble()]) {
+      const out = await extractCifar10Archive(archive, tmp(), { checksum });
+      expect(new Uint8Array(readFileSync(join(out, 'data_batch_3.bin')))).toEqual(records(2, 2));
+    }
   });
 });
 
@@ -118,26 +204,24 @@ describe('CIFAR-10 download and extraction', () => {
     );
   });
 
-  it('extracts a checked archive into cifar-10-batches-bin/ that loadCifar10Split reads', () => {
+  it('extracts a checked archive into cifar-10-batches-bin/ that loadCifar10Split reads', async () => {
     const gz = cifarTarGz();
-    const md5 = createHash('md5').update(gz).digest('hex');
     const dest = tmp();
-    expect(() => extractCifar10Archive(gz, dest)).toThrow(
+    await expect(extractCifar10Archive(gz, dest)).rejects.toThrow(
       /md5 is [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530/,
     );
-    const out = extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5 } });
+    const out = await extractCifar10Archive(gz, dest, { checksum: { algorithm: 'md5', value: md5(gz) } });
     expect(out).toBe(join(dest, 'cifar-10-batches-bin'));
     expect(new Uint8Array(readFileSync(join(out, 'data_batch_3.bin')))).toEqual(records(2, 2));
     expect(existsSync(join(out, 'batches.meta.txt'))).toBe(false);
     expect(Array.from(loadCifar10Split('test', { dir: dest }).labels)).toEqual([5, 6]);
     const broken = gzipSync(tar([{ path: 'cifar-10-batches-bin/data_batch_1.bin', data: records(1, 0) }]));
-    const brokenMd5 = createHash('md5').update(broken).digest('hex');
-    expect(() => extractCifar10Archive(broken, tmp(), { checksum: { algorithm: 'md5', value: brokenMd5 } })).toThrow(
-      /lacks data_batch_2\.bin/,
-    );
+    await expect(
+      extractCifar10Archive(broken, tmp(), { checksum: { algorithm: 'md5', value: md5(broken) } }),
+    ).rejects.toThrow(/lacks data_batch_2\.bin/);
   });
 
-  it('downloadCifar10 fetches, checks and extracts (fake fetch), then skips when present', async () => {
+  it('downloadCifar10 fetches, checks and extracts (fake fetch, body streamed or read whole), then skips when present', async () => {
     const gz = cifarTarGz();
     const sha = createHash('sha256').update(gz).digest('hex');
     const urls: string[] = [];
@@ -155,6 +239,19 @@ describe('CIFAR-10 download and extraction', () => {
     expect(loadCifar10Split('validation', { dir: out, validationSize: 3 }).size).toBe(3);
     await downloadCifar10({ dir, fetch: fakeFetch, checksum: { algorithm: 'sha256', value: sha } });
     expect(urls.length).toBe(1);
+    const streamed = await downloadCifar10({
+      dir: tmp(),
+      fetch: async () => ({
+        ok: true,
+        status: 200,
+        body: new Blob([gz]).stream(),
+        arrayBuffer: async () => {
+          throw new Error('the body is streamed, not read whole');
+        },
+      }),
+      checksum: { algorithm: 'sha256', value: sha },
+    });
+    expect(loadCifar10Split('test', { dir: streamed }).size).toBe(2);
     await expect(
       downloadCifar10({
         dir: tmp(),

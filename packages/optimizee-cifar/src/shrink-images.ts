@@ -1,4 +1,4 @@
-import { resizeImages } from '@l2o/core';
+import { L2oError, resizeImages } from '@l2o/core';
 import { checkImageDataset, type ImageDataset } from './dataset.js';
 
 export interface ShrinkImagesOptions {
@@ -16,16 +16,21 @@ export interface ShrinkImagesOptions {
  */
 export function shrinkImages(source: ImageDataset, options: ShrinkImagesOptions): ImageDataset {
   checkImageDataset(source, 'shrinkImages.source');
-  if (options === null || typeof options !== 'object') throw new Error('shrinkImages: options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', 'shrinkImages: options must be an object');
   const { side } = options;
   const max = Math.min(source.height, source.width);
   if (!Number.isInteger(side) || side < 1 || side > max) {
-    throw new Error(`shrinkImages.side: must be an integer in 1…${max}, got ${String(side)}`);
+    throw new L2oError('INVALID_OPTION', `shrinkImages.side: must be an integer in 1…${max}, got ${String(side)}`);
   }
   const grey = options.grey ?? false;
-  if (typeof grey !== 'boolean') throw new Error(`shrinkImages.grey: must be true or false, got ${String(grey)}`);
+  if (typeof grey !== 'boolean')
+    throw new L2oError('INVALID_OPTION', `shrinkImages.grey: must be true or false, got ${String(grey)}`);
   if (grey && source.channels !== 3 && source.channels !== 1) {
-    throw new Error(`shrinkImages.grey: needs 1 or 3 channels, "${source.name}" has ${source.channels}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `shrinkImages.grey: needs 1 or 3 channels, "${source.name}" has ${source.channels}`,
+    );
   }
   const images = resizeImages(
     source.images,

@@ -17,6 +17,7 @@ import {
   type MlpWeightInit,
 } from './mlp-layers.js';
 import { MNIST_SIDE, mnistImagesAtSide } from './mnist-shrink.js';
+import { L2oError } from '@l2o/core';
 
 export interface MnistAutoencoderOptions {
   /** Which data the problems draw minibatches from. Default 'train'. */
@@ -55,42 +56,57 @@ const KNOWN_OPTIONS = ['split', 'hidden', 'activation', 'batchSize', 'initStd', 
 
 export function resolveMnistAutoencoderOptions(options: MnistAutoencoderOptions = {}): ResolvedMnistAutoencoderOptions {
   const where = 'mnistAutoencoder';
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object`);
   for (const k of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(k))
-      throw new Error(`${where}: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+      throw new L2oError('INVALID_OPTION', `${where}: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const split = options.split ?? 'train';
   if (!(MNIST_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`${where}.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`,
+    );
   }
   const hidden = options.hidden ?? [32];
   if (!Array.isArray(hidden) || hidden.length === 0 || !hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(`${where}.hidden: must be a non-empty array of positive integers, got ${JSON.stringify(hidden)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.hidden: must be a non-empty array of positive integers, got ${JSON.stringify(hidden)}`,
+    );
   }
   const activation = options.activation ?? 'relu';
   if (!(MLP_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}.activation: unknown "${String(activation)}"; allowed values: ${MLP_ACTIVATIONS.join(', ')}`,
     );
   }
   const batchSize = options.batchSize ?? 128;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`${where}.batchSize: must be a positive integer, got ${batchSize}`);
+    throw new L2oError('INVALID_OPTION', `${where}.batchSize: must be a positive integer, got ${batchSize}`);
   }
   const initStd = checkWeightInit(options.initStd ?? 'he', `${where}.initStd`);
   let validationSize: number;
   try {
     validationSize = resolveValidationSize({ validationSize: options.validationSize });
   } catch (e) {
-    throw new Error((e as Error).message.replace(/^mnist\./, `${where}.`));
+    throw new L2oError(
+      e instanceof L2oError ? e.code : 'INVALID_OPTION',
+      (e as Error).message.replace(/^mnist\./, `${where}.`),
+      { cause: e },
+    );
   }
   if (split === 'validation' && validationSize === 0) {
-    throw new Error(`${where}.split: "validation" needs validationSize > 0`);
+    throw new L2oError('INVALID_OPTION', `${where}.split: "validation" needs validationSize > 0`);
   }
   const imageSide = options.imageSide ?? MNIST_SIDE;
   if (!Number.isInteger(imageSide) || imageSide < 1 || imageSide > MNIST_SIDE) {
-    throw new Error(`${where}.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(imageSide)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(imageSide)}`,
+    );
   }
   return { split, hidden: [...hidden], activation, batchSize, initStd, validationSize, imageSide };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ioError } from '@l2o/core';
+import { L2oError, ioError } from '@l2o/core';
 
 /** IDX magic of an unsigned-byte array of rank 3 (MNIST images: count × rows × cols). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -30,41 +30,52 @@ function hex(n: number): string {
  */
 export function parseIdx(bytes: Uint8Array, source: string, kind?: IdxKind): IdxArray {
   if (bytes.length < 4) {
-    throw new Error(`${source}: not an IDX file: ${bytes.length} bytes, shorter than the 4-byte magic`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${source}: not an IDX file: ${bytes.length} bytes, shorter than the 4-byte magic`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   if (kind !== undefined && magic !== MAGIC[kind]) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${source}: wrong IDX magic ${hex(magic)}; expected ${hex(MAGIC[kind])} (${kind}: unsigned bytes of rank ${
         MAGIC[kind] & 0xff
       })`,
     );
   }
-  if (magic >>> 16 !== 0) throw new Error(`${source}: wrong IDX magic ${hex(magic)}; the first two bytes must be 0`);
+  if (magic >>> 16 !== 0)
+    throw new L2oError('INVALID_DATA', `${source}: wrong IDX magic ${hex(magic)}; the first two bytes must be 0`);
   const type = (magic >>> 8) & 0xff;
   if (type !== 0x08) {
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       `${source}: IDX element type 0x${type.toString(16)} is not supported; allowed values: 0x08 (unsigned byte)`,
     );
   }
   const rank = magic & 0xff;
-  if (rank < 1) throw new Error(`${source}: IDX rank must be at least 1, got ${rank}`);
+  if (rank < 1) throw new L2oError('INVALID_OPTION', `${source}: IDX rank must be at least 1, got ${rank}`);
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new Error(`${source}: truncated IDX header: ${bytes.length} bytes, need ${headerBytes} for rank ${rank}`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `${source}: truncated IDX header: ${bytes.length} bytes, need ${headerBytes} for rank ${rank}`,
+    );
   }
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
   const have = bytes.length - headerBytes;
   if (have < count) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${source}: truncated IDX data: dims [${dims.join(', ')}] need ${count} bytes after the header, found ${have}`,
     );
   }
   if (have > count) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `${source}: IDX length mismatch: dims [${dims.join(', ')}] need ${count} bytes after the header, found ${have}`,
     );
   }
@@ -93,7 +104,11 @@ export function readIdxFile(path: string, kind?: IdxKind): IdxArray {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`${path}: not a valid gzip file: ${e instanceof Error ? e.message : String(e)}`);
+      throw new L2oError(
+        'INVALID_DATA',
+        `${path}: not a valid gzip file: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     return parseIdx(bytes, `${path} (gunzipped)`, kind);
   }
@@ -104,11 +119,18 @@ export function readIdxFile(path: string, kind?: IdxKind): IdxArray {
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
   const count = dims.reduce((a, b) => a * b, 1);
   if (!dims.every((d) => Number.isInteger(d) && d >= 0 && d <= 0xffffffff)) {
-    throw new Error(`encodeIdx: dims must be non-negative 32-bit integers, got [${dims.join(', ')}]`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `encodeIdx: dims must be non-negative 32-bit integers, got [${dims.join(', ')}]`,
+    );
   }
-  if (dims.length < 1 || dims.length > 255) throw new Error(`encodeIdx: rank must be 1…255, got ${dims.length}`);
+  if (dims.length < 1 || dims.length > 255)
+    throw new L2oError('INVALID_OPTION', `encodeIdx: rank must be 1…255, got ${dims.length}`);
   if (data.length !== count)
-    throw new Error(`encodeIdx: data has ${data.length} bytes, dims [${dims.join(', ')}] need ${count}`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `encodeIdx: data has ${data.length} bytes, dims [${dims.join(', ')}] need ${count}`,
+    );
   const out = new Uint8Array(4 + 4 * dims.length + count);
   const view = new DataView(out.buffer);
   view.setUint32(0, 0x00000800 | dims.length, false);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { L2oError, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
 import {
   MNIST_CLASSES,
   MNIST_PIXELS,
@@ -82,10 +82,11 @@ const KNOWN_OPTIONS = [
 ];
 
 export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedMnistMlpOptions {
-  if (options === null || typeof options !== 'object') throw new Error('mnistMlp: options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', 'mnistMlp: options must be an object');
   for (const k of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(k))
-      throw new Error(`mnistMlp: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+      throw new L2oError('INVALID_OPTION', `mnistMlp: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const split = options.split ?? 'train';
   const hidden = options.hidden ?? [20];
@@ -93,29 +94,37 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
   const batchSize = options.batchSize ?? 128;
   const initStd = checkWeightInit(options.initStd ?? 0.01, 'mnistMlp.initStd');
   if (!(MNIST_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`mnistMlp.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `mnistMlp.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`,
+    );
   }
   if (!Array.isArray(hidden) || !hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `mnistMlp.hidden: must be an array of positive integers (layer widths), got ${JSON.stringify(hidden)}`,
     );
   }
   if (!(MLP_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `mnistMlp.activation: unknown "${String(activation)}"; allowed values: ${MLP_ACTIVATIONS.join(', ')}`,
     );
   }
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`mnistMlp.batchSize: must be a positive integer, got ${batchSize}`);
+    throw new L2oError('INVALID_OPTION', `mnistMlp.batchSize: must be a positive integer, got ${batchSize}`);
   }
   const l2 = options.l2 ?? 0;
   if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
-    throw new Error(`mnistMlp.l2: must be a finite number ≥ 0, got ${String(l2)}`);
+    throw new L2oError('INVALID_OPTION', `mnistMlp.l2: must be a finite number ≥ 0, got ${String(l2)}`);
   }
   // Undefined: the data's own side (28 for MNIST).
   const imageSide = options.imageSide;
   if (imageSide !== undefined && (!Number.isInteger(imageSide) || imageSide < 1 || imageSide > MNIST_SIDE)) {
-    throw new Error(`mnistMlp.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(imageSide)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `mnistMlp.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(imageSide)}`,
+    );
   }
   let validationSize: number;
   try {
@@ -124,10 +133,14 @@ export function resolveMnistMlpOptions(options: MnistMlpOptions = {}): ResolvedM
       options.data === undefined ? undefined : Number.MAX_SAFE_INTEGER,
     );
   } catch (e) {
-    throw new Error((e as Error).message.replace(/^mnist\./, 'mnistMlp.'));
+    throw new L2oError(
+      e instanceof L2oError ? e.code : 'INVALID_OPTION',
+      (e as Error).message.replace(/^mnist\./, 'mnistMlp.'),
+      { cause: e },
+    );
   }
   if (split === 'validation' && validationSize === 0) {
-    throw new Error('mnistMlp.split: "validation" needs validationSize > 0');
+    throw new L2oError('INVALID_OPTION', 'mnistMlp.split: "validation" needs validationSize > 0');
   }
   return {
     split,

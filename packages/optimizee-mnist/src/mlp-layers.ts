@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /** Hidden-layer nonlinearities. The paper trains on sigmoid and tests generalisation to ReLU. */
 export const MLP_ACTIVATIONS = ['sigmoid', 'relu', 'tanh', 'gelu'] as const;
@@ -37,7 +38,10 @@ export function activate(name: MlpActivation, z: tf.Tensor): tf.Tensor {
 export function checkWeightInit(v: unknown, field: string): MlpWeightInit {
   if (v === 'glorot' || v === 'he') return v;
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  throw new Error(`${field}: must be a finite number ≥ 0 (a standard deviation), 'glorot' or 'he', got ${String(v)}`);
+  throw new L2oError(
+    'INVALID_OPTION',
+    `${field}: must be a finite number ≥ 0 (a standard deviation), 'glorot' or 'he', got ${String(v)}`,
+  );
 }
 
 /** Parameter names of layer `i`: weights [in, out] and biases [out]. */
@@ -84,7 +88,7 @@ export function forwardLayers(
       const names = mlpParamNames(i);
       const w = params[names.w];
       const b = params[names.b];
-      if (!w || !b) throw new Error(`${where}: params must hold "${names.w}" and "${names.b}"`);
+      if (!w || !b) throw new L2oError('SHAPE_MISMATCH', `${where}: params must hold "${names.w}" and "${names.b}"`);
       const z = tf.add(tf.matMul(h, w as tf.Tensor2D), b) as tf.Tensor2D;
       h = i + 1 < layers ? (activate(activation, z) as tf.Tensor2D) : z;
     }

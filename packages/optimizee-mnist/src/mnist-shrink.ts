@@ -1,4 +1,4 @@
-import { resizeImages } from '@l2o/core';
+import { L2oError, resizeImages } from '@l2o/core';
 import type { MnistSplit } from './mnist-data.js';
 
 /** Side of the original MNIST images. */
@@ -13,16 +13,18 @@ const cache = new WeakMap<ArrayBufferLike, Map<string, Float32Array>>();
  */
 export function mnistImagesAtSide(split: MnistSplit, side: number): Float32Array {
   if (!Number.isInteger(side) || side < 1 || side > MNIST_SIDE) {
-    throw new Error(`mnist.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(side)}`);
+    throw new L2oError('INVALID_OPTION', `mnist.imageSide: must be an integer in 1…${MNIST_SIDE}, got ${String(side)}`);
   }
   const { images, size } = split;
   const from = size > 0 ? Math.round(Math.sqrt(images.length / size)) : MNIST_SIDE;
   if (from * from * size !== images.length) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_DATA',
       `mnist.imageSide: the images of "${split.split}" are not square (${images.length / size} pixels each)`,
     );
   }
-  if (side > from) throw new Error(`mnist.imageSide: must be at most the images' side ${from}, got ${side}`);
+  if (side > from)
+    throw new L2oError('INVALID_OPTION', `mnist.imageSide: must be at most the images' side ${from}, got ${side}`);
   if (side === from) return images;
   let bySide = cache.get(images.buffer);
   if (!bySide) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
 import { haarOrthogonal } from './haar-orthogonal.js';
+import { L2oError } from '@l2o/core';
 
 export interface ConditionedQuadraticOptions {
   /** Dimension d of θ per function. Default 100. */
@@ -29,26 +30,29 @@ export function resolveConditionedQuadraticOptions(
   options: ConditionedQuadraticOptions = {},
 ): ResolvedConditionedQuadraticOptions {
   const where = 'conditionedQuadratic';
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object`);
   for (const k of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(k))
-      throw new Error(`${where}: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
+      throw new L2oError('INVALID_OPTION', `${where}: unknown option "${k}"; allowed: ${KNOWN_OPTIONS.join(', ')}`);
   }
   const dim = options.dim ?? 100;
   const condition = options.condition ?? 100;
   const functions = options.functions ?? 1;
   const rotate = options.rotate ?? true;
   const initStd = options.initStd ?? 1;
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`${where}.dim: must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new L2oError('INVALID_OPTION', `${where}.dim: must be a positive integer, got ${dim}`);
   if (!(typeof condition === 'number' && Number.isFinite(condition) && condition >= 1)) {
-    throw new Error(`${where}.condition: must be a finite number ≥ 1, got ${String(condition)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.condition: must be a finite number ≥ 1, got ${String(condition)}`);
   }
   if (!Number.isInteger(functions) || functions < 1) {
-    throw new Error(`${where}.functions: must be a positive integer, got ${functions}`);
+    throw new L2oError('INVALID_OPTION', `${where}.functions: must be a positive integer, got ${functions}`);
   }
-  if (typeof rotate !== 'boolean') throw new Error(`${where}.rotate: must be true or false, got ${String(rotate)}`);
+  if (typeof rotate !== 'boolean')
+    throw new L2oError('INVALID_OPTION', `${where}.rotate: must be true or false, got ${String(rotate)}`);
   if (!(typeof initStd === 'number' && Number.isFinite(initStd) && initStd >= 0)) {
-    throw new Error(`${where}.initStd: must be a finite number ≥ 0, got ${String(initStd)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.initStd: must be a finite number ≥ 0, got ${String(initStd)}`);
   }
   return { dim, condition, functions, rotate, initStd };
 }
@@ -125,7 +129,7 @@ export class ConditionedQuadraticProblem implements Optimizee<null> {
 
   loss(params: TensorMap): tf.Scalar {
     const theta = params['theta'];
-    if (!theta) throw new Error(`${this.name}.loss: params must hold "theta"`);
+    if (!theta) throw new L2oError('SHAPE_MISMATCH', `${this.name}.loss: params must hold "theta"`);
     return tf.tidy(() => {
       const [d1, d2] = this.factors;
       const B = this.options.functions;

@@ -1,4 +1,5 @@
 import type { Rng } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /**
  * A random orthogonal n × n matrix distributed uniformly (Haar) over O(n), row-major in float64: the Q of a
@@ -6,7 +7,8 @@ import type { Rng } from '@l2o/core';
  * fix Q would not be uniform). O(n³): meant for the small factors of a Kronecker rotation (n ≲ 100).
  */
 export function haarOrthogonal(n: number, rng: Rng): Float64Array {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`haarOrthogonal: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new L2oError('INVALID_OPTION', `haarOrthogonal: n must be a positive integer, got ${n}`);
   const a = new Float64Array(n * n);
   for (let i = 0; i < a.length; i++) a[i] = rng.normal();
   const q = new Float64Array(n * n);

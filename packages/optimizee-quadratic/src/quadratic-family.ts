@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /** How W and y are drawn: the paper says IID Gaussian; the reference code draws U[0, 1). */
 export const QUADRATIC_SAMPLINGS = ['gaussian', 'uniform'] as const;
@@ -28,17 +29,19 @@ export function resolveQuadraticOptions(options: QuadraticOptions = {}): Resolve
   const functions = options.functions ?? 128;
   const sampling = options.sampling ?? 'gaussian';
   const initStd = options.initStd ?? 0.01;
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`quadratic.dim: must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new L2oError('INVALID_OPTION', `quadratic.dim: must be a positive integer, got ${dim}`);
   if (!Number.isInteger(functions) || functions < 1) {
-    throw new Error(`quadratic.functions: must be a positive integer, got ${functions}`);
+    throw new L2oError('INVALID_OPTION', `quadratic.functions: must be a positive integer, got ${functions}`);
   }
   if (!(QUADRATIC_SAMPLINGS as readonly string[]).includes(sampling)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `quadratic.sampling: unknown "${String(sampling)}"; allowed values: ${QUADRATIC_SAMPLINGS.join(', ')}`,
     );
   }
   if (!(Number.isFinite(initStd) && initStd >= 0)) {
-    throw new Error(`quadratic.initStd: must be a finite number ≥ 0, got ${initStd}`);
+    throw new L2oError('INVALID_OPTION', `quadratic.initStd: must be a finite number ≥ 0, got ${initStd}`);
   }
   return { dim, functions, sampling, initStd };
 }
@@ -74,7 +77,7 @@ export class QuadraticProblem implements Optimizee<null> {
 
   loss(params: TensorMap): tf.Scalar {
     const theta = params['theta'];
-    if (!theta) throw new Error('quadratic.loss: params must hold "theta"');
+    if (!theta) throw new L2oError('SHAPE_MISMATCH', 'quadratic.loss: params must hold "theta"');
     return tf.tidy(() => {
       const { functions, dim } = this.opts;
       const wt = tf.matMul(this.w, tf.reshape(theta, [functions, dim, 1]));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
 import { param, type SequenceModel, type SequenceModelSpec } from './sequence-model.js';
 import { checkKnown, intOption } from './sequence-task.js';
+import { L2oError } from '@l2o/core';
 
 export interface AttentionModelOptions {
   /** Width D of the embeddings and of the attention. Default 16. */
@@ -49,7 +50,10 @@ export function attentionModel(options: AttentionModelOptions = {}): SequenceMod
           return tf.tidy(() => {
             const [B, Ti, V] = inputs.shape;
             if (V !== vocab || Ti !== T) {
-              throw new Error(`${where}: inputs must be [batch, ${T}, ${vocab}], got [${inputs.shape}]`);
+              throw new L2oError(
+                'SHAPE_MISMATCH',
+                `${where}: inputs must be [batch, ${T}, ${vocab}], got [${inputs.shape}]`,
+              );
             }
             const p = (n: string): tf.Tensor2D => param(params, n, where) as tf.Tensor2D;
             const tokens = tf.matMul(tf.reshape(inputs, [B * T, V]), p('embed/tokens'));

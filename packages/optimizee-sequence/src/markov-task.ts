@@ -6,6 +6,7 @@ import {
   type SequenceTaskInstance,
   type TokenBatch,
 } from './sequence-task.js';
+import { L2oError } from '@l2o/core';
 
 export interface MarkovTaskOptions {
   /** Number of tokens (states). Default 8. */
@@ -35,7 +36,7 @@ export function markovTask(options: MarkovTaskOptions = {}): SequenceTask {
   const length = intOption(options.length, 16, 1, where, 'length');
   const sharpness = options.sharpness ?? 3;
   if (!(typeof sharpness === 'number' && Number.isFinite(sharpness) && sharpness >= 0)) {
-    throw new Error(`${where}.sharpness: must be a finite number ≥ 0, got ${String(sharpness)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.sharpness: must be a finite number ≥ 0, got ${String(sharpness)}`);
   }
   return {
     name: `markov-v${vocab}-l${length}`,

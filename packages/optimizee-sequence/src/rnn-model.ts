@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
 import { param, type SequenceModel, type SequenceModelSpec } from './sequence-model.js';
 import { checkKnown, intOption } from './sequence-task.js';
+import { L2oError } from '@l2o/core';
 
 export interface RnnModelOptions {
   /** Hidden units H. Default 32. */
@@ -38,7 +39,10 @@ export function rnnModel(options: RnnModelOptions = {}): SequenceModelSpec {
           return tf.tidy(() => {
             const [B, T, V] = inputs.shape;
             if (V !== vocab || T !== length) {
-              throw new Error(`${where}: inputs must be [batch, ${length}, ${vocab}], got [${inputs.shape}]`);
+              throw new L2oError(
+                'SHAPE_MISMATCH',
+                `${where}: inputs must be [batch, ${length}, ${vocab}], got [${inputs.shape}]`,
+              );
             }
             const wx = param(params, 'rnn/wx', where) as tf.Tensor2D;
             const wh = param(params, 'rnn/wh', where) as tf.Tensor2D;

@@ -8,6 +8,7 @@ import {
   type SequenceTaskInstance,
   type TokenBatch,
 } from './sequence-task.js';
+import { L2oError } from '@l2o/core';
 
 export interface SequenceFamilyOptions {
   /** The data: e.g. `markovTask()` or `copyTask()`. */
@@ -99,10 +100,13 @@ export function sequenceFamily(options: SequenceFamilyOptions): SequenceFamily {
   checkKnown(options, ['task', 'model', 'batchSize'], where);
   const { task, model: spec } = options;
   if (!task || typeof task.sampleInstance !== 'function') {
-    throw new Error(`${where}.task: must be a SequenceTask such as markovTask() or copyTask()`);
+    throw new L2oError('INVALID_OPTION', `${where}.task: must be a SequenceTask such as markovTask() or copyTask()`);
   }
   if (!spec || typeof spec.build !== 'function') {
-    throw new Error(`${where}.model: must be a SequenceModelSpec such as rnnModel() or attentionModel()`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.model: must be a SequenceModelSpec such as rnnModel() or attentionModel()`,
+    );
   }
   const batchSize = intOption(options.batchSize, 32, 1, where, 'batchSize');
   const model = spec.build(task.vocab, task.length);

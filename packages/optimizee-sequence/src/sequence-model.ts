@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /** A model of token sequences, built for one vocabulary and input length. */
 export interface SequenceModel {
@@ -21,6 +22,6 @@ export interface SequenceModelSpec {
 /** The parameter `name` of `params`, or an error naming the model and the parameter. */
 export function param(params: TensorMap, name: string, where: string): tf.Tensor {
   const t = params[name];
-  if (!t) throw new Error(`${where}: params must hold "${name}"`);
+  if (!t) throw new L2oError('SHAPE_MISMATCH', `${where}: params must hold "${name}"`);
   return t;
 }

@@ -1,4 +1,5 @@
 import type { Rng } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /**
  * A minibatch of token sequences as plain arrays, row-major [batch, length]: the model reads `inputs[b, t]` and
@@ -32,15 +33,17 @@ export interface SequenceTask {
 export function intOption(v: unknown, fallback: number, min: number, where: string, field: string): number {
   const x = v ?? fallback;
   if (typeof x !== 'number' || !Number.isInteger(x) || x < min) {
-    throw new Error(`${where}.${field}: must be an integer ≥ ${min}, got ${String(x)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.${field}: must be an integer ≥ ${min}, got ${String(x)}`);
   }
   return x;
 }
 
 /** Refuses option names outside `known`, naming the allowed ones. */
 export function checkKnown(options: object, known: readonly string[], where: string): void {
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object`);
   for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new Error(`${where}: unknown option "${k}"; allowed: ${known.join(', ')}`);
+    if (!known.includes(k))
+      throw new L2oError('INVALID_OPTION', `${where}: unknown option "${k}"; allowed: ${known.join(', ')}`);
   }
 }

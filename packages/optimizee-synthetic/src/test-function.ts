@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { L2oError } from '@l2o/core';
 
 /** Options shared by every test-function family. */
 export interface TestFunctionOptions {
@@ -35,18 +36,20 @@ export function resolveTestFunctionOptions(
   options: TestFunctionOptions = {},
 ): ResolvedTestFunctionOptions {
   const where = spec.name;
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new L2oError('INVALID_OPTION', `${where}: options must be an object`);
   const known = ['dim', 'functions', 'initRange'];
   for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new Error(`${where}: unknown option "${k}"; allowed: ${known.join(', ')}`);
+    if (!known.includes(k))
+      throw new L2oError('INVALID_OPTION', `${where}: unknown option "${k}"; allowed: ${known.join(', ')}`);
   }
   const dim = options.dim ?? spec.defaultDim;
   if (!Number.isInteger(dim) || dim < spec.minDim) {
-    throw new Error(`${where}.dim: must be an integer ≥ ${spec.minDim}, got ${String(dim)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.dim: must be an integer ≥ ${spec.minDim}, got ${String(dim)}`);
   }
   const functions = options.functions ?? 1;
   if (!Number.isInteger(functions) || functions < 1) {
-    throw new Error(`${where}.functions: must be a positive integer, got ${String(functions)}`);
+    throw new L2oError('INVALID_OPTION', `${where}.functions: must be a positive integer, got ${String(functions)}`);
   }
   const range = options.initRange ?? spec.defaultInitRange;
   if (
@@ -55,7 +58,10 @@ export function resolveTestFunctionOptions(
     !range.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
     !(range[0] < range[1])
   ) {
-    throw new Error(`${where}.initRange: must be [lo, hi] with finite lo < hi, got ${JSON.stringify(range)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}.initRange: must be [lo, hi] with finite lo < hi, got ${JSON.stringify(range)}`,
+    );
   }
   return { dim, functions, initRange: [range[0], range[1]] };
 }
@@ -86,9 +92,10 @@ export class TestFunctionProblem implements Optimizee<null> {
 
   loss(params: TensorMap): tf.Scalar {
     const theta = params['theta'];
-    if (!theta) throw new Error(`${this.name}.loss: params must hold "theta"`);
+    if (!theta) throw new L2oError('SHAPE_MISMATCH', `${this.name}.loss: params must hold "theta"`);
     if (theta.rank !== 2 || theta.shape[1] !== this.options.dim) {
-      throw new Error(
+      throw new L2oError(
+        'SHAPE_MISMATCH',
         `${this.name}.loss: theta must have shape [functions, ${this.options.dim}], got [${theta.shape}]`,
       );
     }

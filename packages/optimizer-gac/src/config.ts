@@ -8,6 +8,7 @@ import {
   showConfigValue,
   type LstmConfig,
 } from '@l2o/optimizer-lstm';
+import { L2oError } from '@l2o/core';
 
 /**
  * Over which coordinates a global averaging cell averages:
@@ -56,7 +57,10 @@ export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config')
   const lstm = resolveLstmConfig(pickConfigFields(raw, LSTM_CONFIG_FIELDS), where);
   if (lstm.preprocessing !== 'log-sign' && lstm.preprocessing !== 'none') {
     // The stateful 'log-sign-moments' inputs are implemented for the plain LSTM only.
-    throw new Error(`${where}: preprocessing must be one of 'log-sign', 'none'; got "${lstm.preprocessing}"`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: preprocessing must be one of 'log-sign', 'none'; got "${lstm.preprocessing}"`,
+    );
   }
 
   const gc = raw['globalCells'] === undefined ? lstm.hiddenSizes.map((h) => Math.floor(h / 4)) : raw['globalCells'];
@@ -65,7 +69,8 @@ export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config')
     gc.length !== lstm.hiddenSizes.length ||
     !gc.every((k, l) => typeof k === 'number' && Number.isInteger(k) && k >= 0 && k <= lstm.hiddenSizes[l]!)
   ) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: globalCells must be an array of ${lstm.hiddenSizes.length} integers, entry l in [0, hiddenSizes[l]] ` +
         `(hiddenSizes is [${lstm.hiddenSizes.join(', ')}]); got ${showConfigValue(gc)}`,
     );

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys, type TensorMap } from '@l2o/core';
+import { L2oError, orderedKeys, type TensorMap } from '@l2o/core';
 import type { Averaging } from './config.js';
 
 /**
@@ -24,14 +24,16 @@ export function averagingSegments(params: TensorMap, averaging: Averaging): numb
 export function globalAverage(h: tf.Tensor2D, globalCells: number, segments?: readonly number[]): tf.Tensor2D {
   const [n, width] = h.shape;
   if (!Number.isInteger(globalCells) || globalCells < 0 || globalCells > width) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `globalAverage: globalCells must be an integer in [0, ${width}] (the width of h); got ${globalCells}`,
     );
   }
   if (globalCells === 0) return tf.clone(h);
   const segs = segments === undefined || segments.length === 0 ? [n] : segments;
   if (segs.reduce((a, b) => a + b, 0) !== n || segs.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `globalAverage: segments must be positive integers summing to the ${n} rows of h; got [${segs.join(', ')}]`,
     );
   }

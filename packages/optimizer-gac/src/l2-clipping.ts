@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '@l2o/core';
 import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '@l2o/optimizer-lstm';
 import { resolveGacConfig, type GacConfig } from './config.js';
+import { L2oError } from '@l2o/core';
 
 /** Options of {@link gacL2ClippingMetaParams}. */
 export type L2ClippingOptions = {
@@ -93,16 +94,19 @@ export function gacL2ClippingMetaParams(options: L2ClippingOptions): {
   const { coordinates: n, threshold: c, learningRate: lr } = options;
   const ratio = options.maxNormRatio ?? 10;
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(`gacL2ClippingMetaParams: coordinates must be a positive integer; got ${n}`);
+    throw new L2oError('INVALID_OPTION', `gacL2ClippingMetaParams: coordinates must be a positive integer; got ${n}`);
   for (const [k, v] of [
     ['threshold', c],
     ['learningRate', lr],
   ] as const) {
     if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
-      throw new Error(`gacL2ClippingMetaParams: ${k} must be a finite number > 0; got ${v}`);
+      throw new L2oError('INVALID_OPTION', `gacL2ClippingMetaParams: ${k} must be a finite number > 0; got ${v}`);
   }
   if (!(typeof ratio === 'number' && Number.isFinite(ratio) && ratio > 1)) {
-    throw new Error(`gacL2ClippingMetaParams: maxNormRatio must be a finite number > 1; got ${ratio}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `gacL2ClippingMetaParams: maxNormRatio must be a finite number > 1; got ${ratio}`,
+    );
   }
   const J = FEATURES;
   const config = resolveGacConfig({

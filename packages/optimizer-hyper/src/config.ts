@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 /** The kind written into saved artifacts. */
 export const HYPER_KIND = 'hyper';
 
@@ -48,14 +49,14 @@ export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
 
 function unitInterval(where: string, field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 1) {
-    throw new Error(`${where}: ${field} must be a number in [0, 1); got ${String(v)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a number in [0, 1); got ${String(v)}`);
   }
   return v;
 }
 
 function positive(where: string, field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new Error(`${where}: ${field} must be a finite number > 0; got ${String(v)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number > 0; got ${String(v)}`);
   }
   return v;
 }
@@ -66,18 +67,24 @@ function positive(where: string, field: string, v: unknown): number {
  */
 export function resolveHyperConfig(input: unknown = {}, where = 'hyper config'): HyperConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new Error(`${where}: must be an object such as { hidden: 16 }; got ${JSON.stringify(input)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: must be an object such as { hidden: 16 }; got ${JSON.stringify(input)}`,
+    );
   }
   const raw = input as Record<string, unknown>;
   for (const k of Object.keys(raw)) {
     if (!(HYPER_CONFIG_FIELDS as readonly string[]).includes(k)) {
-      throw new Error(`${where}: unknown field "${k}"; allowed: ${HYPER_CONFIG_FIELDS.join(', ')}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: unknown field "${k}"; allowed: ${HYPER_CONFIG_FIELDS.join(', ')}`,
+      );
     }
   }
   const c = { ...DEFAULT_HYPER_CONFIG, ...raw } as Record<keyof HyperConfig, unknown>;
   const hidden = c.hidden;
   if (typeof hidden !== 'number' || !Number.isInteger(hidden) || hidden < 1 || hidden > 1024) {
-    throw new Error(`${where}: hidden must be an integer in 1…1024; got ${String(hidden)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: hidden must be an integer in 1…1024; got ${String(hidden)}`);
   }
   return Object.freeze({
     hidden,

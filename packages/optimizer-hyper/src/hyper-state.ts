@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
+import { L2oError, orderedKeys } from '@l2o/core';
 import type { InitContext, TensorMap } from '@l2o/core';
 import { biasCorrections } from './features.js';
 
@@ -23,7 +23,10 @@ export type HyperState = {
 export function initialHyperState(params: TensorMap, context?: InitContext): HyperState {
   const total = context?.totalSteps;
   if (total !== undefined && !(Number.isInteger(total) && total >= 1)) {
-    throw new Error(`hyper.init: context.totalSteps must be a positive integer; got ${String(total)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `hyper.init: context.totalSteps must be a positive integer; got ${String(total)}`,
+    );
   }
   const keys = orderedKeys(params);
   const zeros = (): TensorMap => Object.fromEntries(keys.map((k) => [k, tf.zerosLike(params[k]!)]));
@@ -44,7 +47,8 @@ export function checkGradientNames(state: HyperState, grads: TensorMap): string[
   const keys = orderedKeys(state.m);
   const got = orderedKeys(grads);
   if (got.join('\u0000') !== keys.join('\u0000')) {
-    throw new Error(
+    throw new L2oError(
+      'SHAPE_MISMATCH',
       `hyper.update: gradients must have the parameters' names (${keys.join(', ')}); got ${got.join(', ')}`,
     );
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
 import { FEATURE_COUNT, OUTPUT_COUNT, SCHEDULE_MIN, SCHEDULE_SPAN } from './features.js';
+import { L2oError } from '@l2o/core';
 
 /** Names and shapes of φ for a config: the controller MLP and the base log learning rate. */
 export function hyperMetaParamShapes(config: HyperConfig): Record<string, number[]> {
@@ -62,12 +63,16 @@ export function checkHyperMetaParams(phi: TensorMap, config: HyperConfig, where:
   const want = Object.keys(shapes).sort();
   const got = Object.keys(phi).sort();
   if (want.join(',') !== got.join(',')) {
-    throw new Error(`${where}: meta-parameters must be exactly ${want.join(', ')}; got ${got.join(', ') || 'none'}`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${where}: meta-parameters must be exactly ${want.join(', ')}; got ${got.join(', ') || 'none'}`,
+    );
   }
   for (const k of want) {
     const s = phi[k]!.shape;
     if (s.join(',') !== shapes[k]!.join(',')) {
-      throw new Error(
+      throw new L2oError(
+        'SHAPE_MISMATCH',
         `${where}: meta-parameter "${k}" must have shape [${shapes[k]!.join(', ')}]; got [${s.join(', ')}]`,
       );
     }

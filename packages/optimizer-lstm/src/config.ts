@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 /** Input preprocessing of the optimizee gradients, see `preprocessing.ts`. */
 export const PREPROCESSING_MODES = ['log-sign', 'none', 'log-sign-moments'] as const;
 export type Preprocessing = (typeof PREPROCESSING_MODES)[number];
@@ -85,12 +86,15 @@ export function showConfigValue(v: unknown): string {
  */
 export function checkConfigFields(input: unknown, fields: readonly string[], where: string): Record<string, unknown> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new Error(`${where}: must be an object with fields ${fields.join(', ')}; got ${showConfigValue(input)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: must be an object with fields ${fields.join(', ')}; got ${showConfigValue(input)}`,
+    );
   }
   const raw = input as Record<string, unknown>;
   for (const k of Object.keys(raw)) {
     if (!fields.includes(k)) {
-      throw new Error(`${where}: unknown field "${k}"; allowed fields: ${fields.join(', ')}`);
+      throw new L2oError('INVALID_OPTION', `${where}: unknown field "${k}"; allowed fields: ${fields.join(', ')}`);
     }
   }
   return raw;
@@ -114,7 +118,8 @@ export function checkConfigChoice<T extends string>(
   where: string,
 ): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: ${field} must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got ${showConfigValue(v)}`,
     );
   }
@@ -135,7 +140,8 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
     hs.length === 0 ||
     !hs.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1)
   ) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: hiddenSizes must be a non-empty array of positive integers (e.g. [20, 20]); got ${showConfigValue(hs)}`,
     );
   }
@@ -150,14 +156,17 @@ export function resolveLstmConfig(input: unknown = {}, where = 'lstm config'): L
     if (!ok) {
       const allowed =
         rule === 'finite' ? 'a finite number' : rule === 'positive' ? 'a finite number > 0' : 'a finite number ≥ 0';
-      throw new Error(`${where}: ${k} must be ${allowed}; got ${showConfigValue(v)}`);
+      throw new L2oError('INVALID_OPTION', `${where}: ${k} must be ${allowed}; got ${showConfigValue(v)}`);
     }
     return v as number;
   };
   const p = num('p', 'positive');
   if (pre !== 'none' && p > 80) {
     // e^p must stay finite in float32 (e^88.7 overflows).
-    throw new Error(`${where}: p must be a finite number in (0, 80] for log/sign preprocessing; got ${p}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: p must be a finite number in (0, 80] for log/sign preprocessing; got ${p}`,
+    );
   }
   return Object.freeze({
     hiddenSizes: Object.freeze([...(hs as number[])]) as number[],

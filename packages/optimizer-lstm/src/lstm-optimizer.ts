@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
+import { L2oError, flattenMap, mapSize, unflattenLike } from '@l2o/core';
 import type { FusedUnroll, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
 import { preprocessingHasStats, resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmCell } from './lstm-cell.js';
@@ -27,7 +27,7 @@ export function lstmZeroState(
   where = 'lstm init',
 ): LstmState {
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(`${where}: the parameters must hold at least one coordinate; got ${n}`);
+    throw new L2oError('INVALID_OPTION', `${where}: the parameters must hold at least one coordinate; got ${n}`);
   return {
     h: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
     c: config.hiddenSizes.map((hs) => tf.zeros([n, hs]) as tf.Tensor2D),
@@ -49,17 +49,21 @@ export function checkLstmState(
 ): void {
   const L = config.hiddenSizes.length;
   if (!state || !Array.isArray(state.h) || !Array.isArray(state.c) || state.h.length !== L || state.c.length !== L) {
-    throw new Error(`${where}: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${where}: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`,
+    );
   }
   if (config.preprocessing && preprocessingHasStats({ preprocessing: config.preprocessing })) {
     const s = state.stats;
     if (!(s instanceof tf.Tensor) || s.shape.length !== 2 || s.shape[0] !== n || s.shape[1] !== MOMENT_STATS_SIZE) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `${where}: state.stats must be [${n}, ${MOMENT_STATS_SIZE}] for '${config.preprocessing}' preprocessing; ` +
           `got ${s instanceof tf.Tensor ? `[${s.shape.join(', ')}]` : 'none'}`,
       );
     }
-    if (s.isDisposed) throw new Error(`${where}: state.stats is disposed`);
+    if (s.isDisposed) throw new L2oError('INVALID_STATE', `${where}: state.stats is disposed`);
   }
   config.hiddenSizes.forEach((hs, l) => {
     for (const [name, t] of [
@@ -68,12 +72,13 @@ export function checkLstmState(
     ] as const) {
       if (!(t instanceof tf.Tensor) || t.shape.length !== 2 || t.shape[0] !== n || t.shape[1] !== hs) {
         const shape = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
-        throw new Error(
+        throw new L2oError(
+          'SHAPE_MISMATCH',
           `${where}: state.${name}[${l}] has shape ${shape}; expected [${n}, ${hs}] ` +
             `(${n} coordinates in the gradients, hiddenSizes[${l}] = ${hs})`,
         );
       }
-      if (t.isDisposed) throw new Error(`${where}: state.${name}[${l}] is disposed`);
+      if (t.isDisposed) throw new L2oError('INVALID_STATE', `${where}: state.${name}[${l}] is disposed`);
     }
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
 import { lstmInputSize, type LstmConfig } from './config.js';
+import { L2oError } from '@l2o/core';
 
 /**
  * Names of the meta-parameters φ of layer `l` (0-based) and of the output layer:
@@ -78,7 +79,8 @@ export function checkMetaParamShapes(
     .filter((k) => !(k in shapes))
     .sort();
   if (missing.length > 0 || extra.length > 0) {
-    throw new Error(
+    throw new L2oError(
+      'SHAPE_MISMATCH',
       `${where}: expected exactly [${want.join(', ')}]${context}` +
         (missing.length > 0 ? `; missing [${missing.join(', ')}]` : '') +
         (extra.length > 0 ? `; unexpected [${extra.join(', ')}]` : ''),
@@ -88,9 +90,13 @@ export function checkMetaParamShapes(
     const t = phi[k]!;
     const s = shapes[k]!;
     if (t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i])) {
-      throw new Error(`${where}: "${k}" has shape [${t.shape.join(', ')}]; expected [${s.join(', ')}]`);
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `${where}: "${k}" has shape [${t.shape.join(', ')}]; expected [${s.join(', ')}]`,
+      );
     }
-    if (t.dtype !== 'float32') throw new Error(`${where}: "${k}" has dtype ${t.dtype}; expected float32`);
+    if (t.dtype !== 'float32')
+      throw new L2oError('SHAPE_MISMATCH', `${where}: "${k}" has dtype ${t.dtype}; expected float32`);
   }
 }
 

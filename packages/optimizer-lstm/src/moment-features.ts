@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { L2oError } from '@l2o/core';
 
 /**
  * The 'log-sign-moments' inputs: the paper's log/sign pair plus three scale-free running statistics per
@@ -38,7 +39,10 @@ export function writeMomentInputs(
 ): void {
   const n = grad.length;
   if (stats.length !== n * MOMENT_STATS_SIZE) {
-    throw new Error(`moment inputs: stats hold ${stats.length} values; expected ${n}×${MOMENT_STATS_SIZE}`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `moment inputs: stats hold ${stats.length} values; expected ${n}×${MOMENT_STATS_SIZE}`,
+    );
   }
   const thr = Math.exp(-p);
   const expP = Math.exp(p);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LstmConfig } from './config.js';
+import { L2oError } from '@l2o/core';
 
 /**
  * The network inputs for a flat vector of gradient coordinates g ([N]) → [N, d_in].
@@ -20,7 +21,8 @@ export function preprocessGradients(g: tf.Tensor1D, config: Pick<LstmConfig, 'pr
     const n = g.shape[0];
     if (config.preprocessing === 'none') return tf.reshape(g, [n, 1]) as tf.Tensor2D;
     if (config.preprocessing !== 'log-sign') {
-      throw new Error(
+      throw new L2oError(
+        'UNSUPPORTED',
         `preprocessGradients: preprocessing '${config.preprocessing}' keeps running statistics in the optimizer state; ` +
           `use momentInputs (stateless modes: 'log-sign', 'none')`,
       );

@@ -1,5 +1,6 @@
 import { GAC_CONFIG_FIELDS, PAPER_GAC_CONFIG, resolveGacConfig, type GacConfig } from '@l2o/optimizer-gac';
 import { checkConfigChoice, checkConfigFields, pickConfigFields, showConfigValue } from '@l2o/optimizer-lstm';
+import { L2oError } from '@l2o/core';
 
 /** 'dense': M is n×n (small problems); 'low-rank': NTM-L-BFGS, M = memoryInit·I + the last `window` outer products. */
 export const MEMORY_FORMS = ['dense', 'low-rank'] as const;
@@ -53,19 +54,20 @@ export function resolveNtmBfgsConfig(input: unknown = {}, where = 'ntm-bfgs conf
   const int = (k: 'window' | 'readHeads' | 'writeHeads', min: number): number => {
     const v = pick(k);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-      throw new Error(`${where}: ${k} must be an integer ≥ ${min}; got ${showConfigValue(v)}`);
+      throw new L2oError('INVALID_OPTION', `${where}: ${k} must be an integer ≥ ${min}; got ${showConfigValue(v)}`);
     return v;
   };
   const readHeads = int('readHeads', 1);
   const writeHeads = int('writeHeads', 0);
   const window = int('window', 1);
   if (memory === 'low-rank' && window < writeHeads) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: window must be an integer ≥ writeHeads (${writeHeads}) for 'low-rank' memory; got ${window}`,
     );
   }
   const m0 = pick('memoryInit');
   if (typeof m0 !== 'number' || !Number.isFinite(m0))
-    throw new Error(`${where}: memoryInit must be a finite number; got ${showConfigValue(m0)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: memoryInit must be a finite number; got ${showConfigValue(m0)}`);
   return Object.freeze({ ...gac, memory, window, readHeads, writeHeads, memoryInit: m0 });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { L2oError } from '@l2o/core';
 
 /**
  * The external memory of NTM-BFGS, as pure tfjs functions (differentiable; none disposes its inputs).
@@ -43,7 +44,8 @@ export function lowRankMemoryWrite(mem: LowRankMemory, a: tf.Tensor2D, b: tf.Ten
   const [k, n] = mem.a.shape;
   const w = a.shape[1];
   if (w > k)
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `lowRankMemoryWrite: ${w} write heads do not fit a window of ${k} pairs (window must be ≥ writeHeads)`,
     );
   if (w === 0) return { a: tf.clone(mem.a), b: tf.clone(mem.b) };

@@ -14,6 +14,7 @@ import {
   type DenseMemory,
   type LowRankMemory,
 } from './memory.js';
+import { L2oError } from '@l2o/core';
 
 /** The kind written into saved artifacts. */
 export const NTM_BFGS_KIND = 'ntm-bfgs';
@@ -27,9 +28,10 @@ export type NtmBfgsState = { controller: GacState; read: tf.Tensor2D; memory: De
 /** Fresh state for n coordinates: zero controller state, zero reads, M₀ = memoryInit · I (empty window). */
 export function ntmBfgsZeroState(config: NtmBfgsConfig, n: number): NtmBfgsState {
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(`ntm-bfgs init: the parameters must hold at least one coordinate; got ${n}`);
+    throw new L2oError('INVALID_OPTION', `ntm-bfgs init: the parameters must hold at least one coordinate; got ${n}`);
   if (config.memory === 'dense' && n > DENSE_MAX_COORDINATES) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `ntm-bfgs init: memory 'dense' holds an n×n matrix and allows at most ${DENSE_MAX_COORDINATES} coordinates; got ${n} (use memory: 'low-rank')`,
     );
   }
@@ -43,12 +45,13 @@ export function ntmBfgsZeroState(config: NtmBfgsConfig, n: number): NtmBfgsState
 function checkState(state: NtmBfgsState, config: NtmBfgsConfig, n: number): void {
   const where = 'ntm-bfgs update';
   if (!state || typeof state !== 'object' || !state.read || !state.memory) {
-    throw new Error(`${where}: state must be {controller, read, memory} as returned by init`);
+    throw new L2oError('SHAPE_MISMATCH', `${where}: state must be {controller, read, memory} as returned by init`);
   }
   checkGacState(state.controller, config, n, where);
   const shape = (t: tf.Tensor | undefined, want: number[], name: string): void => {
     if (!t || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-      throw new Error(
+      throw new L2oError(
+        'SHAPE_MISMATCH',
         `${where}: state.${name} has shape [${t?.shape.join(', ') ?? 'missing'}]; expected [${want.join(', ')}] (${n} coordinates)`,
       );
     }

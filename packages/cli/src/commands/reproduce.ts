@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  L2oError,
   disposeMap,
   engineInfo,
   evaluationTable,
@@ -188,7 +189,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
       ]);
     }
   }
-  if (results.length === 0) throw new Error(`reproduce: no row results in ${out}`);
+  if (results.length === 0) throw new L2oError('NOT_FOUND', `reproduce: no row results in ${out}`);
   const names = results[0]!.result.curves.map((c) => c.name.replace(/ \(lr [^)]*\)/, ''));
   const info = engineInfo();
   const md = [

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   L2oIoError,
   LOSS_TRANSFORMS,
   crc32,
@@ -238,7 +239,10 @@ export function taskSpecFromFlags(flags: Record<string, FlagValue>): JsonObject 
 /** Inverse of {@link taskSpecFromFlags}: the learned optimizer and training family of the learner's run. */
 export function resolveTaskSpec(task: JsonObject): { learned: LearnedOptimizer; family: OptimizeeFamily<BatchData> } {
   if (task['kind'] !== 'l2o-train-flags' || task['flags'] === null || typeof task['flags'] !== 'object') {
-    throw new Error(`this run was not started by l2o train --workers (task kind ${JSON.stringify(task['kind'])})`);
+    throw new L2oError(
+      'INCOMPATIBLE',
+      `this run was not started by l2o train --workers (task kind ${JSON.stringify(task['kind'])})`,
+    );
   }
   const flags = task['flags'] as Record<string, FlagValue>;
   return {
@@ -291,7 +295,9 @@ export async function runTrain(flags: Record<string, FlagValue>): Promise<TrainO
         try {
           return readCheckpointFile(checkpointPath);
         } catch (e) {
-          throw e instanceof Error && !(e instanceof L2oIoError) ? new Error(`--resume: ${e.message}`) : e;
+          throw e instanceof Error && !(e instanceof L2oIoError)
+            ? new L2oError(e instanceof L2oError ? e.code : 'INVALID_DATA', `--resume: ${e.message}`, { cause: e })
+            : e;
         }
       });
       tf.dispose([ck.phi, ck.best, ck.metaState, ck.run ?? null] as tf.TensorContainer[]);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { L2oError } from '../l2o-error.js';
 
 /**
  * The tensor backends l2o can run on, fastest first: tfjs-node (Node, with `@l2o/core/node` loaded and
@@ -27,7 +28,10 @@ let current: EngineInfo | undefined;
 export function parseBackend(value: string, field = 'backend'): BackendName | 'auto' {
   const v = value.trim().toLowerCase();
   if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as BackendName | 'auto';
-  throw new Error(`${field}: unknown backend "${value}"; allowed values: auto, ${BACKENDS.join(', ')}`);
+  throw new L2oError(
+    'INVALID_OPTION',
+    `${field}: unknown backend "${value}"; allowed values: auto, ${BACKENDS.join(', ')}`,
+  );
 }
 
 /** What the runtime offers beyond the standard globals: set by `@l2o/core/node` when it is loaded. */
@@ -150,7 +154,8 @@ export async function initEngine(requested?: BackendName | 'auto'): Promise<Engi
     const why = Object.entries(unavailable)
       .map(([k, v]) => `${k}: ${v}`)
       .join('; ');
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       want === 'auto'
         ? `no tensor backend could be loaded (${why})`
         : `backend "${want}" is not available here (${why}); allowed values: auto, ${BACKENDS.join(', ')}`,

@@ -11,6 +11,7 @@ import { createSplitVKernel } from './kernels/split-v.js';
 import { createTanhKernel } from './kernels/tanh.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 import type { WasmKernelFunc } from './kernels/wasm-heap.js';
+import { L2oError } from '../l2o-error.js';
 
 /**
  * Kernels l2o adds to tfjs-backend-wasm: two it lacks (both needed by gradients) and l2o's fused batch norm
@@ -73,7 +74,8 @@ export function registerWasmKernels(): void {
   for (const name of REPLACED_WASM_KERNELS) {
     const stock = tf.getKernel(name, 'wasm');
     if (!stock)
-      throw new Error(
+      throw new L2oError(
+        'NOT_FOUND',
         `registerWasmKernels: stock wasm kernel "${name}" not found; import @tensorflow/tfjs-backend-wasm first`,
       );
     stockConfigs.set(name, stock);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
+  L2oError,
   L2oIoError,
   MANIFEST_FILE,
   WEIGHTS_FILE,
@@ -99,7 +100,11 @@ export function loadArtifact(dir: string): { manifest: ArtifactManifest; metaPar
   try {
     json = JSON.parse(text) as JsonValue;
   } catch (e) {
-    throw new Error(`loadArtifact: invalid JSON in ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new L2oError(
+      'INVALID_DATA',
+      `loadArtifact: invalid JSON in ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   const m = parseArtifactManifest(json, manifestPath);
   const weightsPath = join(target, m.weightsFile);

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { L2oIoError, ioError } from '@l2o/core';
+import { L2oError, L2oIoError, ioError } from '@l2o/core';
 import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness } from './process-liveness.js';
 
@@ -23,7 +23,7 @@ export type FileData = Uint8Array | string;
 function toBytes(data: FileData, what: string): Uint8Array {
   if (typeof data === 'string') return new TextEncoder().encode(data);
   if (data instanceof Uint8Array) return data;
-  throw new Error(`${what}: data must be a Uint8Array or a string, got ${describe(data)}`);
+  throw new L2oError('INVALID_OPTION', `${what}: data must be a Uint8Array or a string, got ${describe(data)}`);
 }
 
 function describe(v: unknown): string {
@@ -238,7 +238,10 @@ function checkFileName(name: string, where: string): void {
     name.includes('\\') ||
     name.includes('\0')
   ) {
-    throw new Error(`${where}: file name "${name}" is not allowed; use a plain file name without path separators`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: file name "${name}" is not allowed; use a plain file name without path separators`,
+    );
   }
 }
 

@@ -12,7 +12,7 @@ export function writeCheckpoint(path: string, ck: MetaCheckpoint): void {
   try {
     writeFileAtomic(path, data);
   } catch (e) {
-    if (e instanceof L2oIoError) throw new L2oIoError('write checkpoint', e.path, e.reason, e.code);
+    if (e instanceof L2oIoError) throw new L2oIoError('write checkpoint', e.path, e.reason, e.systemCode, { cause: e });
     throw e;
   }
 }

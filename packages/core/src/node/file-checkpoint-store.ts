@@ -32,7 +32,8 @@ export function fileCheckpointStore(path: string): CheckpointStore {
       try {
         writeFileAtomic(target, data);
       } catch (e) {
-        if (e instanceof L2oIoError) throw new L2oIoError('write checkpoint', e.path, e.reason, e.code);
+        if (e instanceof L2oIoError)
+          throw new L2oIoError('write checkpoint', e.path, e.reason, e.systemCode, { cause: e });
         throw e;
       }
     },

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { L2oError } from '@l2o/core';
 
 /** A `require` for resolving packages, in both the ESM and the CJS build of this module. */
 function localRequire(): NodeJS.Require {
@@ -27,10 +28,12 @@ export function packageDir(name: string, context: PackageDirContext = {}): strin
     pkg = localRequire().resolve(`${name}/package.json`);
   } catch (e) {
     const dependent = context.requiredBy === undefined ? '' : ` (a dependency of ${context.requiredBy})`;
-    throw new Error(
+    throw new L2oError(
+      'NOT_FOUND',
       `${context.where ?? name}: cannot find the "${name}" package${dependent}: ${
         e instanceof Error ? e.message.split('\n')[0] : String(e)
       }`,
+      { cause: e },
     );
   }
   return dirname(pkg);

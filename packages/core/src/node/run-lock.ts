@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { L2oIoError, ioError } from '@l2o/core';
+import { L2oError, L2oIoError, ioError } from '@l2o/core';
 import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness, type ProcessIdentity } from './process-liveness.js';
 
@@ -33,13 +33,14 @@ interface LockRecord extends ProcessIdentity, RunLockHolder {
 }
 
 /** Thrown by {@link acquireRunLock} when another process (or this one) holds the folder's lock. */
-export class RunLockHeldError extends Error {
+export class RunLockHeldError extends L2oError {
   readonly dir: string;
   readonly lockPath: string;
   readonly holder: RunLockHolder;
 
   constructor(dir: string, lockPath: string, holder: RunLockHolder, why: string) {
     super(
+      'LOCKED',
       `${dir} is in use by another l2o run (pid ${holder.pid} on host ${holder.host}, ${holder.command}, started ${holder.startedAt})${why}; ` +
         `wait for it to finish or choose another folder. If that run is gone, delete ${lockPath}`,
     );

@@ -6,6 +6,7 @@ import {
   makeSchedule,
   type Schedule,
 } from './schedule.js';
+import { L2oError } from '../l2o-error.js';
 
 export interface ExponentialDecayScheduleOptions {
   /** The value at step 0. */
@@ -30,7 +31,7 @@ export function exponentialDecaySchedule(options: ExponentialDecayScheduleOption
   const steps = checkInteger(where, 'decaySteps', opts.decaySteps, 1);
   const staircase = opts.staircase ?? false;
   if (typeof staircase !== 'boolean') {
-    throw new Error(`${where}: staircase must be true or false; got ${String(staircase)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: staircase must be true or false; got ${String(staircase)}`);
   }
   return makeSchedule(
     (t) => {

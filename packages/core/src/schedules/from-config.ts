@@ -6,6 +6,7 @@ import { joinSchedules } from './join.js';
 import { type LinearScheduleOptions, linearSchedule } from './linear.js';
 import type { Schedule } from './schedule.js';
 import { type WarmupCosineDecayScheduleOptions, warmupCosineDecaySchedule } from './warmup-cosine-decay.js';
+import { L2oError } from '../l2o-error.js';
 
 type Builder = { readonly fields: readonly string[]; build(c: JsonObject, field: string): Schedule };
 
@@ -34,7 +35,8 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     fields: ['schedules', 'boundaries'],
     build: (c, field) => {
       const pieces = c['schedules'];
-      if (!Array.isArray(pieces)) throw new Error(`${field}.schedules: must be an array of schedule descriptions`);
+      if (!Array.isArray(pieces))
+        throw new L2oError('INVALID_OPTION', `${field}.schedules: must be an array of schedule descriptions`);
       return joinSchedules({
         schedules: pieces.map((p, i) => scheduleFromConfig(p as JsonObject, `${field}.schedules[${i}]`)),
         boundaries: c['boundaries'] as number[],
@@ -54,19 +56,26 @@ export const SCHEDULE_NAMES = Object.keys(BUILDERS);
  */
 export function scheduleFromConfig(config: JsonObject, field = 'schedule'): Schedule {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new Error(`${field}: must be an object such as { name: 'constantSchedule', value: 0.1 }`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${field}: must be an object such as { name: 'constantSchedule', value: 0.1 }`,
+    );
   }
   const name = config['name'];
   const builder = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name] : undefined;
   if (!builder) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${field}.name: unknown schedule ${JSON.stringify(name)}; allowed values: ${SCHEDULE_NAMES.join(', ')}`,
     );
   }
   const allowed = ['name', ...builder.fields];
   for (const k of Object.keys(config)) {
     if (!allowed.includes(k))
-      throw new Error(`${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${field}.${k}: not a field of ${name}; allowed fields: ${allowed.join(', ')}`,
+      );
   }
   const { name: _name, ...options } = config;
   void _name;
@@ -75,6 +84,12 @@ export function scheduleFromConfig(config: JsonObject, field = 'schedule'): Sche
   } catch (e) {
     const message = (e as Error).message;
     // Errors of nested descriptions already start with their path; the factories' own start with their name.
-    throw new Error(message.startsWith(field) ? message : `${field}: ${message}`);
+    throw new L2oError(
+      e instanceof L2oError ? e.code : 'INVALID_OPTION',
+      message.startsWith(field) ? message : `${field}: ${message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }

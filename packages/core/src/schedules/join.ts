@@ -1,4 +1,5 @@
 import { checkInteger, checkScheduleOptions, makeSchedule, type Schedule } from './schedule.js';
+import { L2oError } from '../l2o-error.js';
 
 export interface JoinSchedulesOptions {
   /** The pieces, in order (each a schedule with a config, so the join can be written as JSON). */
@@ -16,15 +17,19 @@ export function joinSchedules(options: JoinSchedulesOptions): Schedule {
   const opts = checkScheduleOptions(where, options, '{ schedules: [warmUp, decay], boundaries: [100] }');
   const { schedules, boundaries } = opts;
   if (!Array.isArray(schedules) || schedules.length === 0) {
-    throw new Error(`${where}: schedules must be a non-empty array of schedules`);
+    throw new L2oError('INVALID_OPTION', `${where}: schedules must be a non-empty array of schedules`);
   }
   schedules.forEach((s, i) => {
     if (typeof s !== 'function' || s.config === null || typeof s.config !== 'object') {
-      throw new Error(`${where}: schedules[${i}] must be a schedule made by one of core's schedule functions`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: schedules[${i}] must be a schedule made by one of core's schedule functions`,
+      );
     }
   });
   if (!Array.isArray(boundaries) || boundaries.length !== schedules.length - 1) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `${where}: boundaries must be an array of ${schedules.length - 1} step(s), one fewer than schedules; got ${JSON.stringify(boundaries)}`,
     );
   }

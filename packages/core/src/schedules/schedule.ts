@@ -1,5 +1,6 @@
 /** What every schedule is: a plain function of the step that also carries its JSON description. */
 import type { JsonObject } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** A schedule's JSON description: its factory's name and its fields, e.g. `{ name: 'constantSchedule', value: 0.1 }`. */
 export type ScheduleConfig = JsonObject & { readonly name: string };
@@ -25,7 +26,7 @@ export function makeSchedule(fn: (step: number) => number, config: ScheduleConfi
 /** Throws unless `value` is a finite number (checks of the schedule factories, naming the field). */
 export function checkFinite(where: string, field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`${where}: ${field} must be a finite number; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number; got ${String(value)}`);
   }
   return value;
 }
@@ -33,7 +34,7 @@ export function checkFinite(where: string, field: string, value: unknown): numbe
 /** Throws unless `value` is a finite number > 0. */
 export function checkPositiveNumber(where: string, field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`${where}: ${field} must be a finite number > 0; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number > 0; got ${String(value)}`);
   }
   return value;
 }
@@ -41,7 +42,7 @@ export function checkPositiveNumber(where: string, field: string, value: unknown
 /** Throws unless `value` is an integer ≥ `min`. */
 export function checkInteger(where: string, field: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(`${where}: ${field} must be an integer ≥ ${min}; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be an integer ≥ ${min}; got ${String(value)}`);
   }
   return value;
 }
@@ -49,7 +50,7 @@ export function checkInteger(where: string, field: string, value: unknown, min: 
 /** Throws unless `value` is a number in [0, 1]. */
 export function checkFraction(where: string, field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new Error(`${where}: ${field} must be a number in [0, 1]; got ${String(value)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a number in [0, 1]; got ${String(value)}`);
   }
   return value;
 }
@@ -57,7 +58,10 @@ export function checkFraction(where: string, field: string, value: unknown): num
 /** Throws unless the options argument is an object. */
 export function checkScheduleOptions<T extends object>(where: string, options: T | undefined, example: string): T {
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where}: options must be an object such as ${example}; got ${String(options)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: options must be an object such as ${example}; got ${String(options)}`,
+    );
   }
   return options;
 }

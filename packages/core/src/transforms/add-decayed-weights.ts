@@ -3,6 +3,7 @@ import { assertSameKeys } from '../tensor-map.js';
 import type { Optimizer } from '../types.js';
 import { matcherConfig, matcherName, type ParamMatcher, toPredicate } from './param-routing.js';
 import { type EmptyState, jsonConfig, mapUpdates } from './transform-support.js';
+import { L2oError } from '../l2o-error.js';
 
 /**
  * Decoupled weight decay: out = u + λ θ for the parameters `mask` selects (all when it is absent), u unchanged for
@@ -11,7 +12,7 @@ import { type EmptyState, jsonConfig, mapUpdates } from './transform-support.js'
 export function addDecayedWeights(rate: number, mask?: ParamMatcher): Optimizer<EmptyState> {
   const where = 'addDecayedWeights';
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
-    throw new Error(`${where}: rate must be a finite number ≥ 0; got ${String(rate)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: rate must be a finite number ≥ 0; got ${String(rate)}`);
   }
   const selects = mask === undefined ? () => true : toPredicate(mask, `${where}.mask`);
   const masked = mask === undefined ? undefined : matcherConfig(mask);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InitContext, JsonObject, Optimizer, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** The state type of an optimizer. */
 export type StateOf<O> = O extends Optimizer<infer S> ? S : never;
@@ -17,10 +18,16 @@ export type ChainState<Parts extends readonly Optimizer[]> = { -readonly [K in k
 export function chain<const Parts extends readonly Optimizer[]>(...parts: Parts): Optimizer<ChainState<Parts>> {
   const where = 'chain';
   if (parts.length === 0)
-    throw new Error(`${where}: needs at least one part, e.g. chain(scaleByAdam(), scaleByLearningRate(0.01))`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: needs at least one part, e.g. chain(scaleByAdam(), scaleByLearningRate(0.01))`,
+    );
   parts.forEach((p, i) => {
     if (!p || typeof p.init !== 'function' || typeof p.update !== 'function') {
-      throw new Error(`${where}: part ${i} must be an Optimizer (with init and update); got ${String(p)}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}: part ${i} must be an Optimizer (with init and update); got ${String(p)}`,
+      );
     }
   });
   const configs = parts.map((p) => p.config);
@@ -42,7 +49,8 @@ export function chain<const Parts extends readonly Optimizer[]>(...parts: Parts)
     update(grads: TensorMap, state: ChainState<Parts>, params: TensorMap) {
       const states = state as readonly tf.TensorContainer[];
       if (!Array.isArray(states) || states.length !== parts.length) {
-        throw new Error(
+        throw new L2oError(
+          'SHAPE_MISMATCH',
           `${where}.update: state must be an array of ${parts.length} part states (what this chain's init returns)`,
         );
       }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InitContext, JsonObject, Optimizer, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 export interface MapStateOptions<Outer, Inner> {
   /** The inner optimizer's state from the outer layout (the same tensors, no copies). */
@@ -24,7 +25,7 @@ export function mapState<Outer extends tf.TensorContainer, Inner extends tf.Tens
   options: MapStateOptions<Outer, Inner>,
 ): Optimizer<Outer> {
   if (!inner || typeof inner.init !== 'function' || typeof inner.update !== 'function') {
-    throw new Error('mapState.inner: must be an Optimizer (with init and update)');
+    throw new L2oError('INVALID_OPTION', 'mapState.inner: must be an Optimizer (with init and update)');
   }
   if (
     options === null ||
@@ -32,7 +33,7 @@ export function mapState<Outer extends tf.TensorContainer, Inner extends tf.Tens
     typeof options.toInner !== 'function' ||
     typeof options.toOuter !== 'function'
   ) {
-    throw new Error('mapState: options must be { toInner(state), toOuter(state) } (functions)');
+    throw new L2oError('INVALID_OPTION', 'mapState: options must be { toInner(state), toOuter(state) } (functions)');
   }
   const { toInner, toOuter, validate } = options;
   const out: Optimizer<Outer> = {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { InitContext, Optimizer, TensorMap } from '../types.js';
 import { matcherConfig, matcherName, type ParamMatcher, pick, toPredicate } from './param-routing.js';
 import type { EmptyState } from './transform-support.js';
+import { L2oError } from '../l2o-error.js';
 
 /**
  * `inner` applied to the parameters `mask` selects only; the other updates pass through unchanged (as new
@@ -15,7 +16,7 @@ export function masked<State extends tf.TensorContainer>(
 ): Optimizer<State | EmptyState> {
   const where = 'masked';
   if (!inner || typeof inner.init !== 'function' || typeof inner.update !== 'function') {
-    throw new Error(`${where}.inner: must be an Optimizer (with init and update)`);
+    throw new L2oError('INVALID_OPTION', `${where}.inner: must be an Optimizer (with init and update)`);
   }
   const selects = toPredicate(mask, `${where}.mask`);
   const described = matcherConfig(mask);
@@ -40,7 +41,7 @@ export function masked<State extends tf.TensorContainer>(
         const next: Record<string, tf.Tensor> = {};
         for (const [k, u] of Object.entries(updates)) {
           const v = selects(k) ? step.updates[k] : tf.clone(u);
-          if (!v) throw new Error(`${where}.update: ${inner.name} returned no update for "${k}"`);
+          if (!v) throw new L2oError('SHAPE_MISMATCH', `${where}.update: ${inner.name} returned no update for "${k}"`);
           next[k] = v;
         }
         return { updates: next as TensorMap, state: step.state };

@@ -15,6 +15,7 @@ import { type ScaleByRmsOptions, scaleByRms } from './scale-by-rms.js';
 import { sumOf } from './sum-of.js';
 import { type TraceOptions, trace } from './trace.js';
 import { isJsonObject } from './transform-support.js';
+import { L2oError } from '../l2o-error.js';
 
 export interface OptimizerFromConfigOptions {
   /** What the description is called in errors. Default `'optimizer'`. */
@@ -38,20 +39,23 @@ const as = <T>(c: JsonObject): T => c as unknown as T;
 
 function arrayField(c: JsonObject, key: string, field: string): JsonValue[] {
   const v = c[key];
-  if (!Array.isArray(v)) throw new Error(`${field}.${key}: must be an array`);
+  if (!Array.isArray(v)) throw new L2oError('INVALID_OPTION', `${field}.${key}: must be an array`);
   return v;
 }
 
 function objectField(c: JsonObject, key: string, field: string): JsonObject {
   const v = c[key];
-  if (!isJsonObject(v)) throw new Error(`${field}.${key}: must be an object`);
+  if (!isJsonObject(v)) throw new L2oError('INVALID_OPTION', `${field}.${key}: must be an object`);
   return v;
 }
 
 function checkFields(c: JsonObject, allowed: readonly string[], what: string, field: string): void {
   for (const k of Object.keys(c)) {
     if (!allowed.includes(k))
-      throw new Error(`${field}.${k}: not a field of ${what}; allowed fields: ${allowed.join(', ')}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${field}.${k}: not a field of ${what}; allowed fields: ${allowed.join(', ')}`,
+      );
   }
 }
 
@@ -97,7 +101,8 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
       partitionOptimizer({
         groups: arrayField(c, 'groups', field).map((g, i) => {
           const at = `${field}.groups[${i}]`;
-          if (!isJsonObject(g)) throw new Error(`${at}: must be an object { name, pattern, flags, optimizer }`);
+          if (!isJsonObject(g))
+            throw new L2oError('INVALID_OPTION', `${at}: must be an object { name, pattern, flags, optimizer }`);
           checkFields(g, ['name', 'pattern', 'flags', 'optimizer'], 'a partition group', at);
           return {
             name: g['name'] as string,
@@ -131,14 +136,16 @@ export const OPTIMIZER_CONFIG_NAMES = Object.keys(BUILDERS);
 export function optimizerFromConfig(config: JsonObject, options: OptimizerFromConfigOptions = {}): Optimizer {
   const resolve = options.resolve;
   const build = (c: JsonValue | undefined, field: string): Optimizer => {
-    if (!isJsonObject(c)) throw new Error(`${field}: must be an object such as { name: 'scale', factor: -1 }`);
+    if (!isJsonObject(c))
+      throw new L2oError('INVALID_OPTION', `${field}: must be an object such as { name: 'scale', factor: -1 }`);
     const name = c['name'];
     const builder = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name] : undefined;
     if (!builder) {
       const resolved = resolve?.(c, field) ?? registeredOptimizerFromConfig(c, field);
       if (resolved) return resolved;
       const known = [...OPTIMIZER_CONFIG_NAMES, ...registeredOptimizerConfigNames().filter((n) => !(n in BUILDERS))];
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `${field}.name: unknown optimizer ${JSON.stringify(name)}; allowed values: ${known.join(', ')}` +
           (resolve ? ', or a name the resolver knows' : ''),
       );
@@ -151,7 +158,13 @@ export function optimizerFromConfig(config: JsonObject, options: OptimizerFromCo
     } catch (e) {
       const message = (e as Error).message;
       // Errors of nested descriptions already start with their path; the factories' own start with their name.
-      throw new Error(message.startsWith(field) ? message : `${field}: ${message}`);
+      throw new L2oError(
+        e instanceof L2oError ? e.code : 'INVALID_OPTION',
+        message.startsWith(field) ? message : `${field}: ${message}`,
+        {
+          cause: e,
+        },
+      );
     }
   };
   return build(config, options.field ?? 'optimizer');

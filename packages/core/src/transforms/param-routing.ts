@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { JsonObject, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** Selects parameters by name: a RegExp (serialisable) or a predicate. */
 export type ParamMatcher = RegExp | ((paramName: string) => boolean);
@@ -15,14 +16,15 @@ export type ParamMatcher = RegExp | ((paramName: string) => boolean);
 export function toPredicate(match: ParamMatcher, field: string): (name: string) => boolean {
   if (match instanceof RegExp) {
     if (match.global || match.sticky) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `${field}: RegExp flags g and y are not allowed (they make test() stateful), got /${match.source}/${match.flags}`,
       );
     }
     return (name) => match.test(name);
   }
   if (typeof match !== 'function') {
-    throw new Error(`${field}: must be a RegExp or a function (paramName) => boolean`);
+    throw new L2oError('INVALID_OPTION', `${field}: must be a RegExp or a function (paramName) => boolean`);
   }
   return match;
 }
@@ -40,24 +42,34 @@ export function matcherConfig(match: ParamMatcher): { pattern: string; flags: st
 /** The RegExp of a `{ pattern, flags }` entry of a config; errors name `field`. */
 export function matcherFromConfig(config: JsonObject, field: string): RegExp {
   const { pattern, flags } = config;
-  if (typeof pattern !== 'string') throw new Error(`${field}.pattern: must be a string (a RegExp source)`);
-  if (flags !== undefined && typeof flags !== 'string') throw new Error(`${field}.flags: must be a string`);
+  if (typeof pattern !== 'string')
+    throw new L2oError('INVALID_OPTION', `${field}.pattern: must be a string (a RegExp source)`);
+  if (flags !== undefined && typeof flags !== 'string')
+    throw new L2oError('INVALID_OPTION', `${field}.flags: must be a string`);
   try {
     return new RegExp(pattern, flags ?? '');
   } catch (e) {
-    throw new Error(`${field}: not a valid RegExp /${pattern}/${flags ?? ''}: ${(e as Error).message}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${field}: not a valid RegExp /${pattern}/${flags ?? ''}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 
 /** Throws unless the group names are non-empty, unique and free of '/'. */
 export function checkGroupNames(names: readonly string[], where: string): void {
-  if (names.length === 0) throw new Error(`${where}.groups: must hold at least one group`);
+  if (names.length === 0) throw new L2oError('INVALID_OPTION', `${where}.groups: must hold at least one group`);
   const seen = new Set<string>();
   for (const n of names) {
     if (typeof n !== 'string' || n.length === 0 || n.includes('/')) {
-      throw new Error(`${where}.groups: group name must be a non-empty string without "/", got ${JSON.stringify(n)}`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}.groups: group name must be a non-empty string without "/", got ${JSON.stringify(n)}`,
+      );
     }
-    if (seen.has(n)) throw new Error(`${where}.groups: group name "${n}" appears twice; names must be unique`);
+    if (seen.has(n))
+      throw new L2oError('INVALID_OPTION', `${where}.groups: group name "${n}" appears twice; names must be unique`);
     seen.add(n);
   }
 }
@@ -75,7 +87,8 @@ export function route(
   for (const p of names) {
     const hits = groups.filter((g) => g.test(p));
     if (hits.length !== 1) {
-      throw new Error(
+      throw new L2oError(
+        'INVALID_OPTION',
         `${where}: parameter "${p}" matches ${hits.length === 0 ? 'no group' : `${hits.length} groups (${hits.map((g) => g.name).join(', ')})`}; ` +
           `every parameter must match exactly one of: ${groups.map((g) => g.name).join(', ')}`,
       );
@@ -90,7 +103,7 @@ export function pick(map: TensorMap, keys: readonly string[], where: string): Te
   const out: Record<string, tf.Tensor> = {};
   for (const k of keys) {
     const t = map[k];
-    if (!t) throw new Error(`${where}: missing "${k}"`);
+    if (!t) throw new L2oError('SHAPE_MISMATCH', `${where}: missing "${k}"`);
     out[k] = t;
   }
   return out;

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InitContext, JsonObject, Optimizer, TensorMap } from '../types.js';
 import { checkGroupNames, matcherConfig, type ParamMatcher, pick, route, toPredicate } from './param-routing.js';
+import { L2oError } from '../l2o-error.js';
 
 export interface PartitionGroup {
   /** Group name: non-empty, unique, without '/'. Keys of the state (and of φ's prefixes for learned groups). */
@@ -27,7 +28,7 @@ export type PartitionState = { [group: string]: tf.TensorContainer };
 export function partitionOptimizer(options: PartitionOptions): Optimizer<PartitionState> {
   const where = 'partitionOptimizer';
   if (options === null || typeof options !== 'object' || !Array.isArray(options.groups)) {
-    throw new Error(`${where}.groups: must be an array of { name, match, optimizer }`);
+    throw new L2oError('INVALID_OPTION', `${where}.groups: must be an array of { name, match, optimizer }`);
   }
   const groups = options.groups;
   checkGroupNames(
@@ -36,7 +37,10 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
   );
   const tests = groups.map((g) => {
     if (!g.optimizer || typeof g.optimizer.update !== 'function' || typeof g.optimizer.init !== 'function') {
-      throw new Error(`${where}.groups["${g.name}"].optimizer: must be an Optimizer (with init and update)`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${where}.groups["${g.name}"].optimizer: must be an Optimizer (with init and update)`,
+      );
     }
     return {
       name: g.name,
@@ -71,7 +75,8 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
       const gradKeys = Object.keys(grads).sort();
       const paramKeys = Object.keys(params).sort();
       if (gradKeys.join('\u0000') !== paramKeys.join('\u0000')) {
-        throw new Error(
+        throw new L2oError(
+          'SHAPE_MISMATCH',
           `${where}.update: grads and params must have the same names: [${gradKeys.join(', ')}] vs [${paramKeys.join(', ')}]`,
         );
       }
@@ -80,7 +85,10 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
       for (const g of tests) {
         const keys = r.get(g.name)!;
         if (!(g.name in state)) {
-          throw new Error(`${where}.update: state has no entry for group "${g.name}" (state from another optimizer?)`);
+          throw new L2oError(
+            'SHAPE_MISMATCH',
+            `${where}.update: state has no entry for group "${g.name}" (state from another optimizer?)`,
+          );
         }
         if (keys.length === 0) {
           next[g.name] = state[g.name]!;
@@ -94,7 +102,10 @@ export function partitionOptimizer(options: PartitionOptions): Optimizer<Partiti
         for (const k of keys) {
           const u = step.updates[k];
           if (!u)
-            throw new Error(`${where}.update: group "${g.name}" (${g.optimizer.name}) returned no update for "${k}"`);
+            throw new L2oError(
+              'SHAPE_MISMATCH',
+              `${where}.update: group "${g.name}" (${g.optimizer.name}) returned no update for "${k}"`,
+            );
           updates[k] = u;
         }
         next[g.name] = step.state;

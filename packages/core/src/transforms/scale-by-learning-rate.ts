@@ -3,6 +3,7 @@ import { checkPositive } from '../optimizer-options.js';
 import type { Schedule } from '../schedules/schedule.js';
 import type { JsonObject, Optimizer, TensorMap } from '../types.js';
 import { checkStateFields, type EmptyState, mapUpdates } from './transform-support.js';
+import { L2oError } from '../l2o-error.js';
 
 /** A step size: a number, or a function of the step (a `Schedule`, or any `(step) => number`). */
 export type LearningRate = number | Schedule | ((step: number) => number);
@@ -22,7 +23,10 @@ export function scaleByLearningRate(learningRate: LearningRate): Optimizer<Empty
   const where = 'scaleByLearningRate';
   if (typeof learningRate === 'function') return scheduled(learningRate, where);
   if (typeof learningRate !== 'number') {
-    throw new Error(`${where}: learningRate must be a finite number > 0 or a schedule; got ${String(learningRate)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: learningRate must be a finite number > 0 or a schedule; got ${String(learningRate)}`,
+    );
   }
   const lr = checkPositive(where, 'learningRate', learningRate);
   return {
@@ -48,7 +52,8 @@ function scheduled(schedule: (step: number) => number, where: string): Optimizer
       checkStateFields(state, ['step'], `${where}.update`);
       const lr = schedule(state.step);
       if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-        throw new Error(
+        throw new L2oError(
+          'INVALID_OPTION',
           `${where}: the schedule gave ${String(lr)} at step ${state.step}; learning rates must be finite numbers ≥ 0`,
         );
       }

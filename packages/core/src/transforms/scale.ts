@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer } from '../types.js';
 import { type EmptyState, mapUpdates } from './transform-support.js';
+import { L2oError } from '../l2o-error.js';
 
 /** out = c · u for a constant c (any finite number; −1 flips the sign). Keeps no state. */
 export function scale(factor: number): Optimizer<EmptyState> {
   const where = 'scale';
   if (typeof factor !== 'number' || !Number.isFinite(factor)) {
-    throw new Error(`${where}: factor must be a finite number; got ${String(factor)}`);
+    throw new L2oError('INVALID_OPTION', `${where}: factor must be a finite number; got ${String(factor)}`);
   }
   return {
     name: `${where}(${factor})`,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addMaps } from '../tensor-map.js';
 import type { InitContext, JsonObject, Optimizer, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** The state of `sumOf`: each part's state under its name. */
 export type SumState = { [part: string]: tf.TensorContainer };
@@ -17,14 +18,17 @@ export function sumOf(
 ): Optimizer<SumState> {
   const where = 'sumOf';
   if (parts === null || typeof parts !== 'object' || Array.isArray(parts)) {
-    throw new Error(`${where}: parts must be an object of named optimizers, e.g. { base: nag, learned: lstm }`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: parts must be an object of named optimizers, e.g. { base: nag, learned: lstm }`,
+    );
   }
   const names = Object.keys(parts);
-  if (names.length === 0) throw new Error(`${where}: parts must hold at least one optimizer`);
+  if (names.length === 0) throw new L2oError('INVALID_OPTION', `${where}: parts must hold at least one optimizer`);
   for (const n of names) {
     const p = parts[n];
     if (!p || typeof p.init !== 'function' || typeof p.update !== 'function') {
-      throw new Error(`${where}.parts.${n}: must be an Optimizer (with init and update)`);
+      throw new L2oError('INVALID_OPTION', `${where}.parts.${n}: must be an Optimizer (with init and update)`);
     }
   }
   const list = names.map((n) => [n, parts[n]!] as const);
@@ -39,7 +43,10 @@ export function sumOf(
     },
     update(grads: TensorMap, state: SumState, params: TensorMap) {
       if (state === null || typeof state !== 'object' || names.some((n) => !(n in state))) {
-        throw new Error(`${name}.update: state must be { ${names.join(', ')} } (the state of ${name})`);
+        throw new L2oError(
+          'SHAPE_MISMATCH',
+          `${name}.update: state must be { ${names.join(', ')} } (the state of ${name})`,
+        );
       }
       // tidy frees each part's update tensors; the states and the sum are returned (kept).
       return tf.tidy(() => {

@@ -1,6 +1,7 @@
 /** Small pieces shared by the transforms (internal: only `EmptyState` is public). */
 import type * as tf from '@tensorflow/tfjs';
 import type { JsonObject, JsonValue, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** The state of a transform that keeps none. */
 export type EmptyState = Readonly<Record<string, never>>;
@@ -33,6 +34,9 @@ export function mapUpdates(updates: TensorMap, fn: (u: tf.Tensor, name: string) 
 /** Throws unless `state` is an object holding every one of `fields`, naming the transform and what it expects. */
 export function checkStateFields(state: unknown, fields: readonly string[], where: string): void {
   if (state === null || typeof state !== 'object' || fields.some((f) => !(f in state))) {
-    throw new Error(`${where}: state must be { ${fields.join(', ')} } (the state this transform's init returns)`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `${where}: state must be { ${fields.join(', ')} } (the state this transform's init returns)`,
+    );
   }
 }

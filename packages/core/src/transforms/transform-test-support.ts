@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeExcept } from '../tensor-container.js';
 import type { InitContext, Optimizer, TensorMap } from '../types.js';
+import { L2oError } from '../l2o-error.js';
 
 /** Plain numbers for named 1-D parameters, e.g. `{ w: [1, 2], b: [0.5] }`. */
 export type Values = Readonly<Record<string, readonly number[]>>;
@@ -61,7 +62,8 @@ export function runSteps(opt: Optimizer, params: Values, grads: readonly Values[
   tf.dispose(state);
   tf.dispose(Object.values(p));
   const after = tf.memory().numTensors;
-  if (after !== before) throw new Error(`${opt.name}: tf.memory().numTensors went from ${before} to ${after}`);
+  if (after !== before)
+    throw new L2oError('INTERNAL', `${opt.name}: tf.memory().numTensors went from ${before} to ${after}`);
   return { updates, states };
 }
 

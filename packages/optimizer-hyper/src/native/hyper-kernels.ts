@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { type HeapModuleExports, heapModule, heapOffset, type WasmBackendLike, type WasmKernelArgs } from '@l2o/core';
+import {
+  type HeapModuleExports,
+  L2oError,
+  heapModule,
+  heapOffset,
+  type WasmBackendLike,
+  type WasmKernelArgs,
+} from '@l2o/core';
 import { HYPER_KERNELS_WASM_BASE64 } from './hyper-kernels.wasm.js';
 
 /** The exports of native/hyper-kernels.c; pointers are byte offsets into the tfjs-backend-wasm memory. */
@@ -14,7 +21,7 @@ export const HYPER_UPDATE = 'L2oHyperUpdate' as const;
 
 function kernels(backend: WasmBackendLike, name: string): HyperKernelExports {
   const k = heapModule<HyperKernelExports>(backend, HYPER_KERNELS_WASM_BASE64);
-  if (!k) throw new Error(`${name}: l2o's hyper kernels are not available on this wasm backend`);
+  if (!k) throw new L2oError('UNSUPPORTED', `${name}: l2o's hyper kernels are not available on this wasm backend`);
   return k;
 }
 

@@ -1,4 +1,4 @@
-import { decodeLearned } from '@l2o/core';
+import { L2oError, decodeLearned } from '@l2o/core';
 import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
 import type { HyperConfig } from '../config.js';
 import { HYPER_LEARNED_KIND } from '../hyper-kind.js';
@@ -35,7 +35,10 @@ export function loadHyperPreset(name: string): {
 } {
   const preset = PRESETS[name];
   if (!preset) {
-    throw new Error(`loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`);
+    throw new L2oError(
+      'NOT_FOUND',
+      `loadHyperPreset: unknown preset "${name}"; allowed values: ${HYPER_PRESETS.join(', ')}`,
+    );
   }
   // Rebuilt through the registry entry of kind "hyper": its config and φ's names and shapes are checked.
   return decodeLearned(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`, {

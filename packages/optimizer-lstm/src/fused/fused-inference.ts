@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mapSize, orderedKeys } from '@l2o/core';
+import { L2oError, mapSize, orderedKeys } from '@l2o/core';
 import type { Optimizer, TensorMap } from '@l2o/core';
 import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
@@ -174,7 +174,7 @@ export function fusedLstmInferenceOptimizer(
 ): Optimizer<LstmState> {
   const threads = options.threads ?? 1;
   if (threads !== 1 && threads !== 2) {
-    throw new Error(`lstm inference optimizer: threads must be 1 or 2; got ${String(threads)}`);
+    throw new L2oError('INVALID_OPTION', `lstm inference optimizer: threads must be 1 or 2; got ${String(threads)}`);
   }
   checkLstmMetaParams(phi, config, 'lstm inference optimizer');
   const first = acquire(config, threads);
@@ -342,7 +342,10 @@ export function fusedLstmInferenceOptimizer(
       for (const key of keys) {
         const t = grads[key]!;
         if (t.dtype !== 'float32')
-          throw new Error(`lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`);
+          throw new L2oError(
+            'SHAPE_MISMATCH',
+            `lstm inference update: gradient "${key}" has dtype ${t.dtype}; expected float32`,
+          );
       }
       const n = mapSize(grads);
       checkLstmState(state, config, n, 'lstm inference update');

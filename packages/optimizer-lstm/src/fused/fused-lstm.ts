@@ -2,6 +2,7 @@ import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '../meta-params.js';
 import { ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
+import { L2oError } from '@l2o/core';
 
 /** φ as plain arrays, keyed like the tensors (`layer{l}/wx`, …, `output/b`), row-major. */
 export type FlatMetaParams = Readonly<Record<string, Float32Array>>;
@@ -76,7 +77,8 @@ export interface FusedLstmOptions {
  */
 export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = {}): FusedLstm {
   const threads = options.threads ?? 1;
-  if (threads !== 1 && threads !== 2) throw new Error(`fused lstm: threads must be 1 or 2; got ${String(threads)}`);
+  if (threads !== 1 && threads !== 2)
+    throw new L2oError('INVALID_OPTION', `fused lstm: threads must be 1 or 2; got ${String(threads)}`);
   const kernel = instantiateLstmKernel(threads);
   const k = kernel.exports;
   const memory = kernel.memory;
@@ -244,9 +246,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
 
   const get = (phi: FlatMetaParams, key: string, size: number): Float32Array => {
     const a = phi[key];
-    if (!a) throw new Error(`fused lstm: meta-parameter "${key}" missing`);
+    if (!a) throw new L2oError('SHAPE_MISMATCH', `fused lstm: meta-parameter "${key}" missing`);
     if (a.length !== size)
-      throw new Error(`fused lstm: meta-parameter "${key}" has ${a.length} values; expected ${size}`);
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `fused lstm: meta-parameter "${key}" has ${a.length} values; expected ${size}`,
+      );
     return a;
   };
 
@@ -294,7 +299,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         if (!state) continue;
         const src = state[which][li];
         if (!src || src.length !== n * l.H) {
-          throw new Error(
+          throw new L2oError(
+            'SHAPE_MISMATCH',
             `fused lstm: state.${which}[${li}] must hold ${n}×${l.H} values; got ${src?.length ?? 'none'}`,
           );
         }
@@ -308,14 +314,16 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     config,
     threads: T,
     begin(rows: number, phi: FlatMetaParams, state?: FlatLstmState): void {
-      if (!Number.isInteger(rows) || rows < 1) throw new Error(`fused lstm: n must be a positive integer; got ${rows}`);
+      if (!Number.isInteger(rows) || rows < 1)
+        throw new L2oError('INVALID_OPTION', `fused lstm: n must be a positive integer; got ${rows}`);
       ready = false;
       layout(rows);
       loadPhi(phi);
       loadState(state);
       if (moments) {
         if (state?.stats && state.stats.length !== rows * MOMENT_STATS_SIZE) {
-          throw new Error(
+          throw new L2oError(
+            'SHAPE_MISMATCH',
             `fused lstm: state.stats must hold ${rows}×${MOMENT_STATS_SIZE} values; got ${state.stats.length}`,
           );
         }
@@ -325,8 +333,9 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       ready = true;
     },
     step(grad: Float32Array): Float32Array {
-      if (!ready) throw new Error('fused lstm: call begin() before step()');
-      if (grad.length !== n) throw new Error(`fused lstm: gradient has ${grad.length} values; expected ${n}`);
+      if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() before step()');
+      if (grad.length !== n)
+        throw new L2oError('SHAPE_MISMATCH', `fused lstm: gradient has ${grad.length} values; expected ${n}`);
       const t = steps;
       ensureMemory(memory, stepBlock(t + 1));
       views();
@@ -384,13 +393,17 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       return res;
     },
     metaGradient(adjoints: readonly Float32Array[]): Record<string, Float32Array> {
-      if (!ready) throw new Error('fused lstm: call begin() and step() before metaGradient()');
+      if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() and step() before metaGradient()');
       if (adjoints.length !== steps) {
-        throw new Error(`fused lstm: metaGradient needs one adjoint per step (${steps}); got ${adjoints.length}`);
+        throw new L2oError(
+          'SHAPE_MISMATCH',
+          `fused lstm: metaGradient needs one adjoint per step (${steps}); got ${adjoints.length}`,
+        );
       }
       views();
       adjoints.forEach((a, s) => {
-        if (a.length !== n) throw new Error(`fused lstm: adjoint ${s} has ${a.length} values; expected ${n}`);
+        if (a.length !== n)
+          throw new L2oError('SHAPE_MISMATCH', `fused lstm: adjoint ${s} has ${a.length} values; expected ${n}`);
         const at = (stepBlock(s) + adjOff) >>> 2;
         f32.set(a, at);
         f32.fill(0, at + n, at + np);
@@ -451,14 +464,16 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
  */
 export function suffixAdjoints(next: readonly Float32Array[], weights: readonly number[]): Float32Array[] {
   const K = next.length;
-  if (weights.length !== K) throw new Error(`suffixAdjoints: weights has ${weights.length} entries; expected ${K}`);
+  if (weights.length !== K)
+    throw new L2oError('SHAPE_MISMATCH', `suffixAdjoints: weights has ${weights.length} entries; expected ${K}`);
   if (K === 0) return [];
   const n = next[0]!.length;
   const acc = new Float64Array(n);
   const out: Float32Array[] = new Array<Float32Array>(K);
   for (let s = K - 1; s >= 0; s--) {
     const g = next[s]!;
-    if (g.length !== n) throw new Error(`suffixAdjoints: gradient ${s + 1} has ${g.length} values; expected ${n}`);
+    if (g.length !== n)
+      throw new L2oError('SHAPE_MISMATCH', `suffixAdjoints: gradient ${s + 1} has ${g.length} values; expected ${n}`);
     const w = weights[s]!;
     if (w !== 0) for (let i = 0; i < n; i++) acc[i]! += w * g[i]!;
     out[s] = Float32Array.from(acc);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
+import { L2oError, orderedKeys } from '@l2o/core';
 import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
@@ -34,7 +34,7 @@ export interface FusedUnrollOptions {
 function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
   if (t === 1 || t === 2) return t;
   if (t !== undefined && t !== 'auto')
-    throw new Error(`fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
+    throw new L2oError('INVALID_OPTION', `fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
   return kernelThreadsAvailable() ? 2 : 1;
 }
 
@@ -64,7 +64,11 @@ function readInto(map: TensorMap, keys: readonly string[], out: Float32Array): v
   let off = 0;
   for (const k of keys) {
     const t = map[k];
-    if (!t) throw new Error(`fused lstm unroll: gradient "${k}" missing (expected keys ${keys.join(', ')})`);
+    if (!t)
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `fused lstm unroll: gradient "${k}" missing (expected keys ${keys.join(', ')})`,
+      );
     out.set(t.dataSync() as Float32Array, off);
     off += t.size;
   }
@@ -85,7 +89,10 @@ export function beginFusedLstmUnroll(
   const threads = resolveThreads(options.threads);
   const L = config.hiddenSizes.length;
   if (!state || state.h?.length !== L || state.c?.length !== L) {
-    throw new Error(`fused lstm unroll: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `fused lstm unroll: state must be {h, c} with ${L} tensors each (one per layer of hiddenSizes)`,
+    );
   }
   const n = state.h[0]!.shape[0];
   checkLstmState(state, config, n, 'fused lstm unroll');
@@ -102,7 +109,7 @@ export function beginFusedLstmUnroll(
   const gradBuf = new Float32Array(n);
   let disposed = false;
   const alive = (): void => {
-    if (disposed) throw new Error('fused lstm unroll: used after dispose()');
+    if (disposed) throw new L2oError('INVALID_STATE', 'fused lstm unroll: used after dispose()');
   };
 
   return {
@@ -113,10 +120,16 @@ export function beginFusedLstmUnroll(
         shapes = keys.map((k) => grads[k]!.shape);
         const size = keys.reduce((s, k) => s + grads[k]!.size, 0);
         if (size !== n) {
-          throw new Error(`fused lstm unroll: the gradients hold ${size} coordinates; the state was made for ${n}`);
+          throw new L2oError(
+            'SHAPE_MISMATCH',
+            `fused lstm unroll: the gradients hold ${size} coordinates; the state was made for ${n}`,
+          );
         }
       } else if (orderedKeys(grads).join('\u0000') !== keys.join('\u0000')) {
-        throw new Error(`fused lstm unroll: gradient keys changed within the unroll (expected ${keys.join(', ')})`);
+        throw new L2oError(
+          'SHAPE_MISMATCH',
+          `fused lstm unroll: gradient keys changed within the unroll (expected ${keys.join(', ')})`,
+        );
       }
       readInto(grads, keys, gradBuf);
       const u = kernel.step(gradBuf);
@@ -142,10 +155,13 @@ export function beginFusedLstmUnroll(
       alive();
       const K = kernel.steps;
       if (grads.length !== K + 1) {
-        throw new Error(`fused lstm unroll: metaGradient needs ${K + 1} gradients (∇_0 … ∇_${K}); got ${grads.length}`);
+        throw new L2oError(
+          'SHAPE_MISMATCH',
+          `fused lstm unroll: metaGradient needs ${K + 1} gradients (∇_0 … ∇_${K}); got ${grads.length}`,
+        );
       }
       if (weights.length !== K)
-        throw new Error(`fused lstm unroll: weights has ${weights.length} entries; expected ${K}`);
+        throw new L2oError('SHAPE_MISMATCH', `fused lstm unroll: weights has ${weights.length} entries; expected ${K}`);
       const ks = keys ?? orderedKeys(grads[0]!);
       const next = grads.slice(1).map((g) => {
         const a = new Float32Array(n);

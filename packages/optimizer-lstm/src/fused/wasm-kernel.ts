@@ -1,4 +1,5 @@
 import { LSTM_KERNEL_SHARED_WASM_BASE64, LSTM_KERNEL_WASM_BASE64 } from './lstm-kernel.wasm.js';
+import { L2oError } from '@l2o/core';
 
 // Minimal typings of the WebAssembly JS API (the project's lib is ES2022 without DOM; @types/node has only part).
 /** A WasmMemory. */
@@ -51,7 +52,7 @@ function decodeBase64(b64: string): Uint8Array {
 
 function api(): WasmApi {
   const w = wasmApi();
-  if (!w) throw new Error('fused lstm: WebAssembly is not available in this runtime');
+  if (!w) throw new L2oError('UNSUPPORTED', 'fused lstm: WebAssembly is not available in this runtime');
   return w;
 }
 
@@ -160,7 +161,7 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
       memory: ex.memory,
       threads: 1,
       start(): void {
-        throw new Error('fused lstm: no helper thread in a single-threaded kernel');
+        throw new L2oError('UNSUPPORTED', 'fused lstm: no helper thread in a single-threaded kernel');
       },
       join(): void {},
       dispose(): void {},
@@ -168,7 +169,8 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
   }
   const host = threadHost;
   if (host === undefined || typeof SharedArrayBuffer !== 'function') {
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       'fused lstm: threads: 2 needs helper threads and SharedArrayBuffer: in Node import "@l2o/optimizer-lstm/node" ' +
         'first; elsewhere use threads: 1',
     );
@@ -185,7 +187,7 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
     memory,
     threads: 2,
     start(cmd: 'forward' | 'backward' | 'infer', args: readonly number[]): void {
-      if (running) throw new Error('fused lstm: helper thread is busy');
+      if (running) throw new L2oError('INVALID_STATE', 'fused lstm: helper thread is busy');
       c[1] = cmd === 'forward' ? 1 : cmd === 'backward' ? 2 : 3;
       for (let i = 0; i < 5; i++) c[2 + i] = args[i] ?? 0;
       Atomics.store(c, 7, 0);
@@ -202,7 +204,8 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
         const helper = Atomics.load(c, 8);
         if (helper === 2 || (helper === 0 && Date.now() - t0 > HELPER_START_TIMEOUT_MS)) {
           running = false;
-          throw new Error(
+          throw new L2oError(
+            'UNSUPPORTED',
             helper === 2
               ? 'fused lstm: the helper thread could not instantiate the kernel; use threads: 1'
               : 'fused lstm: the helper thread did not start; use threads: 1',
@@ -211,7 +214,8 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
       }
       running = false;
       if (v === 2) {
-        throw new Error(
+        throw new L2oError(
+          'UNSUPPORTED',
           Atomics.load(c, 8) === 2
             ? 'fused lstm: the helper thread could not instantiate the kernel; use threads: 1'
             : 'fused lstm: the helper thread failed (out of memory?)',
@@ -235,7 +239,8 @@ export function ensureMemory(memory: WasmMemory, bytes: number): void {
   if (bytes <= have) return;
   const pages = Math.ceil((bytes - have) / PAGE);
   if (have / PAGE + pages > 65536) {
-    throw new Error(
+    throw new L2oError(
+      'UNSUPPORTED',
       `fused lstm: needs ${(bytes / 2 ** 20).toFixed(0)} MiB of wasm memory, over the 4096 MiB limit; ` +
         'use fewer coordinates or a shorter unroll',
     );

@@ -1,4 +1,4 @@
-import { checkMetaParamsFit, decodeArtifact, disposeMap, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
+import { L2oError, checkMetaParamsFit, decodeArtifact, disposeMap, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
 import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
@@ -43,7 +43,7 @@ export function loadLstmPreset(name: string): {
   manifest: ArtifactManifest;
 } {
   const preset = PRESETS[name];
-  if (!preset) throw new Error(`loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
+  if (!preset) throw new L2oError('NOT_FOUND', `loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
   const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
   try {
     const learned = rebuildLstmLearned(manifest.kind, manifest.config, `preset ${name}`);
@@ -65,11 +65,11 @@ export function rebuildLstmLearned(kind: string, config: JsonObject, source: str
     return residualLearnedFromConfig(
       config,
       (inner, innerConfig: JsonObject) => {
-        if (inner !== LSTM_KIND) throw new Error(`${source}: residual of kind ${inner}, expected ${LSTM_KIND}`);
+        if (inner !== LSTM_KIND) throw new L2oError('INCOMPATIBLE', `${source}: residual of kind ${inner}, expected ${LSTM_KIND}`);
         return lstmOptimizer(innerConfig as Partial<LstmConfig>) as unknown as LearnedOptimizer;
       },
       (baseConfig) => baselineFromConfig(baseConfig, `${source} base`),
     ) as unknown as LstmPresetOptimizer;
   }
-  throw new Error(`${source}: kind ${kind}, expected ${LSTM_KIND} or residual`);
+  throw new L2oError('INCOMPATIBLE', `${source}: kind ${kind}, expected ${LSTM_KIND} or residual`);
 }

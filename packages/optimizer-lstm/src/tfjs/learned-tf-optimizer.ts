@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  L2oError,
   L2oTfOptimizer,
   checkMetaParamsFit,
   decodeArtifact,
@@ -38,7 +39,8 @@ function presetName(source: LearnedOptimizerSource): string | undefined {
   if (source.startsWith(PRESET_PREFIX)) {
     const name = source.slice(PRESET_PREFIX.length);
     if (!LSTM_PRESETS.includes(name)) {
-      throw new Error(
+      throw new L2oError(
+        'NOT_FOUND',
         `learned optimizer "${source}": unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`,
       );
     }
@@ -164,7 +166,10 @@ export class LearnedTfOptimizer extends L2oTfOptimizer {
     }
     const artifact = config['artifact'];
     if (typeof artifact !== 'string') {
-      throw new Error(`${LearnedTfOptimizer.className}.fromConfig: the config needs "preset" or "artifact" (a string)`);
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${LearnedTfOptimizer.className}.fromConfig: the config needs "preset" or "artifact" (a string)`,
+      );
     }
     const source = `${LearnedTfOptimizer.className} config`;
     const { json, bytes } = unpackBinaryFile(fromBase64(artifact));

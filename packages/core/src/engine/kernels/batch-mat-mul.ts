@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { runSingle, wasmKernel, type WasmBackendLike, type WasmKernelArgs, type WasmKernelFunc } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /** Transposes the last two axes with the wasm Transpose kernel. */
 function swapInner(backend: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo {
@@ -20,7 +21,7 @@ export function createBatchMatMulKernel(stock: WasmKernelFunc): WasmKernelFunc {
     const { backend } = args;
     const a = args.inputs['a'];
     const b = args.inputs['b'];
-    if (!a || !b) throw new Error('BatchMatMul: inputs a and b are required');
+    if (!a || !b) throw new L2oError('INVALID_OPTION', 'BatchMatMul: inputs a and b are required');
     const attrs = args.attrs ?? {};
     const transposeA = attrs['transposeA'] === true;
     const transposeB = attrs['transposeB'] === true;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cnnKernels } from './cnn-native.js';
 import { heapOffset, type WasmBackendLike, type WasmKernelArgs } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /** Kernel names of the fused batch norm (training) + ReLU + max-pool and its gradient (wasm only). */
 export const BN_RELU_POOL = 'L2oBatchNormReluMaxPool' as const;
@@ -14,7 +15,7 @@ export function poolGeometry(shape: readonly number[], p: number) {
 
 function need(backend: WasmBackendLike, name: string) {
   const k = cnnKernels(backend);
-  if (!k) throw new Error(`${name}: l2o's native CNN kernels are not available on this wasm backend`);
+  if (!k) throw new L2oError('UNSUPPORTED', `${name}: l2o's native CNN kernels are not available on this wasm backend`);
   return k;
 }
 

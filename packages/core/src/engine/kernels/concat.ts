@@ -8,6 +8,7 @@ import {
   type WasmKernelArgs,
   type WasmKernelFunc,
 } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /**
  * A Concat kernel for wasm. Viewing each input as [outer, inner_i] (outer = product of the dims before the
@@ -23,7 +24,7 @@ export function createConcatKernel(stock: WasmKernelFunc): WasmKernelFunc {
       .sort((a, b) => a - b)
       .map((k) => args.inputs[String(k)]!);
     const first = all[0];
-    if (!first) throw new Error('Concat: at least one input is required');
+    if (!first) throw new L2oError('INVALID_OPTION', 'Concat: at least one input is required');
     const dtype = first.dtype;
     if (!isHeapDType(dtype) || all.some((t) => t.dtype !== dtype)) return stock(args);
     const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number | number[], first.shape)[0]!;

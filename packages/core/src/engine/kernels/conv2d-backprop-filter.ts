@@ -8,6 +8,7 @@ import {
   type WasmKernelArgs,
   type WasmKernelFunc,
 } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /** Default largest transposed-patch buffer (floats, 32 MiB) built at once; larger batches go in chunks. */
 export const MAX_PATCH_FLOATS = 1 << 23;
@@ -36,7 +37,7 @@ function conv2dBackpropFilter(args: WasmKernelArgs, maxPatchFloats: number, useN
   const { backend } = args;
   const x0 = args.inputs['x'];
   const dy0 = args.inputs['dy'];
-  if (!x0 || !dy0) throw new Error('Conv2DBackpropFilter: inputs x and dy are required');
+  if (!x0 || !dy0) throw new L2oError('INVALID_OPTION', 'Conv2DBackpropFilter: inputs x and dy are required');
   const attrs = args.attrs ?? {};
   const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs['dataFormat'] as 'NHWC' | 'NCHW') ?? 'NHWC');
   const filterShape = attrs['filterShape'] as [number, number, number, number];

@@ -9,6 +9,7 @@ import {
   type WasmKernelArgs,
   type WasmKernelFunc,
 } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /**
  * Copies the box `begin`/`size` of `x` into a new tensor, reading the wasm heap in place. The stock kernel first
@@ -22,7 +23,7 @@ export function sliceHeap(
   size: readonly number[],
 ): tf.TensorInfo {
   const dtype = x.dtype;
-  if (!isHeapDType(dtype)) throw new Error(`Slice: dtype ${dtype} is not held in the wasm heap`);
+  if (!isHeapDType(dtype)) throw new L2oError('UNSUPPORTED', `Slice: dtype ${dtype} is not held in the wasm heap`);
   const out = backend.makeOutput(size.slice(), dtype);
   const total = tf.util.sizeFromShape(size.slice());
   if (total === 0) return out;
@@ -70,7 +71,7 @@ export function sliceHeap(
 export function createSliceKernel(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs) => {
     const x = args.inputs['x'];
-    if (!x) throw new Error('Slice: input x is missing');
+    if (!x) throw new L2oError('INVALID_OPTION', 'Slice: input x is missing');
     if (!isHeapDType(x.dtype)) return stock(args);
     const attrs = args.attrs ?? {};
     const parsed = tf.slice_util.parseSliceParams(

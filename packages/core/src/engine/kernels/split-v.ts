@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceHeap } from './slice.js';
 import { isHeapDType, type WasmKernelArgs, type WasmKernelFunc } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /**
  * A SplitV kernel for wasm: each piece is copied straight from the heap (the stock kernel runs the stock Slice,
@@ -9,7 +10,7 @@ import { isHeapDType, type WasmKernelArgs, type WasmKernelFunc } from './wasm-he
 export function createSplitVKernel(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs) => {
     const x = args.inputs['x'];
-    if (!x) throw new Error('SplitV: input x is missing');
+    if (!x) throw new L2oError('INVALID_OPTION', 'SplitV: input x is missing');
     if (!isHeapDType(x.dtype)) return stock(args);
     const attrs = args.attrs ?? {};
     const axis = tf.util.parseAxisParam(attrs['axis'] as number | number[], x.shape)[0]!;

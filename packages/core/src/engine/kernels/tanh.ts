@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { runSingle, wasmKernel, type WasmKernelArgs, type WasmKernelFunc } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /** Below this |x|, tanh comes from its Taylor series (2·σ(2x)−1 would lose relative precision near 0). */
 const SERIES_BELOW = 0.125;
@@ -12,7 +13,7 @@ const SERIES_BELOW = 0.125;
 export function createTanhKernel(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs) => {
     const x = args.inputs['x'];
-    if (!x) throw new Error('Tanh: input x is missing');
+    if (!x) throw new L2oError('INVALID_OPTION', 'Tanh: input x is missing');
     const { backend } = args;
     const n = tf.util.sizeFromShape(x.shape);
     if (x.dtype !== 'float32' || n === 0) return stock(args);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmKernelArgs, WasmKernelFunc } from './wasm-heap.js';
+import { L2oError } from '../../l2o-error.js';
 
 /**
  * UnsortedSegmentSum for wasm (tfjs-backend-wasm has none; gather's gradient needs it):
@@ -10,21 +11,27 @@ export const unsortedSegmentSumKernel: WasmKernelFunc = (args: WasmKernelArgs) =
   const { backend } = args;
   const x = args.inputs['x'];
   const ids = args.inputs['segmentIds'];
-  if (!x || !ids) throw new Error('UnsortedSegmentSum: inputs x and segmentIds are required');
+  if (!x || !ids) throw new L2oError('INVALID_OPTION', 'UnsortedSegmentSum: inputs x and segmentIds are required');
   const numSegments = args.attrs?.['numSegments'];
   if (typeof numSegments !== 'number' || !Number.isInteger(numSegments) || numSegments < 0) {
-    throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer; got ${String(numSegments)}`);
+    throw new L2oError(
+      'INVALID_OPTION',
+      `UnsortedSegmentSum: numSegments must be a non-negative integer; got ${String(numSegments)}`,
+    );
   }
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-    throw new Error(`UnsortedSegmentSum: x.dtype must be float32 or int32; got ${x.dtype}`);
+    throw new L2oError('INVALID_OPTION', `UnsortedSegmentSum: x.dtype must be float32 or int32; got ${x.dtype}`);
   }
   if (ids.dtype !== 'int32') {
-    throw new Error(`UnsortedSegmentSum: segmentIds.dtype must be int32; got ${ids.dtype}`);
+    throw new L2oError('INVALID_OPTION', `UnsortedSegmentSum: segmentIds.dtype must be int32; got ${ids.dtype}`);
   }
   const r = ids.shape.length;
   for (let d = 0; d < r; d++) {
     if (ids.shape[d] !== x.shape[d]) {
-      throw new Error(`UnsortedSegmentSum: segmentIds.shape [${ids.shape}] must be a prefix of x.shape [${x.shape}]`);
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `UnsortedSegmentSum: segmentIds.shape [${ids.shape}] must be a prefix of x.shape [${x.shape}]`,
+      );
     }
   }
   const innerShape = x.shape.slice(r);

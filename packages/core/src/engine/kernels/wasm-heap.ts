@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { L2oError } from '../../l2o-error.js';
 
 /**
  * The parts of tfjs-backend-wasm's `BackendWasm` that l2o's kernels use. Kept structural so the kernels do not
@@ -32,7 +33,7 @@ export function isHeapDType(dtype: tf.DataType): dtype is HeapDType {
 /** Byte offset of a tensor's data in the wasm heap. */
 export function heapOffset(backend: WasmBackendLike, info: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm kernel: tensor data not found on the wasm backend');
+  if (!data) throw new L2oError('NOT_FOUND', 'wasm kernel: tensor data not found on the wasm backend');
   return data.memoryOffset;
 }
 
@@ -89,13 +90,17 @@ export function copyRows(
 /** The currently registered wasm kernelFunc for `name`, typed for direct composition. */
 export function wasmKernel(name: string): WasmKernelFunc {
   const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm kernel "${name}" is not registered; load @tensorflow/tfjs-backend-wasm first`);
+  if (!config)
+    throw new L2oError(
+      'NOT_FOUND',
+      `wasm kernel "${name}" is not registered; load @tensorflow/tfjs-backend-wasm first`,
+    );
   return config.kernelFunc as unknown as WasmKernelFunc;
 }
 
 /** Runs a kernelFunc that returns one tensor. */
 export function runSingle(fn: WasmKernelFunc, args: WasmKernelArgs): tf.TensorInfo {
   const out = fn(args);
-  if (Array.isArray(out)) throw new Error('wasm kernel: expected one output');
+  if (Array.isArray(out)) throw new L2oError('INTERNAL', 'wasm kernel: expected one output');
   return out;
 }
