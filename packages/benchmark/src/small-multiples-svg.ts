@@ -1,4 +1,4 @@
-import { PALETTE, escapeXml, formatNumber, linearTicks, logTicks } from '@l2o/core';
+import { PALETTE, escapeXml, formatNumber, linearTicks, logTicks } from '@l2o/report';
 import type { TaskResult } from './results.js';
 
 export interface SmallMultiplesOptions {

@@ -31,10 +31,6 @@ export { initEngine, ensureEngine, engineInfo, parseBackend, registerEngineHost,
 export type { BackendName, EngineInfo, EngineHost } from './engine/engine.js';
 export { evaluate, problemStreams, summarise, quantile } from './evaluate.js';
 export type { EvaluateEntry, EvaluateOptions, OptimizerCurve, EvaluationResult, ProblemStreams } from './evaluate.js';
-export { lossCurvesSvg, metaTrainingSvg, logTicks, linearTicks, escapeXml, PALETTE } from './plot-svg.js';
-export type { LossCurvesSvgOptions, MetaTrainingSvgOptions, MetaTrainingPoint } from './plot-svg.js';
-export { evaluationTable, formatTable, formatNumber } from './report-table.js';
-export type { EvaluationTableOptions, TableFormat, ColumnAlign } from './report-table.js';
 export { unrollMetaGradient } from './meta-gradient.js';
 export { metaTrain, ESTIMATORS, VALIDATION_METRICS } from './meta-train.js';
 export type {

@@ -1,15 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  disposeMap,
-  engineInfo,
-  evaluationTable,
-  lossCurvesSvg,
-  type EvaluationResult,
-  type LearnedOptimizer,
-} from '@l2o/core';
+import { disposeMap, engineInfo, type EvaluationResult, type LearnedOptimizer } from '@l2o/core';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
+import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { withFlag } from '../errors.js';
 import { formatDuration } from '../progress.js';

@@ -9,7 +9,6 @@ import {
   VALIDATION_METRICS,
   disposeMap,
   lossScaledFamily,
-  metaTrainingSvg,
   reparameterizedFamily,
   type BatchData,
   type HorizonOption,
@@ -23,6 +22,7 @@ import {
   type ValidationMetric,
 } from '@l2o/core';
 import { metaTrain, readCheckpointFile, saveArtifact, writeFileAtomic } from '@l2o/core/node';
+import { metaTrainingSvg } from '@l2o/report';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';
 import { Progress, formatDuration } from '../progress.js';

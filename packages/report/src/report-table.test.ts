@@ -1,5 +1,6 @@
+import * as tf from '@tensorflow/tfjs';
+import { evaluate, initEngine, quantile, type EvaluationResult, type OptimizeeFamily, type Optimizer } from '@l2o/core';
 import { describe, expect, it } from 'vitest';
-import type { EvaluationResult } from './evaluate.js';
 import { evaluationTable, formatNumber, formatTable } from './report-table.js';
 
 describe('formatNumber', () => {
@@ -117,5 +118,66 @@ describe('evaluationTable', () => {
     expect(() => evaluationTable(result(), { steps: [3] })).toThrow(/steps must be integers in 0…2/);
     expect(() => evaluationTable(result(), { steps: [] })).toThrow(/steps must be a non-empty array/);
     expect(() => evaluationTable(result(), { format: 'csv' as 'text' })).toThrow(/format must be one of/);
+  });
+});
+
+describe('evaluationTable on a real evaluation', () => {
+  it('says how many runs diverged and gives the median with those runs counted as +∞', async () => {
+    await initEngine();
+    const steps = 6;
+    const problems = 8;
+    // f(θ) = ½ a θ², θ₀ ~ N(0, 1); SGD, except that runs starting at θ₀ < 0 get a NaN update at step 2.
+    const family: OptimizeeFamily<null> = {
+      name: 'quadratic-1d',
+      sample(rng) {
+        const a = 0.5 + rng.uniform();
+        return {
+          name: 'quadratic-1d',
+          init: (r) => ({ x: tf.scalar(r.normal()) }),
+          sampleBatch: () => null,
+          loss: (p) => tf.tidy(() => tf.mul(0.5 * a, tf.square(p['x']!)) as tf.Scalar),
+        };
+      },
+    };
+    const sgd: Optimizer<Record<string, never>> = {
+      name: 'sgd',
+      init: () => ({}),
+      update: (grads) => ({ updates: { x: tf.mul(grads['x']!, -0.2) }, state: {} }),
+    };
+    const poisoned: Optimizer<{ t: number }> = {
+      name: 'poisoned',
+      init: () => ({ t: 0 }),
+      update: (grads, state, params) => ({
+        updates: tf.tidy(() => {
+          const x = params['x']!;
+          const step = tf.mul(grads['x']!, -0.2);
+          if (state.t !== 2) return { x: step };
+          return { x: tf.where(tf.less(x, 0), tf.fill(x.shape, Number.NaN), step) };
+        }),
+        state: { t: state.t + 1 },
+      }),
+    };
+    const res = await evaluate({
+      family,
+      optimizers: [
+        { name: 'SGD', optimizer: sgd },
+        { name: 'poisoned', optimizer: poisoned },
+      ],
+      problems,
+      steps,
+      seed: 21,
+    });
+    const bad = res.curves[1]!;
+    const k = bad.diverged![steps]!;
+    expect(k).toBeGreaterThan(0);
+    expect(k).toBeLessThan(problems / 2); // this seed: 3 of 8, so the median is finite
+    const finals = bad.losses!.map((row) => (Number.isNaN(row[steps]!) ? Number.POSITIVE_INFINITY : row[steps]!));
+    const med = quantile(finals, 0.5);
+    expect(Number.isFinite(med)).toBe(true);
+    const table = evaluationTable(res, { steps: [2, steps], format: 'markdown' });
+    const badRow = table.split('\n').find((l) => l.startsWith('| poisoned'))!;
+    expect(badRow).toBe(
+      `| poisoned | **${formatNumber(bad.mean[2]!)} ± ${formatNumber(bad.std[2]!)}** | diverged on ${k} of ${problems} (median ${formatNumber(med)}) |`,
+    );
   });
 });

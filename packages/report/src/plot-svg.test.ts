@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvaluationResult, OptimizerCurve } from './evaluate.js';
+import type { EvaluationResult, OptimizerCurve } from '@l2o/core';
 import { escapeXml, linearTicks, logTicks, lossCurvesSvg, metaTrainingSvg, PALETTE } from './plot-svg.js';
 
 /**

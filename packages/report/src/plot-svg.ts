@@ -1,4 +1,4 @@
-import type { EvaluationResult } from './evaluate.js';
+import type { EvaluationResult } from '@l2o/core';
 import { formatNumber } from './report-table.js';
 
 /**

@@ -1,4 +1,4 @@
-import { quantile, type EvaluationResult, type OptimizerCurve } from './evaluate.js';
+import { quantile, type EvaluationResult, type OptimizerCurve } from '@l2o/core';
 
 /** `markdown`: a GitHub-flavoured pipe table; `text`: aligned columns for a terminal. */
 export type TableFormat = 'markdown' | 'text';
