@@ -1,15 +1,13 @@
 import type { Optimizer, TensorMap } from '@l2o/core';
+import { chain, scaleByLearningRate, trace } from '@l2o/core';
 import {
   assertSameKeys,
-  chain,
   checkOptions,
   checkPositive,
   checkUnitInterval,
   mapState,
   optimizerName,
-  scaleByLearningRate,
-  trace,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 
 export interface NagOptions {
   /** Step size α > 0. */

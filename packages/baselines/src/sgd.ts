@@ -1,5 +1,6 @@
 import type { Optimizer } from '@l2o/core';
-import { assertSameKeys, checkOptions, checkPositive, mapState, optimizerName, scaleByLearningRate } from '@l2o/core';
+import { scaleByLearningRate } from '@l2o/core';
+import { assertSameKeys, checkOptions, checkPositive, mapState, optimizerName } from '@l2o/core/extend';
 
 export interface SgdOptions {
   /** Step size α > 0. */

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMaps, disposeMap, initEngine, lossAndGrad, Rng } from '@l2o/core';
+import { disposeMap, initEngine, lossAndGrad, Rng } from '@l2o/core';
+import { addMaps } from '@l2o/core/extend';
 import type { Optimizee, Optimizer, TensorMap } from '@l2o/core';
 
 const N = 16;

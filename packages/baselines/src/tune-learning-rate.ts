@@ -1,5 +1,6 @@
 import { evaluate } from '@l2o/core';
-import type { BatchData, EvaluateEntry, OptimizeeFamily, OptimizerCurve, Optimizer } from '@l2o/core';
+import type { BatchData, OptimizeeFamily, OptimizerCurve, Optimizer } from '@l2o/core';
+import type { EvaluateEntry } from '@l2o/core/extend';
 import { BASELINE_NAMES, makeBaseline, parseBaselineName } from './registry.js';
 import type { BaselineName } from './registry.js';
 

@@ -1,11 +1,5 @@
-import {
-  evaluate,
-  type BatchData,
-  type InitContext,
-  type OptimizeeFamily,
-  type Optimizer,
-  type TensorMap,
-} from '@l2o/core';
+import { evaluate, type BatchData, type OptimizeeFamily, type Optimizer, type TensorMap } from '@l2o/core';
+import type { InitContext } from '@l2o/core/extend';
 import {
   BASELINE_NAMES,
   DEFAULT_LEARNING_RATE_GRID,

@@ -1,4 +1,4 @@
-import { quantile } from '@l2o/core';
+import { quantile } from '@l2o/core/extend';
 import {
   interquartileMean,
   medianOf,

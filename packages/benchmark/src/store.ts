@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from '@l2o/core';
+import { crc32 } from '@l2o/core/extend';
 import { writeFileAtomic } from '@l2o/core/node';
 
 /** A learning-rate tuning as kept in the store (what `tuneLearningRate` returned, plus its cost). */

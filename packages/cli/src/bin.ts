@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { initEngine, parseBackend } from '@l2o/core';
+import { initEngine } from '@l2o/core';
+import { parseBackend } from '@l2o/core/extend';
 import { UsageError, helpText, parseFlags, str, type FlagSpecs, type FlagValue } from './args.js';
 import { BENCHMARK_FLAGS, runBenchmark } from './commands/benchmark.js';
 import { COMPARE_FLAGS, runCompare } from './commands/compare.js';

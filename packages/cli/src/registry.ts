@@ -1,12 +1,7 @@
 import { resolve } from 'node:path';
 import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import {
-  mixtureFamily,
-  partitionLearned,
-  partitionLearnedFromConfig,
-  residualLearned,
-  residualLearnedFromConfig,
-} from '@l2o/core';
+import { mixtureFamily, partitionLearned, residualLearned } from '@l2o/core';
+import { partitionLearnedFromConfig, residualLearnedFromConfig } from '@l2o/core/extend';
 import { loadLearnedArtifact } from '@l2o/core/node';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { loadLstmPreset, lstmOptimizer, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';

@@ -1,3 +1,4 @@
+import type { JsonObject, TensorMap } from '@l2o/core';
 import {
   L2O_CORE_VERSION,
   decodeContainer,
@@ -5,10 +6,8 @@ import {
   packBinaryFile,
   unpackBinaryFile,
   type ContainerValue,
-  type JsonObject,
   type JsonValue,
-  type TensorMap,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 
 /**
  * The wire format between a learner and its workers. Bumped on any change a worker of another version would

@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  ensureEngine,
-  estimatorFromConfig,
-  slotProblem,
-  type BatchData,
-  type JsonObject,
-  type LearnedOptimizer,
-  type MetaGradientEstimator,
-  type MetaSlot,
-  type Optimizee,
-  type OptimizeeFamily,
-  type TensorMap,
+import type {
+  BatchData,
+  JsonObject,
+  LearnedOptimizer,
+  MetaGradientEstimator,
+  Optimizee,
+  OptimizeeFamily,
+  TensorMap,
 } from '@l2o/core';
+import { ensureEngine, estimatorFromConfig, slotProblem, type MetaSlot } from '@l2o/core/extend';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import {
   DEFAULT_PREFIX,

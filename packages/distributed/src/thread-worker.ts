@@ -7,16 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
-  estimatorFromConfig,
   initEngine,
-  slotProblem,
-  type BackendName,
   type BatchData,
   type JsonObject,
   type MetaGradientEstimator,
   type Optimizee,
   type TensorMap,
 } from '@l2o/core';
+import { estimatorFromConfig, slotProblem, type BackendName } from '@l2o/core/extend';
 import { estimateToFrame, unpackSlot, type ResultKey } from './job-compute.js';
 import { unpackContainer } from './protocol.js';
 import type { ResolvedRun } from './serve-jobs.js';

@@ -1,4 +1,4 @@
-import { resizeImages } from '@l2o/core';
+import { resizeImages } from '@l2o/core/extend';
 import { checkImageDataset, type ImageDataset } from './dataset.js';
 
 export interface ShrinkImagesOptions {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core/extend';
 import {
   MNIST_CLASSES,
   MNIST_PIXELS,

@@ -1,4 +1,4 @@
-import { resizeImages } from '@l2o/core';
+import { resizeImages } from '@l2o/core/extend';
 import type { MnistSplit } from './mnist-data.js';
 
 /** Side of the original MNIST images. */

@@ -1,13 +1,11 @@
+import { PAPER_CONFIG, resolveLstmConfig, type LstmConfig } from '@l2o/optimizer-lstm';
 import {
   LSTM_CONFIG_FIELDS,
-  PAPER_CONFIG,
   checkConfigChoice,
   checkConfigFields,
   pickConfigFields,
-  resolveLstmConfig,
   showConfigValue,
-  type LstmConfig,
-} from '@l2o/optimizer-lstm';
+} from '@l2o/optimizer-lstm/extend';
 
 /**
  * Over which coordinates a global averaging cell averages:

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '@l2o/core';
-import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '@l2o/optimizer-lstm';
+import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '@l2o/optimizer-lstm/extend';
 import { resolveGacConfig, type GacConfig } from './config.js';
 
 /** Options of {@link gacL2ClippingMetaParams}. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
-import type { InitContext, TensorMap } from '@l2o/core';
+import { orderedKeys } from '@l2o/core/extend';
+import type { TensorMap } from '@l2o/core';
+import type { InitContext } from '@l2o/core/extend';
 
 /**
  * The hyper optimizer's state, explicit and returned by every update. Per parameter: `m`, `v`, `m2` (12 bytes per

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, disposeMap, initEngine, mapSize } from '@l2o/core';
+import { Rng, disposeMap, initEngine } from '@l2o/core';
+import { mapSize } from '@l2o/core/extend';
 import type { TensorMap } from '@l2o/core';
 import { resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmOptimizer, type LstmState } from './lstm-optimizer.js';

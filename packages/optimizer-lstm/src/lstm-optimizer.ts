@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { flattenMap, mapSize, unflattenLike } from '@l2o/core';
-import type { FusedUnroll, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import { flattenMap, mapSize, unflattenLike } from '@l2o/core/extend';
+import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import type { FusedUnroll } from '@l2o/core/extend';
 import { preprocessingHasStats, resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmCell } from './lstm-cell.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';

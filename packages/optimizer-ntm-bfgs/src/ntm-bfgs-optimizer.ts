@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
 import { averagingSegments, checkGacState, gacLayers, gacZeroState, type GacState } from '@l2o/optimizer-gac';
-import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm';
+import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm/extend';
 import { DENSE_MAX_COORDINATES, resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, initNtmBfgsMetaParams } from './controller-params.js';
 import {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { evaluate, initEngine, quantile, type EvaluationResult, type OptimizeeFamily, type Optimizer } from '@l2o/core';
+import { evaluate, initEngine, type EvaluationResult, type OptimizeeFamily, type Optimizer } from '@l2o/core';
+import { quantile } from '@l2o/core/extend';
 import { describe, expect, it } from 'vitest';
 import { evaluationTable, formatNumber, formatTable } from './report-table.js';
 

@@ -1,4 +1,5 @@
-import { quantile, type EvaluationResult, type OptimizerCurve } from '@l2o/core';
+import type { EvaluationResult, OptimizerCurve } from '@l2o/core';
+import { quantile } from '@l2o/core/extend';
 
 /** `markdown`: a GitHub-flavoured pipe table; `text`: aligned columns for a terminal. */
 export type TableFormat = 'markdown' | 'text';

@@ -3,24 +3,26 @@ import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   L2oIoError,
-  LOSS_TRANSFORMS,
-  crc32,
-  REPARAMETERIZATION_LEVELS,
-  VALIDATION_METRICS,
   disposeMap,
   lossScaledFamily,
   reparameterizedFamily,
   type BatchData,
-  type HorizonOption,
   type JsonObject,
   type LearnedOptimizer,
-  type LossTransform,
   type MetaTrainProgress,
   type MetaTrainResult,
   type OptimizeeFamily,
+} from '@l2o/core';
+import {
+  LOSS_TRANSFORMS,
+  crc32,
+  REPARAMETERIZATION_LEVELS,
+  VALIDATION_METRICS,
+  type HorizonOption,
+  type LossTransform,
   type ReparameterizationLevel,
   type ValidationMetric,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 import { metaTrain, readCheckpointFile, saveArtifact, writeFileAtomic } from '@l2o/core/node';
 import { metaTrainingSvg } from '@l2o/report';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';

@@ -1,22 +1,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { L2oIoError, disposeMap, type JsonObject, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import {
-  L2oIoError,
   MANIFEST_FILE,
   WEIGHTS_FILE,
   checkMetaParamsFit,
   decodeArtifact,
-  disposeMap,
   encodeArtifact,
   ioError,
   parseArtifactManifest,
   type ArtifactInput,
   type ArtifactManifest,
-  type JsonObject,
   type JsonValue,
-  type LearnedOptimizer,
-  type TensorMap,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 
 /** Writes an artifact directory (`manifest.json` + `weights.bin`) atomically, replacing `dir`. Returns the manifest. */

@@ -9,7 +9,8 @@ import {
 } from '@l2o/core';
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from './atomic-write.js';
-import { L2oIoError, ioError } from '@l2o/core';
+import { L2oIoError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 import { readFileSync } from 'node:fs';
 
 /**

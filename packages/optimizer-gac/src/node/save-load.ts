@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core/extend';
 import { loadArtifact, saveArtifact } from '@l2o/core/node';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
-import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
+import type { JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { ArtifactManifest } from '@l2o/core/extend';
+import { checkLstmMetaParams } from '@l2o/optimizer-lstm/extend';
 import {
   GAC_KIND,
   gacOptimizer,

@@ -1,5 +1,6 @@
 import { loadLearnedArtifact, saveArtifact } from '@l2o/core/node';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { ArtifactManifest } from '@l2o/core/extend';
 import {
   HYPER_KIND,
   checkHyperMetaParams,

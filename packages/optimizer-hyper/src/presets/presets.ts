@@ -1,5 +1,6 @@
-import { checkMetaParamsFit, decodeArtifact } from '@l2o/core';
-import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { checkMetaParamsFit, decodeArtifact } from '@l2o/core/extend';
+import type { LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { ArtifactManifest } from '@l2o/core/extend';
 import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from '../config.js';
 import { hyperOptimizer } from '../hyper-optimizer.js';
 import type { HyperState } from '../hyper-state.js';

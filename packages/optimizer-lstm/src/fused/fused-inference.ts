@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mapSize, orderedKeys } from '@l2o/core';
+import { mapSize, orderedKeys } from '@l2o/core/extend';
 import type { Optimizer, TensorMap } from '@l2o/core';
 import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';

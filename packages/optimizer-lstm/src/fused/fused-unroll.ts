@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedKeys } from '@l2o/core';
-import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { orderedKeys } from '@l2o/core/extend';
+import type { LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { FusedUnroll } from '@l2o/core/extend';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
 import { checkLstmState, type LstmState } from '../lstm-optimizer.js';

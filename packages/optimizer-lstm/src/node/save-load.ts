@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core/extend';
+import type { JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { ArtifactManifest } from '@l2o/core/extend';
 import { loadArtifact, saveArtifact } from '@l2o/core/node';
-import {
-  LSTM_KIND,
-  checkLstmMetaParams,
-  lstmOptimizer,
-  resolveLstmConfig,
-  type LstmConfig,
-  type LstmState,
-} from '@l2o/optimizer-lstm';
+import { LSTM_KIND, lstmOptimizer, resolveLstmConfig, type LstmConfig, type LstmState } from '@l2o/optimizer-lstm';
+import { checkLstmMetaParams } from '@l2o/optimizer-lstm/extend';
 
 /**
  * Saves a trained LSTM optimizer (config + φ) as a learned-optimizer artifact directory (`manifest.json` +

@@ -1,23 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  disposeMap,
+  optimizerForEvaluation,
+  type JsonObject,
+  type LearnedOptimizer,
+  type TensorMap,
+  type TfOptimizerOptions,
+} from '@l2o/core';
+import {
   L2oTfOptimizer,
   checkMetaParamsFit,
   decodeArtifact,
-  disposeMap,
   encodeArtifact,
   loadArtifactFrom,
-  optimizerForEvaluation,
   packBinaryFile,
   saveArtifactTo,
   unpackBinaryFile,
   type ArtifactLocation,
   type ArtifactManifest,
-  type JsonObject,
   type JsonValue,
-  type LearnedOptimizer,
-  type TensorMap,
-  type TfOptimizerOptions,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 import { LSTM_PRESETS, loadLstmPreset, rebuildLstmLearned, type LstmPresetOptimizer } from '../presets/presets.js';
 
 /** A learned optimizer to load: a preset name (`'mnist-residual'`, `'preset:quadratic'`), a URL or a tf.io handler. */

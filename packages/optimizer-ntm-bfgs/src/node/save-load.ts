@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkMetaParamsFit } from '@l2o/core';
+import { checkMetaParamsFit } from '@l2o/core/extend';
 import { loadArtifact, saveArtifact } from '@l2o/core/node';
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { JsonObject, LearnedOptimizer, TensorMap } from '@l2o/core';
+import type { ArtifactManifest } from '@l2o/core/extend';
 import {
   NTM_BFGS_KIND,
   checkNtmBfgsMetaParams,
