@@ -12,6 +12,7 @@ import { WORKER_FLAGS, runWorker } from './commands/worker.js';
 import { REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
 import { EXIT, InterruptedError } from './errors.js';
+import { CLI_VERSION } from './version.js';
 
 interface Command {
   readonly summary: string;
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    process.stdout.write('0.1.0\n');
+    process.stdout.write(`${CLI_VERSION}\n`);
     return 0;
   }
   const cmd = COMMANDS[name];
