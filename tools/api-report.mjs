@@ -72,7 +72,9 @@ function extract(pkgDir, pkg, entry, { name, modelName, report, model, temp }) {
   return Extractor.invoke(config, {
     localBuild: update,
     messageCallback: (m) => {
-      if (m.logLevel === 'warning' || m.logLevel === 'error') console.log(`     ${m.text}`);
+      // The report's own "not copied"/"copied"/"created" notices name a temporary folder; this script says it.
+      const own = /^console-api-report-(not-copied|copied|created|diff)$/.test(m.messageId);
+      if (!own && (m.logLevel === 'warning' || m.logLevel === 'error')) console.log(`     ${m.text}`);
       m.handled = true;
     },
   });
