@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks every publishable package as a consumer would get it: its metadata (repository, homepage, bugs,
 // license and LICENSE file, README links that work on npm), publint --strict and attw on the packed tarball,
-// then installs all tarballs into an empty folder and loads each package by both require and import.
-// `--metadata-only [--root <repo>]` runs the metadata checks alone (fast; used by a test).
+// then installs all tarballs into an empty folder and loads each package by both require and import; no tarball
+// may hold a file that exists only for tests. `--metadata-only [--root <repo>]` runs the metadata checks alone,
+// `--tarball-contents [--root <repo>]` the test-helper check alone on `npm pack --dry-run` (both used by tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,49 @@ function metadataProblems(rootDir, dir) {
   return problems;
 }
 
+/**
+ * Files that exist only for tests: `*.test.*`, `test-fixtures` (files or folders), `*test-support.*`,
+ * `*.fixture.*`. None may be in a published tarball (exclude them in package.json "files").
+ */
+const TEST_HELPER =
+  /(^|\/)([^/]*\.test\.[^/]+|[^/]*test-fixtures[^/]*|[^/]*test-support\.[^/]+|[^/]*\.fixture\.[^/]+)(\/|$)/;
+
+/** The test helpers among a tarball's file paths (relative to the package folder). */
+function testHelpers(paths) {
+  return paths.filter((p) => TEST_HELPER.test(p));
+}
+
+/** `npm pack --dry-run` of a package folder: the paths its tarball would hold. */
+function packedPaths(pkgDir) {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: pkgDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  return JSON.parse(out)[0].files.map((f) => f.path);
+}
+
 const args = process.argv.slice(2);
+if (args.includes('--tarball-contents')) {
+  // Only the test-helper check, on `npm pack --dry-run` of every package (no build needed; used by a test).
+  const i = args.indexOf('--root');
+  const rootDir = resolve(i >= 0 ? args[i + 1] : join(import.meta.dirname, '..'));
+  let bad = 0;
+  for (const d of readdirSync(join(rootDir, 'packages')).sort()) {
+    const pkgDir = join(rootDir, 'packages', d);
+    if (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).private) continue;
+    const helpers = testHelpers(packedPaths(pkgDir));
+    if (helpers.length > 0) {
+      bad++;
+      console.log(
+        `FAIL packages/${d}: the tarball holds test helpers (exclude them in "files"): ${helpers.join(', ')}`,
+      );
+    }
+  }
+  if (bad > 0) process.exit(1);
+  console.log('ok   no test helpers in the tarballs');
+  process.exit(0);
+}
 if (args.includes('--metadata-only')) {
   const i = args.indexOf('--root');
   const rootDir = resolve(i >= 0 ? args[i + 1] : join(import.meta.dirname, '..'));
@@ -89,6 +132,11 @@ try {
     if (!listing.includes('package/LICENSE')) {
       failed++;
       console.log(`FAIL ${pkg.name}: the packed tarball has no LICENSE`);
+    }
+    const helpers = testHelpers(listing.filter((p) => p.startsWith('package/')).map((p) => p.slice(8)));
+    if (helpers.length > 0) {
+      failed++;
+      console.log(`FAIL ${pkg.name}: the packed tarball holds test helpers: ${helpers.join(', ')}`);
     }
     for (const [tool, args] of [
       ['publint', ['--strict', pkgDir]],

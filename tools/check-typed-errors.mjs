@@ -5,17 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * Files not converted yet, by path suffix: they are being moved or rewritten on other branches (plots and
- * tables leave core; the CLI's flag parser and registry, the optimizers' save/load move to core's registry).
- */
-export const UNTYPED_THROW_EXEMPT = [
-  '/plot-svg.ts',
-  '/report-table.ts',
-  'packages/cli/src/args.ts',
-  'packages/cli/src/registry.ts',
-  '/node/save-load.ts',
-];
+/** Files allowed to throw untyped errors, by path suffix (none: every package throws L2oError). */
+export const UNTYPED_THROW_EXEMPT = [];
 
 function walk(dir, out) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

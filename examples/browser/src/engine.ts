@@ -1,4 +1,5 @@
-import { initEngine, type BackendName, type EngineInfo } from '@l2o/core';
+import { initEngine } from '@l2o/core';
+import type { BackendName, EngineInfo } from '@l2o/core/extend';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';

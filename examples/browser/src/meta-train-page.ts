@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, evaluate, memoryCheckpointStore, metaTrain, type MetaTrainProgress } from '@l2o/core';
-import { quadraticFamily } from '@l2o/optimizee-quadratic';
+import { evaluate, memoryCheckpointStore, metaTrain, type MetaTrainProgress, Rng } from '@l2o/core';
 import { lstmOptimizer } from '@l2o/optimizer-lstm';
+import { quadraticFamily } from '@l2o/optimizee-quadratic';
 import { drawCurves } from './chart.js';
 import { numberParam, startEngine } from './engine.js';
 

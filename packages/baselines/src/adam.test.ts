@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@l2o/core';
-import { adam } from '@l2o/core';
+import { adam, initEngine } from '@l2o/core';
 import { describeAgainstTfjs } from './test-support.js';
 
 describeAgainstTfjs('adam', [

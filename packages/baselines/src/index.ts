@@ -7,7 +7,8 @@ export type { RmspropOptions, RmspropState } from './rmsprop.js';
 // Adam lives in @l2o/core (it is also the meta-trainer's default optimizer of φ); re-exported here so the
 // four baselines come from one place.
 export { adam } from '@l2o/core';
-export type { AdamOptions, AdamState } from '@l2o/core';
+export type { AdamOptions } from '@l2o/core';
+export type { AdamState } from '@l2o/core/extend';
 export { BASELINE_NAMES, makeBaseline, parseBaselineName, baselineFromConfig } from './registry.js';
 export type { BaselineName } from './registry.js';
 export {

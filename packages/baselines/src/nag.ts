@@ -1,15 +1,12 @@
-import type { Optimizer, TensorMap } from '@l2o/core';
+import { chain, type Optimizer, scaleByLearningRate, type TensorMap, trace } from '@l2o/core';
 import {
   assertSameKeys,
-  chain,
   checkOptions,
   checkPositive,
   checkUnitInterval,
   mapState,
   optimizerName,
-  scaleByLearningRate,
-  trace,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 
 export interface NagOptions {
   /** Step size α > 0. */

@@ -1,5 +1,5 @@
-import type { JsonObject, Optimizer } from '@l2o/core';
-import { L2oError, adam, registerOptimizerConfigs } from '@l2o/core';
+import { adam, type JsonObject, L2oError, type Optimizer } from '@l2o/core';
+import { registerOptimizerConfigs } from '@l2o/core/extend';
 import { nag } from './nag.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';

@@ -1,17 +1,13 @@
-import type { Optimizer, TensorMap } from '@l2o/core';
+import { chain, type Optimizer, scale, scaleByRms, type TensorMap, trace } from '@l2o/core';
 import {
   assertSameKeys,
-  chain,
   checkBoolean,
   checkOptions,
   checkPositive,
   checkUnitInterval,
   mapState,
   optimizerName,
-  scale,
-  scaleByRms,
-  trace,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 
 export interface RmspropOptions {
   /** Step size α > 0. */

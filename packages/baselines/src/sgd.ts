@@ -1,5 +1,5 @@
-import type { Optimizer } from '@l2o/core';
-import { assertSameKeys, checkOptions, checkPositive, mapState, optimizerName, scaleByLearningRate } from '@l2o/core';
+import { type Optimizer, scaleByLearningRate } from '@l2o/core';
+import { assertSameKeys, checkOptions, checkPositive, mapState, optimizerName } from '@l2o/core/extend';
 
 export interface SgdOptions {
   /** Step size α > 0. */

@@ -4,8 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { L2oError, addMaps, disposeMap, initEngine, lossAndGrad, Rng } from '@l2o/core';
-import type { Optimizee, Optimizer, TensorMap } from '@l2o/core';
+import {
+  disposeMap,
+  initEngine,
+  L2oError,
+  lossAndGrad,
+  type Optimizee,
+  type Optimizer,
+  Rng,
+  type TensorMap,
+} from '@l2o/core';
+import { addMaps } from '@l2o/core/extend';
 
 const N = 16;
 const D = 3;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@l2o/core';
-import type { OptimizeeFamily } from '@l2o/core';
+import { initEngine, type OptimizeeFamily } from '@l2o/core';
 import { sgd } from './sgd.js';
 import {
   DEFAULT_LEARNING_RATE_GRID,

@@ -1,5 +1,12 @@
-import { L2oError, evaluate } from '@l2o/core';
-import type { BatchData, EvaluateEntry, OptimizeeFamily, OptimizerCurve, Optimizer } from '@l2o/core';
+import {
+  type BatchData,
+  evaluate,
+  L2oError,
+  type OptimizeeFamily,
+  type Optimizer,
+  type OptimizerCurve,
+} from '@l2o/core';
+import type { EvaluateEntry } from '@l2o/core/extend';
 import { BASELINE_NAMES, makeBaseline, parseBaselineName } from './registry.js';
 import type { BaselineName } from './registry.js';
 

@@ -1,12 +1,5 @@
-import {
-  L2oError,
-  evaluate,
-  type BatchData,
-  type InitContext,
-  type OptimizeeFamily,
-  type Optimizer,
-  type TensorMap,
-} from '@l2o/core';
+import { type BatchData, evaluate, L2oError, type OptimizeeFamily, type Optimizer, type TensorMap } from '@l2o/core';
+import type { InitContext } from '@l2o/core/extend';
 import {
   BASELINE_NAMES,
   DEFAULT_LEARNING_RATE_GRID,

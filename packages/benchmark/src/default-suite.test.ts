@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, disposeBatch, initEngine, lossAndGrad, type BatchData, type OptimizeeFamily } from '@l2o/core';
+import { type BatchData, initEngine, lossAndGrad, type OptimizeeFamily, Rng } from '@l2o/core';
+import { disposeBatch } from '@l2o/core/extend';
 import { defaultSuite, LONG_RUN_TASKS } from './default-suite.js';
 import { selectTasks } from './suite.js';
 

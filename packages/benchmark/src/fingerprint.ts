@@ -1,5 +1,5 @@
 import type { JsonObject, TensorMap } from '@l2o/core';
-import { crc32, orderedKeys } from '@l2o/core';
+import { crc32, orderedKeys } from '@l2o/core/extend';
 
 /**
  * A content hash of a learned optimizer's weights and description (kind, config, every tensor's name, shape and

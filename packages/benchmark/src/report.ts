@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatNumber, formatTable } from '@l2o/core';
+import { formatNumber, formatTable } from '@l2o/report';
 import { writeFileAtomic } from '@l2o/core/node';
 import type { BenchmarkResult } from './benchmark.js';
 import type { OptimizerTaskResult, TaskResult } from './results.js';

@@ -1,4 +1,5 @@
-import { L2oError, quantile } from '@l2o/core';
+import { quantile } from '@l2o/core/extend';
+import { L2oError } from '@l2o/core';
 import {
   interquartileMean,
   medianOf,

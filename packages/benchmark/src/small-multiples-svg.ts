@@ -1,4 +1,5 @@
-import { L2oError, PALETTE, escapeXml, formatNumber, linearTicks, logTicks } from '@l2o/core';
+import { escapeXml, formatNumber, linearTicks, logTicks, PALETTE } from '@l2o/report';
+import { L2oError } from '@l2o/core';
 import type { TaskResult } from './results.js';
 
 export interface SmallMultiplesOptions {

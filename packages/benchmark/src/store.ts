@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { L2oError, crc32 } from '@l2o/core';
+import { crc32 } from '@l2o/core/extend';
+import { L2oError } from '@l2o/core';
 import { writeFileAtomic } from '@l2o/core/node';
 
 /** A learning-rate tuning as kept in the store (what `tuneLearningRate` returned, plus its cost). */

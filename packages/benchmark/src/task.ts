@@ -1,5 +1,4 @@
-import type { BatchData, OptimizeeFamily } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { type BatchData, L2oError, type OptimizeeFamily } from '@l2o/core';
 
 /**
  * The three disjoint roles of a task: `train` tasks may be used to meta-train learned optimizers and for nothing

@@ -1,3 +1,4 @@
+import { L2oError } from '@l2o/core';
 import { parseArgs } from 'node:util';
 
 /**
@@ -32,7 +33,13 @@ export interface PositionalSpec {
 
 export type FlagValue = string | number | boolean | string[] | undefined;
 
-export class UsageError extends Error {}
+/** A mistake on the command line (exit code 2): an L2oError with code 'USAGE'. */
+export class UsageError extends L2oError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('USAGE', message, options);
+    this.name = 'UsageError';
+  }
+}
 
 /** What {@link parseCommandLine} read: every flag of the table (its default where not given) and the positionals. */
 export interface CommandLine {

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-import { initEngine, parseBackend } from '@l2o/core';
+import { initEngine } from '@l2o/core';
+import { parseBackend } from '@l2o/core/extend';
 import {
-  UsageError,
-  helpText,
-  parseCommandLine,
-  str,
   type FlagSpecs,
   type FlagValue,
+  helpText,
+  parseCommandLine,
   type PositionalSpec,
+  str,
+  UsageError,
 } from './args.js';
 import { BENCHMARK_FLAGS, runBenchmark } from './commands/benchmark.js';
 import { COMPARE_FLAGS, runCompare } from './commands/compare.js';
@@ -19,6 +20,7 @@ import { WORKER_FLAGS, runWorker } from './commands/worker.js';
 import { REPRODUCE_EXPERIMENTS, REPRODUCE_FLAGS, runReproduce } from './commands/reproduce.js';
 import { COMMON_FLAGS } from './registry.js';
 import { EXIT, InterruptedError } from './errors.js';
+import { CLI_VERSION } from './version.js';
 
 interface Command {
   readonly summary: string;
@@ -96,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    process.stdout.write('0.1.0\n');
+    process.stdout.write(`${CLI_VERSION}\n`);
     return 0;
   }
   const cmd = COMMANDS[name];

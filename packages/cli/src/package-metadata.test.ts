@@ -55,3 +55,39 @@ describe('package metadata (tools/check-packages.mjs --metadata-only)', () => {
     }
   });
 });
+
+describe('no test helpers in the tarballs (tools/check-packages.mjs --tarball-contents)', () => {
+  const contents = (root: string) => {
+    const r = spawnSync(process.execPath, [TOOL, '--tarball-contents', '--root', root], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout + r.stderr };
+  };
+
+  it('passes on this repository', () => {
+    const r = contents(REPO);
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('fails on a package whose "files" let test fixtures, support files or fixture data through', () => {
+    const root = mkdtempSync(join(tmpdir(), 'l2o-tarball-'));
+    try {
+      const dir = join(root, 'packages', 'leaky');
+      mkdirSync(join(dir, 'src', 'test-fixtures'), { recursive: true });
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: '@l2o/leaky', version: '0.0.0', files: ['src', '!src/**/*.test.ts'] }),
+      );
+      for (const f of ['index.ts', 'index.test.ts', 'test-support.ts', 'x.fixture.json', 'test-fixtures/run.mjs']) {
+        writeFileSync(join(dir, 'src', f), '{}\n');
+      }
+      const r = contents(root);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('packages/leaky: the tarball holds test helpers');
+      for (const f of ['src/test-support.ts', 'src/x.fixture.json', 'src/test-fixtures/run.mjs'])
+        expect(r.out).toContain(f);
+      expect(r.out).not.toContain('src/index.ts');
+      expect(r.out).not.toContain('index.test.ts');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -24,6 +24,7 @@ const BUILT_PACKAGES = [
   'optimizee-cifar',
   'optimizee-synthetic',
   'optimizee-sequence',
+  'report',
   'benchmark',
   'distributed',
 ] as const;

@@ -1,9 +1,20 @@
+import {
+  type BatchData,
+  isL2oError,
+  type JsonObject,
+  L2oError,
+  type LearnedOptimizer,
+  mixtureFamily,
+  type OptimizeeFamily,
+  partitionLearned,
+  residualLearned,
+  type TensorMap,
+} from '@l2o/core';
+import { learnedFromConfig } from '@l2o/core/extend';
+import { loadLstmPreset, type LstmConfig, PREPROCESSING_MODES } from '@l2o/optimizer-lstm';
 import { resolve } from 'node:path';
-import type { BatchData, JsonObject, LearnedOptimizer, OptimizeeFamily, TensorMap } from '@l2o/core';
-import { learnedFromConfig, mixtureFamily, partitionLearned, residualLearned } from '@l2o/core';
 import { loadLearned as loadLearnedArtifact } from '@l2o/core/node';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
-import { loadLstmPreset, PREPROCESSING_MODES, type LstmConfig } from '@l2o/optimizer-lstm';
 import { defaultSuite, selectTasks } from '@l2o/benchmark';
 // Importing the optimizer packages registers their kinds with core's registry (lstm, lstm-gac, ntm-bfgs, hyper).
 import { HYPER_PRESETS, loadHyperPreset } from '@l2o/optimizer-hyper';
@@ -158,7 +169,13 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
       if (!where) throw e;
       const named = flagError(flag, where, e, true);
       if (named !== e) throw named;
-      throw new Error(`${flag} ${where}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new L2oError(
+        isL2oError(e) ? e.code : 'INVALID_OPTION',
+        `${flag} ${where}: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
   if (task === 'suite') {
@@ -325,7 +342,7 @@ export function loadLearned(dir: string, flag = '--learned'): LoadedLearned {
     const abs = resolve(dir);
     const msg = (e instanceof Error ? e.message : String(e)).replace(new RegExp(`^${escapeRegExp(abs)}: `), '');
     if (e instanceof UsageError) throw new UsageError(`${flag} ${dir}: ${msg}`);
-    throw new Error(`${flag} ${dir}: ${msg}`);
+    throw new L2oError(isL2oError(e) ? e.code : 'IO', `${flag} ${dir}: ${msg}`, { cause: e });
   }
 }
 

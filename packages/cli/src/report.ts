@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import type { EvaluationResult } from '@l2o/core';
+import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { withFlag } from './errors.js';
 

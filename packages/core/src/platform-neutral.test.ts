@@ -8,6 +8,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 describe('platform-neutral main entry', () => {
   it('no source reachable from @l2o/core imports a Node built-in or uses process unguarded', async () => {
     const graph = await nodeDependencies(join(HERE, 'index.ts'));
+    expect(graph.files.some((f) => f.endsWith('meta-train.ts'))).toBe(true);
+    expect(graph.builtins).toEqual([]);
+    expect(graph.processUses).toEqual([]);
+  });
+
+  it('nor from @l2o/core/extend (plugins run in every runtime too)', async () => {
+    const graph = await nodeDependencies(join(HERE, 'extend.ts'));
     expect(graph.files.some((f) => f.endsWith('serialization.ts'))).toBe(true);
     expect(graph.builtins).toEqual([]);
     expect(graph.processUses).toEqual([]);

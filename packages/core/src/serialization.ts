@@ -4,14 +4,14 @@ import { Rng } from './rng.js';
 import { disposeMap, orderedKeys } from './tensor-map.js';
 import { sha256Hex, sha256HexAsync } from './sha256.js';
 import type { JsonObject, LearnedOptimizer, TensorMap } from './types.js';
+import { L2O_CORE_VERSION } from './version.js';
 import { L2oError } from './l2o-error.js';
 
 /** The `format` string of a learned-optimizer artifact (see docs/artifact-format.md). */
 export const ARTIFACT_FORMAT = 'l2o-learned-optimizer';
 /** The newest artifact format version this build reads and the one it writes. */
 export const ARTIFACT_FORMAT_VERSION = 1;
-/** Version of @l2o/core written into artifacts (kept equal to package.json by a test). */
-export const L2O_CORE_VERSION = '0.1.0';
+export { L2O_CORE_VERSION };
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  L2oError,
-  engineInfo,
-  type JsonObject,
-  type MetaGradientEstimate,
-  type MetaStepExecutor,
-  type MetaStepRequest,
-} from '@l2o/core';
+import { engineInfo, type JsonObject, L2oError } from '@l2o/core';
+import type { MetaGradientEstimate, MetaStepExecutor, MetaStepRequest } from '@l2o/core/extend';
 import { Queue } from 'bullmq';
 import {
   DEFAULT_PREFIX,

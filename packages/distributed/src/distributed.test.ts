@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { type MetaTrainResult, disposeMap, initEngine, metaTrain } from '@l2o/core';
+import { disposeMap, initEngine, metaTrain, type MetaTrainResult } from '@l2o/core';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BatchData, MetaGradientEstimator, Optimizee, TensorMap } from '@l2o/core';
 import {
   checkSlotInfo,
+  type ContainerValue,
   encodeSlot,
+  type MetaGradientEstimate,
+  type MetaSlot,
   packBinaryFile,
   slotContainer,
-  type BatchData,
-  type ContainerValue,
-  type MetaGradientEstimate,
-  type MetaGradientEstimator,
-  type MetaSlot,
-  type Optimizee,
-  type TensorMap,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 import { lossesFromJson, lossesToJson, packContainer, unpackContainer, type JobData } from './protocol.js';
 
 /** What a result must echo to count as the answer to its job. */

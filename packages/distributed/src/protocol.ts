@@ -1,15 +1,13 @@
+import { type JsonObject, L2oError, type TensorMap } from '@l2o/core';
 import {
-  L2oError,
-  L2O_CORE_VERSION,
+  type ContainerValue,
   decodeContainer,
   encodeContainer,
+  type JsonValue,
+  L2O_CORE_VERSION,
   packBinaryFile,
   unpackBinaryFile,
-  type ContainerValue,
-  type JsonObject,
-  type JsonValue,
-  type TensorMap,
-} from '@l2o/core';
+} from '@l2o/core/extend';
 
 /**
  * The wire format between a learner and its workers. Bumped on any change a worker of another version would

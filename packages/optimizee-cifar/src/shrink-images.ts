@@ -1,4 +1,5 @@
-import { L2oError, resizeImages } from '@l2o/core';
+import { resizeImages } from '@l2o/core/extend';
+import { L2oError } from '@l2o/core';
 import { checkImageDataset, type ImageDataset } from './dataset.js';
 
 export interface ShrinkImagesOptions {

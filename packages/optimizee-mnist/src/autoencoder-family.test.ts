@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, adam, evaluate, initEngine, lossAndGrad, type TensorMap } from '@l2o/core';
+import { adam, evaluate, initEngine, lossAndGrad, Rng, type TensorMap } from '@l2o/core';
 import { autoencoderLayerSizes, mnistAutoencoderFamily } from './autoencoder-family.js';
 
 beforeAll(async () => {

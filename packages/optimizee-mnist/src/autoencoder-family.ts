@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
 import {
   MNIST_SPLITS,
   loadMnistSplit,
@@ -17,7 +17,6 @@ import {
   type MlpWeightInit,
 } from './mlp-layers.js';
 import { MNIST_SIDE, mnistImagesAtSide } from './mnist-shrink.js';
-import { L2oError } from '@l2o/core';
 
 export interface MnistAutoencoderOptions {
   /** Which data the problems draw minibatches from. Default 'train'. */

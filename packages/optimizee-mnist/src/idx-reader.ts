@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { L2oError, ioError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
+import { L2oError } from '@l2o/core';
 
 /** IDX magic of an unsigned-byte array of rank 3 (MNIST images: count × rows × cols). */
 export const IDX_IMAGES_MAGIC = 0x00000803;

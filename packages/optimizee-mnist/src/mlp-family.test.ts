@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, lossAndGrad, resizeImages, type TensorMap } from '@l2o/core';
+import { initEngine, lossAndGrad, Rng, type TensorMap } from '@l2o/core';
+import { resizeImages } from '@l2o/core/extend';
 import { loadMnistSplit } from './mnist-data.js';
 import { type MnistBatch, mnistMlpFamily } from './mlp-family.js';
 import type { MlpActivation } from './mlp-layers.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { L2oError, classificationAccuracy, softmaxCrossEntropy } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
+import { classificationAccuracy, softmaxCrossEntropy } from '@l2o/core/extend';
 import {
   MNIST_CLASSES,
   MNIST_PIXELS,

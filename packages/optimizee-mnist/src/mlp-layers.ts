@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Rng, TensorMap } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 
 /** Hidden-layer nonlinearities. The paper trains on sigmoid and tests generalisation to ReLU. */
 export const MLP_ACTIVATIONS = ['sigmoid', 'relu', 'tanh', 'gelu'] as const;

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { L2oIoError, Rng, disposeMap, initEngine, lossAndGrad } from '@l2o/core';
+import { disposeMap, initEngine, L2oIoError, lossAndGrad, Rng } from '@l2o/core';
 import { encodeIdx, readIdxFile } from './idx-reader.js';
 import { MNIST_DIR_ENV, loadMnistSplit } from './mnist-data.js';
 import { mnistMlpFamily } from './mlp-family.js';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, initEngine } from '@l2o/core';
-import { toTfOptimizer } from '@l2o/core';
+import { adam, initEngine, toTfOptimizer } from '@l2o/core';
 import { MNIST_CLASSES, MNIST_PIXELS, loadMnistSplit } from './mnist-data.js';
 
 beforeAll(async () => {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
 import { haarOrthogonal } from './haar-orthogonal.js';
-import { L2oError } from '@l2o/core';
 
 export interface ConditionedQuadraticOptions {
   /** Dimension d of θ per function. Default 100. */

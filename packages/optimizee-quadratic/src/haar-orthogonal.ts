@@ -1,5 +1,4 @@
-import type { Rng } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Rng } from '@l2o/core';
 
 /**
  * A random orthogonal n × n matrix distributed uniformly (Haar) over O(n), row-major in float64: the Q of a

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
 
 /** How W and y are drawn: the paper says IID Gaussian; the reference code draws U[0, 1). */
 export const QUADRATIC_SAMPLINGS = ['gaussian', 'uniform'] as const;

@@ -1,4 +1,4 @@
-import type { Rng } from '@l2o/core';
+import { L2oError, type Rng } from '@l2o/core';
 import {
   checkKnown,
   intOption,
@@ -6,7 +6,6 @@ import {
   type SequenceTaskInstance,
   type TokenBatch,
 } from './sequence-task.js';
-import { L2oError } from '@l2o/core';
 
 export interface MarkovTaskOptions {
   /** Number of tokens (states). Default 8. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, lossAndGrad } from '@l2o/core';
+import { initEngine, lossAndGrad, Rng } from '@l2o/core';
 import { markovTask } from './markov-task.js';
 import { rnnModel } from './rnn-model.js';
 import { sequenceFamily } from './sequence-family.js';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 import { param, type SequenceModel, type SequenceModelSpec } from './sequence-model.js';
 import { checkKnown, intOption } from './sequence-task.js';
-import { L2oError } from '@l2o/core';
 
 export interface RnnModelOptions {
   /** Hidden units H. Default 32. */

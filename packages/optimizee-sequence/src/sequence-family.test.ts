@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, adam, evaluate, initEngine, lossAndGrad } from '@l2o/core';
+import { adam, evaluate, initEngine, lossAndGrad, Rng } from '@l2o/core';
 import { attentionModel } from './attention-model.js';
 import { copyTask } from './copy-task.js';
 import { markovTask, type MarkovChain } from './markov-task.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
 import type { SequenceModel, SequenceModelSpec } from './sequence-model.js';
 import {
   checkKnown,
@@ -8,7 +8,6 @@ import {
   type SequenceTaskInstance,
   type TokenBatch,
 } from './sequence-task.js';
-import { L2oError } from '@l2o/core';
 
 export interface SequenceFamilyOptions {
   /** The data: e.g. `markovTask()` or `copyTask()`. */

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Rng, TensorMap } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 
 /** A model of token sequences, built for one vocabulary and input length. */
 export interface SequenceModel {

@@ -1,5 +1,4 @@
-import type { Rng } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Rng } from '@l2o/core';
 
 /**
  * A minibatch of token sequences as plain arrays, row-major [batch, length]: the model reads `inputs[b, t]` and

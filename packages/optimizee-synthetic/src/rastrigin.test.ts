@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, lossAndGrad } from '@l2o/core';
+import { initEngine, lossAndGrad, Rng } from '@l2o/core';
 import { rastriginFamily } from './rastrigin.js';
 
 beforeAll(async () => {

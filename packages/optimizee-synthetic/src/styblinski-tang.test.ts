@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, lossAndGrad } from '@l2o/core';
+import { initEngine, lossAndGrad, Rng } from '@l2o/core';
 import { STYBLINSKI_TANG_ARGMIN, STYBLINSKI_TANG_TERM_MIN, styblinskiTangFamily } from './styblinski-tang.js';
 
 beforeAll(async () => {

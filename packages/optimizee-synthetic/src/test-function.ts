@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizee, OptimizeeFamily, Rng, TensorMap } from '@l2o/core';
-import { L2oError } from '@l2o/core';
+import { L2oError, type Optimizee, type OptimizeeFamily, type Rng, type TensorMap } from '@l2o/core';
 
 /** Options shared by every test-function family. */
 export interface TestFunctionOptions {

@@ -1,13 +1,11 @@
+import { type LstmConfig, PAPER_CONFIG, resolveLstmConfig } from '@l2o/optimizer-lstm';
 import {
-  LSTM_CONFIG_FIELDS,
-  PAPER_CONFIG,
   checkConfigChoice,
   checkConfigFields,
+  LSTM_CONFIG_FIELDS,
   pickConfigFields,
-  resolveLstmConfig,
   showConfigValue,
-  type LstmConfig,
-} from '@l2o/optimizer-lstm';
+} from '@l2o/optimizer-lstm/extend';
 import { L2oError } from '@l2o/core';
 
 /**

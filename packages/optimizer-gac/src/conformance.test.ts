@@ -1,5 +1,5 @@
 import { beforeAll, describe, it } from 'vitest';
-import { Rng, initEngine } from '@l2o/core';
+import { initEngine, Rng } from '@l2o/core';
 import { registerConformance } from '@l2o/core/testing';
 import { gacOptimizer } from './index.js';
 import { loadGacOptimizer, saveGacOptimizer } from './node.js';

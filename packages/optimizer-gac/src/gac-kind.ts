@@ -1,5 +1,6 @@
-import { type LearnedKind, type LearnedOptimizer, registerLearnedKind } from '@l2o/core';
-import { checkLstmMetaParams } from '@l2o/optimizer-lstm';
+import { type LearnedKind, registerLearnedKind } from '@l2o/core/extend';
+import type { LearnedOptimizer } from '@l2o/core';
+import { checkLstmMetaParams } from '@l2o/optimizer-lstm/extend';
 import { type GacConfig, lstmPartOf, resolveGacConfig } from './config.js';
 import type { GacState } from './gac-network.js';
 import { GAC_KIND, gacOptimizer } from './gac-optimizer.js';

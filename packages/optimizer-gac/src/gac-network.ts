@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '@l2o/core';
-import { OUTPUT_B, OUTPUT_W, lstmCell, lstmParamNames, type LstmState } from '@l2o/optimizer-lstm';
+import type { LstmState } from '@l2o/optimizer-lstm';
+import { lstmCell, lstmParamNames, OUTPUT_B, OUTPUT_W } from '@l2o/optimizer-lstm/extend';
 import type { GacConfig } from './config.js';
 import { globalAverage } from './global-averaging.js';
 

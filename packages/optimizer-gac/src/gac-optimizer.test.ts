@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, disposeMap, initEngine, type TensorMap } from '@l2o/core';
+import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
 import { lstmOptimizer } from '@l2o/optimizer-lstm';
 import { saveLstmOptimizer } from '@l2o/optimizer-lstm/node';
 import { PAPER_GAC_CONFIG, resolveGacConfig } from './config.js';

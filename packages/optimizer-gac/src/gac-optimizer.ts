@@ -5,7 +5,7 @@ import {
   coordinatewiseOptimizer,
   initLstmMetaParams,
   lstmZeroState,
-} from '@l2o/optimizer-lstm';
+} from '@l2o/optimizer-lstm/extend';
 import { lstmPartOf, resolveGacConfig, type GacConfig } from './config.js';
 import { averagingSegments } from './global-averaging.js';
 import { gacStep, type GacState } from './gac-network.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, disposeMap, flattenMap, initEngine, type TensorMap } from '@l2o/core';
-import { lstmCell, lstmParamNames, preprocessGradients } from '@l2o/optimizer-lstm';
+import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
+import { flattenMap } from '@l2o/core/extend';
+import { lstmCell, lstmParamNames, preprocessGradients } from '@l2o/optimizer-lstm/extend';
 import { resolveGacConfig } from './config.js';
 import { gacLayers, type GacState } from './gac-network.js';
 import { gacOptimizer } from './gac-optimizer.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { L2oError, orderedKeys, type TensorMap } from '@l2o/core';
+import { L2oError, type TensorMap } from '@l2o/core';
+import { orderedKeys } from '@l2o/core/extend';
 import type { Averaging } from './config.js';
 
 /**

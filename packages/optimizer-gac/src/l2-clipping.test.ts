@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, disposeMap, initEngine, type TensorMap } from '@l2o/core';
+import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
 import { gacOptimizer } from './gac-optimizer.js';
 import { gacL2ClippingMetaParams } from './l2-clipping.js';
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '@l2o/core';
-import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '@l2o/optimizer-lstm';
+import { L2oError, type TensorMap } from '@l2o/core';
+import { lstmParamNames, OUTPUT_B, OUTPUT_W } from '@l2o/optimizer-lstm/extend';
 import { resolveGacConfig, type GacConfig } from './config.js';
-import { L2oError } from '@l2o/core';
 
 /** Options of {@link gacL2ClippingMetaParams}. */
 export type L2ClippingOptions = {

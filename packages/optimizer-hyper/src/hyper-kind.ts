@@ -1,4 +1,5 @@
-import { type LearnedKind, type LearnedOptimizer, registerLearnedKind } from '@l2o/core';
+import { type LearnedKind, registerLearnedKind } from '@l2o/core/extend';
+import type { LearnedOptimizer } from '@l2o/core';
 import { HYPER_KIND, type HyperConfig, resolveHyperConfig } from './config.js';
 import { hyperOptimizer } from './hyper-optimizer.js';
 import type { HyperState } from './hyper-state.js';

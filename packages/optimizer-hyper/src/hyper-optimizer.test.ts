@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, adam, initEngine } from '@l2o/core';
-import type { Optimizer, TensorMap } from '@l2o/core';
+import { adam, initEngine, type Optimizer, Rng, type TensorMap } from '@l2o/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FEATURE_NAMES,

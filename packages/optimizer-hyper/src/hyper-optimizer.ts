@@ -1,4 +1,5 @@
-import type { InitContext, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import type { InitContext } from '@l2o/core/extend';
 import { HYPER_KIND, resolveHyperConfig, type HyperConfig } from './config.js';
 import { hyperStep } from './hyper-step.js';
 import { hyperStepFast } from './hyper-step-fast.js';

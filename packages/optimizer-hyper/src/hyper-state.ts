@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { L2oError, orderedKeys } from '@l2o/core';
-import type { InitContext, TensorMap } from '@l2o/core';
+import { type InitContext, orderedKeys } from '@l2o/core/extend';
+import { L2oError, type TensorMap } from '@l2o/core';
 import { biasCorrections } from './features.js';
 
 /**

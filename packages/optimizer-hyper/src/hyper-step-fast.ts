@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerStep, TensorMap } from '@l2o/core';
+import type { TensorMap } from '@l2o/core';
+import type { OptimizerStep } from '@l2o/core/extend';
 import type { HyperConfig } from './config.js';
 import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
@@ -7,7 +8,6 @@ import { controlTensors, type TensorSums } from './tensor-control.js';
 
 /** The state after a fast step, from per-tensor arrays in sorted-key order. */
 export function nextHyperState(
-  keys: readonly string[],
   m: TensorMap,
   v: TensorMap,
   m2: TensorMap,
@@ -113,5 +113,5 @@ export function hyperStepFast(
   });
   const asMap = (arrays: Float32Array[]): TensorMap =>
     Object.fromEntries(keys.map((k, i) => [k, tf.tensor(arrays[i]!, params[k]!.shape, 'float32')]));
-  return { updates, state: nextHyperState(keys, asMap(ms), asMap(vs), asMap(m2s), control, t, total) };
+  return { updates, state: nextHyperState(asMap(ms), asMap(vs), asMap(m2s), control, t, total) };
 }

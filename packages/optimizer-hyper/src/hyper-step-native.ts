@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerStep, TensorMap } from '@l2o/core';
+import type { OptimizerStep } from '@l2o/core/extend';
+import type { TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
 import { nextHyperState } from './hyper-step-fast.js';
 import { stepContext, type HyperState } from './hyper-state.js';
@@ -73,5 +74,5 @@ export function hyperStepNative(
         { a, b, c, ic2, epsilon },
       ) as tf.Tensor;
   });
-  return { updates, state: nextHyperState(keys, m, v, m2, control, t, total) };
+  return { updates, state: nextHyperState(m, v, m2, control, t, total) };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerStep, TensorMap } from '@l2o/core';
+import type { TensorMap } from '@l2o/core';
+import type { OptimizerStep } from '@l2o/core/extend';
 import type { HyperConfig } from './config.js';
 import {
   COS_DECAY_FAST,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Rng, disposeMap, evaluate, initEngine, metaTrain, optimizeeFromLayersModel } from '@l2o/core';
+import { disposeMap, evaluate, initEngine, metaTrain, optimizeeFromLayersModel, type Rng } from '@l2o/core';
 import { hyperOptimizer } from './index.js';
 
 beforeAll(async () => {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
 import { FEATURE_COUNT, OUTPUT_COUNT, SCHEDULE_MIN, SCHEDULE_SPAN } from './features.js';
-import { L2oError } from '@l2o/core';
 
 /** Names and shapes of φ for a config: the controller MLP and the base log learning rate. */
 export function hyperMetaParamShapes(config: HyperConfig): Record<string, number[]> {

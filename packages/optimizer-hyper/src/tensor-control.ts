@@ -40,7 +40,7 @@ export type TensorControl = {
   readonly e2: number;
 };
 
-const clip = (x: number): number => (x > FEATURE_CLIP ? FEATURE_CLIP : x < -FEATURE_CLIP ? -FEATURE_CLIP : x);
+const clip = (x: number): number => Math.min(FEATURE_CLIP, Math.max(-FEATURE_CLIP, x));
 
 /** The controller on one feature row (ReLU MLP plus a linear skip): its five outputs. */
 function controller(w: HyperWeights, f: Float64Array): Float64Array {

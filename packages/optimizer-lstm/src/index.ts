@@ -1,3 +1,9 @@
+/**
+ * `@l2o/optimizer-lstm`: the paper's coordinatewise LSTM optimizer — its configurations, presets, the fused
+ * inference path, and learned `tf.Optimizer`s. The building blocks other learned optimizers reuse (config
+ * checks, the LSTM cell, its meta-parameters, the coordinatewise wrapper) and the kernel-thread host hooks are in
+ * `@l2o/optimizer-lstm/extend`; the fused kernels' internals are private.
+ */
 export {
   PREPROCESSING_MODES,
   PAPER_CONFIG,
@@ -5,56 +11,13 @@ export {
   REFERENCE_QUADRATIC_CONFIG,
   REFERENCE_MNIST_CONFIG,
   resolveLstmConfig,
-  lstmInputSize,
-  preprocessingHasStats,
-  LSTM_CONFIG_FIELDS,
-  showConfigValue,
-  checkConfigFields,
-  pickConfigFields,
-  checkConfigChoice,
 } from './config.js';
 export type { LstmConfig, Preprocessing } from './config.js';
-export { preprocessGradients } from './preprocessing.js';
-export {
-  MOMENT_DECAYS,
-  MOMENT_EPSILON,
-  MOMENT_STATS_SIZE,
-  MOMENT_INPUT_SIZE,
-  momentInputs,
-  momentZeroStats,
-  writeMomentInputs,
-} from './moment-features.js';
-export { lstmCell } from './lstm-cell.js';
-export {
-  lstmParamNames,
-  lstmMetaParamShapes,
-  lstmMetaParamCount,
-  initLstmMetaParams,
-  checkLstmMetaParams,
-  checkMetaParamShapes,
-  OUTPUT_W,
-  OUTPUT_B,
-} from './meta-params.js';
-export {
-  LSTM_KIND,
-  lstmOptimizer,
-  lstmStep,
-  lstmZeroState,
-  checkLstmState,
-  coordinatewiseOptimizer,
-} from './lstm-optimizer.js';
-export type { LstmState, CoordinatewiseSpec } from './lstm-optimizer.js';
-export { beginFusedLstmUnroll, withFusedLstmUnroll, releaseFusedLstmKernels } from './fused/fused-unroll.js';
-export type { FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';
-export { createFusedLstm, suffixAdjoints } from './fused/fused-lstm.js';
-export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';
-export {
-  fusedKernelSupported,
-  registerKernelThreads,
-  kernelThreadsAvailable,
-  KERNEL_HELPER_LOOP,
-} from './fused/wasm-kernel.js';
-export type { KernelThreadHost, KernelHelperData, WasmMemory } from './fused/wasm-kernel.js';
+export { lstmMetaParamCount } from './meta-params.js';
+export { LSTM_KIND, lstmOptimizer } from './lstm-optimizer.js';
+export type { LstmState } from './lstm-optimizer.js';
+export { releaseFusedLstmKernels } from './fused/fused-unroll.js';
+export { fusedKernelSupported } from './fused/wasm-kernel.js';
 export {
   fusedLstmInferenceOptimizer,
   releaseFusedLstmInferenceKernels,

@@ -1,4 +1,5 @@
-import { type LearnedKind, type LearnedOptimizer, registerLearnedKind } from '@l2o/core';
+import { type LearnedKind, registerLearnedKind } from '@l2o/core/extend';
+import type { LearnedOptimizer } from '@l2o/core';
 import { type LstmConfig, resolveLstmConfig } from './config.js';
 import { LSTM_KIND, type LstmState, lstmOptimizer } from './lstm-optimizer.js';
 import { checkLstmMetaParams } from './meta-params.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, disposeMap, initEngine, mapSize } from '@l2o/core';
-import type { TensorMap } from '@l2o/core';
+import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
+import { mapSize } from '@l2o/core/extend';
 import { resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmOptimizer, type LstmState } from './lstm-optimizer.js';
 import { lstmMetaParamCount, lstmMetaParamShapes } from './meta-params.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { L2oError, flattenMap, mapSize, unflattenLike } from '@l2o/core';
-import type { FusedUnroll, LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import { flattenMap, type FusedUnroll, mapSize, unflattenLike } from '@l2o/core/extend';
+import { L2oError, type LearnedOptimizer, type Optimizer, type Rng, type TensorMap } from '@l2o/core';
 import { preprocessingHasStats, resolveLstmConfig, type LstmConfig } from './config.js';
 import { lstmCell } from './lstm-cell.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, initLstmMetaParams, lstmParamNames } from './meta-params.js';

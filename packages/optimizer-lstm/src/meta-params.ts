@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Rng, TensorMap } from '@l2o/core';
+import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 import { lstmInputSize, type LstmConfig } from './config.js';
-import { L2oError } from '@l2o/core';
 
 /**
  * Names of the meta-parameters φ of layer `l` (0-based) and of the output layer:

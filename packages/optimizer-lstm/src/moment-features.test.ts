@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, initEngine } from '@l2o/core';
+import { initEngine, Rng } from '@l2o/core';
 import { MOMENT_DECAYS, momentInputs, momentZeroStats, writeMomentInputs } from './moment-features.js';
 import { preprocessGradients } from './preprocessing.js';
 

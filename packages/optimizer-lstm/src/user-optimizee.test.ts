@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, adam, disposeMap, evaluate, initEngine, metaTrain } from '@l2o/core';
+import { adam, disposeMap, evaluate, initEngine, metaTrain, Rng } from '@l2o/core';
 import { lstmOptimizer } from '@l2o/optimizer-lstm';
 import { logisticRegressionFamily, type LogisticData } from '../../../examples/user-optimizee/logistic-regression.js';
 

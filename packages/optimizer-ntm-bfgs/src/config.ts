@@ -1,5 +1,5 @@
 import { GAC_CONFIG_FIELDS, PAPER_GAC_CONFIG, resolveGacConfig, type GacConfig } from '@l2o/optimizer-gac';
-import { checkConfigChoice, checkConfigFields, pickConfigFields, showConfigValue } from '@l2o/optimizer-lstm';
+import { checkConfigChoice, checkConfigFields, pickConfigFields, showConfigValue } from '@l2o/optimizer-lstm/extend';
 import { L2oError } from '@l2o/core';
 
 /** 'dense': M is n×n (small problems); 'low-rank': NTM-L-BFGS, M = memoryInit·I + the last `window` outer products. */

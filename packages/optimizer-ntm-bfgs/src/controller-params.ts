@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng, TensorMap } from '@l2o/core';
-import { checkMetaParamShapes, lstmInputSize, lstmParamNames } from '@l2o/optimizer-lstm';
+import { checkMetaParamShapes, lstmInputSize, lstmParamNames } from '@l2o/optimizer-lstm/extend';
 import type { NtmBfgsConfig } from './config.js';
 
 /** Head projection of the controller: `heads/w` [H_last, R + 2W], `heads/b` [R + 2W]; columns r_0…r_{R−1}, a_0…a_{W−1}, b_0…b_{W−1}. */

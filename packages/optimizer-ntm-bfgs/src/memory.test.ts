@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine } from '@l2o/core';
+import { initEngine, Rng } from '@l2o/core';
 import {
   denseMemoryInit,
   denseMemoryRead,

@@ -1,4 +1,5 @@
-import { type LearnedKind, type LearnedOptimizer, registerLearnedKind } from '@l2o/core';
+import { type LearnedKind, registerLearnedKind } from '@l2o/core/extend';
+import type { LearnedOptimizer } from '@l2o/core';
 import { type NtmBfgsConfig, resolveNtmBfgsConfig } from './config.js';
 import { checkNtmBfgsMetaParams } from './controller-params.js';
 import { NTM_BFGS_KIND, type NtmBfgsState, ntmBfgsOptimizer } from './ntm-bfgs-optimizer.js';

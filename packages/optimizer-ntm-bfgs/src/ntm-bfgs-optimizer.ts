@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import { L2oError, type LearnedOptimizer, type Optimizer, type Rng, type TensorMap } from '@l2o/core';
+import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm/extend';
 import { averagingSegments, checkGacState, gacLayers, gacZeroState, type GacState } from '@l2o/optimizer-gac';
-import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm';
 import { DENSE_MAX_COORDINATES, resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, initNtmBfgsMetaParams } from './controller-params.js';
 import {
@@ -14,7 +14,6 @@ import {
   type DenseMemory,
   type LowRankMemory,
 } from './memory.js';
-import { L2oError } from '@l2o/core';
 
 /** The kind written into saved artifacts. */
 export const NTM_BFGS_KIND = 'ntm-bfgs';

@@ -1,4 +1,5 @@
-import { disposeMap, formatNumber, formatTable, optimizerForEvaluation } from '@l2o/core';
+import { disposeMap, optimizerForEvaluation } from '@l2o/core';
+import { formatNumber, formatTable } from '@l2o/report';
 import { BASELINE_NAMES, type BaselineName } from '@l2o/baselines';
 import {
   TASK_SPLITS,

@@ -1,12 +1,12 @@
 import {
+  type BatchData,
   disposeMap,
   evaluate,
-  optimizerForEvaluation,
-  type BatchData,
-  type EvaluateEntry,
   type EvaluationResult,
   type OptimizeeFamily,
+  optimizerForEvaluation,
 } from '@l2o/core';
+import type { EvaluateEntry } from '@l2o/core/extend';
 import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { Progress } from '../progress.js';

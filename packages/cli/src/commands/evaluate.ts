@@ -1,4 +1,5 @@
-import { disposeMap, evaluate, optimizerForEvaluation, type EvaluateEntry } from '@l2o/core';
+import { disposeMap, evaluate, optimizerForEvaluation } from '@l2o/core';
+import type { EvaluateEntry } from '@l2o/core/extend';
 import { BASELINE_NAMES, makeBaseline, parseBaselineName } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { lockOutput } from '../errors.js';

@@ -1,4 +1,5 @@
-import { initEngine, type BackendName } from '@l2o/core';
+import { initEngine } from '@l2o/core';
+import type { BackendName } from '@l2o/core/extend';
 import { cpus, totalmem } from 'node:os';
 
 export async function runInfo(backend: BackendName | 'auto'): Promise<void> {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { disposeMap, engineInfo, evaluationTable, lossCurvesSvg, type EvaluationResult } from '@l2o/core';
+import { disposeMap, engineInfo, type EvaluationResult } from '@l2o/core';
+import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { withFlag } from '../errors.js';
 import { list, num, str, type FlagValue } from '../args.js';

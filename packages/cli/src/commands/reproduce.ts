@@ -1,15 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  L2oError,
-  disposeMap,
-  engineInfo,
-  evaluationTable,
-  lossCurvesSvg,
-  type EvaluationResult,
-  type LearnedOptimizer,
-} from '@l2o/core';
+import { disposeMap, engineInfo, type EvaluationResult, L2oError, type LearnedOptimizer } from '@l2o/core';
+import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { withFlag } from '../errors.js';

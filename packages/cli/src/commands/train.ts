@@ -2,27 +2,29 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  type BatchData,
+  disposeMap,
+  type JsonObject,
   L2oError,
   L2oIoError,
-  LOSS_TRANSFORMS,
-  crc32,
-  REPARAMETERIZATION_LEVELS,
-  VALIDATION_METRICS,
-  disposeMap,
-  lossScaledFamily,
-  metaTrainingSvg,
-  reparameterizedFamily,
-  type BatchData,
-  type HorizonOption,
-  type JsonObject,
   type LearnedOptimizer,
-  type LossTransform,
+  lossScaledFamily,
   type MetaTrainProgress,
   type MetaTrainResult,
   type OptimizeeFamily,
-  type ReparameterizationLevel,
-  type ValidationMetric,
+  reparameterizedFamily,
 } from '@l2o/core';
+import {
+  crc32,
+  type HorizonOption,
+  LOSS_TRANSFORMS,
+  type LossTransform,
+  REPARAMETERIZATION_LEVELS,
+  type ReparameterizationLevel,
+  VALIDATION_METRICS,
+  type ValidationMetric,
+} from '@l2o/core/extend';
+import { metaTrainingSvg } from '@l2o/report';
 import { metaTrain, readCheckpointFile, saveArtifact, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';

@@ -1,28 +1,23 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { disposeMap, type JsonObject, L2oError, L2oIoError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import {
-  L2oError,
-  L2oIoError,
-  MANIFEST_FILE,
-  WEIGHTS_FILE,
+  type ArtifactInput,
+  type ArtifactManifest,
   checkMetaParamsFit,
   decodeArtifact,
-  disposeMap,
   encodeArtifact,
   encodeLearned,
   ioError,
-  learnedFromArtifact,
-  parseArtifactManifest,
-  type ArtifactInput,
-  type ArtifactManifest,
-  type JsonObject,
   type JsonValue,
-  type LearnedOptimizer,
+  learnedFromArtifact,
   type LearnedToSave,
   type LoadedLearned,
   type LoadLearnedOptions,
-  type TensorMap,
-} from '@l2o/core';
+  MANIFEST_FILE,
+  parseArtifactManifest,
+  WEIGHTS_FILE,
+} from '@l2o/core/extend';
 import { atomicLeftovers, writeDirAtomic } from './atomic-write.js';
 
 /** Writes an artifact directory (`manifest.json` + `weights.bin`) atomically, replacing `dir`. Returns the manifest. */

@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { L2oError, L2oIoError, ioError } from '@l2o/core';
+import { L2oError, L2oIoError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness } from './process-liveness.js';
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { L2oIoError, encodeCheckpoint, ioError, readCheckpoint, type MetaCheckpoint } from '@l2o/core';
+import { L2oIoError } from '@l2o/core';
+import { encodeCheckpoint, ioError, type MetaCheckpoint, readCheckpoint } from '@l2o/core/extend';
 import { writeFileAtomic } from './atomic-write.js';
 
 /**

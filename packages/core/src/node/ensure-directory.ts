@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { L2oIoError, ioError } from '@l2o/core';
+import { L2oIoError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 
 function codeOf(e: unknown): string | undefined {
   const c = (e as { code?: unknown } | null)?.code;

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  metaTrain as metaTrainAnywhere,
+  type BatchData,
   type CheckpointStore,
+  L2oIoError,
+  metaTrain as metaTrainAnywhere,
   type MetaTrainOptions,
   type MetaTrainResult,
-  type BatchData,
 } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from './atomic-write.js';
-import { L2oIoError, ioError } from '@l2o/core';
 import { readFileSync } from 'node:fs';
 
 /**

@@ -11,7 +11,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { L2oError, L2oIoError, ioError } from '@l2o/core';
+import { L2oError, L2oIoError } from '@l2o/core';
+import { ioError } from '@l2o/core/extend';
 import { ensureDirectory } from './ensure-directory.js';
 import { currentProcess, hostTag, processLiveness, type ProcessIdentity } from './process-liveness.js';
 

@@ -1,4 +1,5 @@
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
+import { type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import type { ArtifactManifest, LoadedLearned } from '@l2o/core/extend';
 import { loadLearned, saveLearned } from '@l2o/core/node';
 import { GAC_KIND, GAC_LEARNED_KIND, type GacConfig, type GacState } from '@l2o/optimizer-gac';
 
@@ -11,7 +12,8 @@ export function saveGacOptimizer(
   opts: { learned: LearnedOptimizer<GacState, GacConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
   if (opts.learned.kind !== GAC_KIND) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `saveGacOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${GAC_KIND}" only`,
     );
   }

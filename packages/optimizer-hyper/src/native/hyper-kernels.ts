@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  type HeapModuleExports,
-  L2oError,
   heapModule,
+  type HeapModuleExports,
   heapOffset,
   type WasmBackendLike,
   type WasmKernelArgs,
-} from '@l2o/core';
+} from '@l2o/core/extend';
+import { L2oError } from '@l2o/core';
 import { HYPER_KERNELS_WASM_BASE64 } from './hyper-kernels.wasm.js';
 
 /** The exports of native/hyper-kernels.c; pointers are byte offsets into the tfjs-backend-wasm memory. */

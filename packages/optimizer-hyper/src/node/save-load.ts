@@ -1,4 +1,5 @@
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
+import { type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import type { ArtifactManifest, LoadedLearned } from '@l2o/core/extend';
 import { loadLearned, saveLearned } from '@l2o/core/node';
 import { HYPER_KIND, HYPER_LEARNED_KIND, type HyperConfig, type HyperState } from '@l2o/optimizer-hyper';
 
@@ -8,7 +9,8 @@ export function saveHyperOptimizer(
   opts: { learned: LearnedOptimizer<HyperState, HyperConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
   if (opts.learned.kind !== HYPER_KIND) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `saveHyperOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${HYPER_KIND}" only`,
     );
   }

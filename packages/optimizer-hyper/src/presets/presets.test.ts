@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, disposeMap, initEngine } from '@l2o/core';
+import { disposeMap, initEngine, Rng } from '@l2o/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HYPER_PRESETS, describeHyperPresets, loadHyperPreset } from '../index.js';
 

@@ -1,5 +1,5 @@
-import { L2oError, decodeLearned } from '@l2o/core';
-import type { ArtifactManifest, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { type ArtifactManifest, decodeLearned } from '@l2o/core/extend';
+import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { HyperConfig } from '../config.js';
 import { HYPER_LEARNED_KIND } from '../hyper-kind.js';
 import type { HyperState } from '../hyper-state.js';

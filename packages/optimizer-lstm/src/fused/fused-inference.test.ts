@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, cloneMap, disposeMap, initEngine, optimizerForEvaluation } from '@l2o/core';
-import type { Optimizer, TensorMap } from '@l2o/core';
+import { disposeMap, initEngine, type Optimizer, optimizerForEvaluation, Rng, type TensorMap } from '@l2o/core';
+import { cloneMap } from '@l2o/core/extend';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
 import {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { L2oError, mapSize, orderedKeys } from '@l2o/core';
-import type { Optimizer, TensorMap } from '@l2o/core';
+import { mapSize, orderedKeys } from '@l2o/core/extend';
+import { L2oError, type Optimizer, type TensorMap } from '@l2o/core';
 import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, lstmParamNames } from '../meta-params.js';

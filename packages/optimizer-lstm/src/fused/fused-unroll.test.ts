@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, addMaps, disposeMap, initEngine, unrollMetaGradient } from '@l2o/core';
-import type { TensorMap } from '@l2o/core';
+import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
+import { addMaps, unrollMetaGradient } from '@l2o/core/extend';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
 import { beginFusedLstmUnroll, withFusedLstmUnroll } from './fused-unroll.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { L2oError, orderedKeys } from '@l2o/core';
-import type { FusedUnroll, LearnedOptimizer, TensorMap } from '@l2o/core';
+import { type FusedUnroll, orderedKeys } from '@l2o/core/extend';
+import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
 import { checkLstmState, type LstmState } from '../lstm-optimizer.js';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, adam, disposeMap, initEngine, metaTrain, residualLearned } from '@l2o/core';
-import type { LearnedOptimizer } from '@l2o/core';
+import { adam, disposeMap, initEngine, type LearnedOptimizer, metaTrain, residualLearned, Rng } from '@l2o/core';
 import { conformanceQuadraticFamily } from '@l2o/core/testing';
 import { lstmOptimizer } from '../lstm-optimizer.js';
 import { fusedKernelSupported } from './wasm-kernel.js';

@@ -1,6 +1,7 @@
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
-import { loadLearned, saveLearned } from '@l2o/core/node';
+import { type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import type { ArtifactManifest, LoadedLearned } from '@l2o/core/extend';
 import { LSTM_KIND, LSTM_LEARNED_KIND, type LstmConfig, type LstmState } from '@l2o/optimizer-lstm';
+import { loadLearned, saveLearned } from '@l2o/core/node';
 
 /**
  * Saves a trained LSTM optimizer (config + φ) as a learned-optimizer artifact directory (`manifest.json` +
@@ -12,7 +13,8 @@ export function saveLstmOptimizer(
   opts: { learned: LearnedOptimizer<LstmState, LstmConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
   if (opts.learned.kind !== LSTM_KIND) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `saveLstmOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${LSTM_KIND}" only`,
     );
   }

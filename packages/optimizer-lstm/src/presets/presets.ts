@@ -1,4 +1,5 @@
-import { L2oError, checkMetaParamsFit, decodeArtifact, disposeMap, residualLearnedFromConfig, type ArtifactManifest, type JsonObject, type LearnedOptimizer, type ResidualConfig, type ResidualState, type TensorMap } from '@l2o/core';
+import { disposeMap, type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import { type ArtifactManifest, checkMetaParamsFit, decodeArtifact, type ResidualConfig, residualLearnedFromConfig, type ResidualState } from '@l2o/core/extend';
 import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';

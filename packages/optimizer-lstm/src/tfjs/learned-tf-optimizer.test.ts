@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeArtifact, initEngine, type TensorMap } from '@l2o/core';
+import { initEngine, type TensorMap } from '@l2o/core';
+import { encodeArtifact } from '@l2o/core/extend';
 import { loadLstmPreset } from '../presets/presets.js';
 import {
   LearnedTfOptimizer,

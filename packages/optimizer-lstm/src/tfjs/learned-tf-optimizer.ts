@@ -1,24 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  L2oError,
-  L2oTfOptimizer,
-  checkMetaParamsFit,
-  decodeArtifact,
   disposeMap,
-  encodeArtifact,
-  loadArtifactFrom,
-  optimizerForEvaluation,
-  packBinaryFile,
-  saveArtifactTo,
-  unpackBinaryFile,
-  type ArtifactLocation,
-  type ArtifactManifest,
   type JsonObject,
-  type JsonValue,
+  L2oError,
   type LearnedOptimizer,
+  optimizerForEvaluation,
   type TensorMap,
   type TfOptimizerOptions,
 } from '@l2o/core';
+import {
+  type ArtifactLocation,
+  type ArtifactManifest,
+  checkMetaParamsFit,
+  decodeArtifact,
+  encodeArtifact,
+  type JsonValue,
+  L2oTfOptimizer,
+  loadArtifactFrom,
+  packBinaryFile,
+  saveArtifactTo,
+  unpackBinaryFile,
+} from '@l2o/core/extend';
 import { LSTM_PRESETS, loadLstmPreset, rebuildLstmLearned, type LstmPresetOptimizer } from '../presets/presets.js';
 
 /** A learned optimizer to load: a preset name (`'mnist-residual'`, `'preset:quadratic'`), a URL or a tf.io handler. */

@@ -1,4 +1,5 @@
-import type { ArtifactManifest, JsonObject, LearnedOptimizer, LoadedLearned, TensorMap } from '@l2o/core';
+import { type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
+import type { ArtifactManifest, LoadedLearned } from '@l2o/core/extend';
 import { loadLearned, saveLearned } from '@l2o/core/node';
 import { NTM_BFGS_KIND, NTM_BFGS_LEARNED_KIND, type NtmBfgsConfig, type NtmBfgsState } from '@l2o/optimizer-ntm-bfgs';
 
@@ -8,7 +9,8 @@ export function saveNtmBfgsOptimizer(
   opts: { learned: LearnedOptimizer<NtmBfgsState, NtmBfgsConfig>; metaParams: TensorMap; training?: JsonObject },
 ): ArtifactManifest {
   if (opts.learned.kind !== NTM_BFGS_KIND) {
-    throw new Error(
+    throw new L2oError(
+      'INVALID_OPTION',
       `saveNtmBfgsOptimizer: learned.kind is "${opts.learned.kind}"; this function saves kind "${NTM_BFGS_KIND}" only`,
     );
   }
