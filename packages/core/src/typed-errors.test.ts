@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { untypedThrows } from '../../../tools/check-typed-errors.mjs';
+import { UNTYPED_THROW_EXEMPT, untypedThrows } from '../../../tools/check-typed-errors.mjs';
 import { L2oIoError, ioError } from './io-error.js';
 import { L2O_ERROR_CODES, L2oError, isL2oError } from './l2o-error.js';
 
@@ -23,7 +23,9 @@ describe('typed errors', () => {
       writeFileSync(join(src, 'a.test.ts'), "throw new Error('in a test');\n");
       writeFileSync(join(src, 'b.ts'), "throw new L2oError('INTERNAL', 'typed');\n");
       writeFileSync(join(src, 'node', 'save-load.ts'), "throw new Error('exempt');\n");
-      expect(untypedThrows(root)).toEqual(["packages/x/src/a.ts:2: throw new Error('plain');"]);
+      expect(untypedThrows(root, ['/node/save-load.ts'])).toEqual(["packages/x/src/a.ts:2: throw new Error('plain');"]);
+      expect(UNTYPED_THROW_EXEMPT).toEqual([]);
+      expect(untypedThrows(root)).toContain("packages/x/src/node/save-load.ts:1: throw new Error('exempt');");
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
