@@ -9,6 +9,7 @@ import { L2oError, type L2oErrorCode } from './l2o-error.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { disposeMap } from './tensor-map.js';
+import { registerChecks, type TestFrameworkApi } from './test-framework.js';
 import type { BatchData, Optimizee, OptimizeeFamily, TensorMap } from './types.js';
 
 export interface OptimizeeConformanceSubject {
@@ -257,14 +258,6 @@ export function optimizeeConformanceChecks(subject: OptimizeeConformanceSubject)
 }
 
 /** Registers the optimizee conformance checks with a test framework's `describe` and `it`. */
-export function registerOptimizeeConformance(
-  subject: OptimizeeConformanceSubject,
-  api: {
-    describe: (name: string, fn: () => void) => void;
-    it: (name: string, fn: () => Promise<void>, timeout?: number) => void;
-  },
-): void {
-  api.describe(`optimizee conformance: ${subject.name}`, () => {
-    for (const c of optimizeeConformanceChecks(subject)) api.it(c.name, () => c.run(), 120_000);
-  });
+export function registerOptimizeeConformance(subject: OptimizeeConformanceSubject, api: TestFrameworkApi): void {
+  registerChecks(`optimizee conformance: ${subject.name}`, optimizeeConformanceChecks(subject), api, 120_000);
 }

@@ -11,6 +11,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { metaTrain } from './meta-train.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
+import { registerChecks, type TestFrameworkApi } from './test-framework.js';
 import type { LearnedOptimizer, Optimizee, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
 
 export interface ConformanceSubject {
@@ -300,16 +301,10 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
 }
 
 /** Registers the conformance checks with a test framework's `describe` and `it`. */
-export function registerConformance(
-  subject: ConformanceSubject,
-  api: {
-    describe: (name: string, fn: () => void) => void;
-    it: (name: string, fn: () => Promise<void>, timeout?: number) => void;
-  },
-): void {
-  api.describe(`conformance: ${subject.name}`, () => {
-    for (const c of conformanceChecks(subject)) api.it(c.name, () => c.run(), 300_000);
-  });
+export function registerConformance(subject: ConformanceSubject, api: TestFrameworkApi): void {
+  registerChecks(`conformance: ${subject.name}`, conformanceChecks(subject), api, 300_000);
 }
+
 export { optimizeeConformanceChecks, registerOptimizeeConformance } from './optimizee-conformance.js';
 export type { OptimizeeConformanceCheck, OptimizeeConformanceSubject } from './optimizee-conformance.js';
+export type { TestFrameworkApi } from './test-framework.js';
