@@ -1,4 +1,4 @@
-// Bench workload `lstm-inference`: one optimizer step (lossAndGrad + update + θ ← θ + u) of a freshly initialised
+// Bench workload `lstm-inference` (Node: helper threads registered, as the package's node entry does): one optimizer step (lossAndGrad + update + θ ← θ + u) of a freshly initialised
 // LSTM optimizer (through optimizerForEvaluation) against core's Adam, on the 784-20-10 MLP of the `lstm`
 // workload (N = 15,910). Records section `lstm-inference` with ratio `lstm-inference-update-vs-adam`
 // (the update alone) and `lstm-inference-step-vs-adam` (the whole step).
@@ -14,15 +14,28 @@ if (!['wasm', 'cpu'].includes(BACKEND)) throw new Error(`--backend: allowed valu
 
 const bundle = await bundleSources(
   [
-    `export { initEngine, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng } from '@l2o/core';`,
+    `export { initEngine, optimizerForEvaluation, lossAndGrad, adam, disposeMap, Rng } from '@l2o/core';`,
+    `export { addMaps } from '@l2o/core/extend';`,
     `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
+    `export { registerNodeKernelThreads } from '@l2o/optimizer-lstm/node';`,
   ],
   'bench-lstm-inference',
 );
 const tf = await import('@tensorflow/tfjs');
-const { initEngine, optimizerForEvaluation, lossAndGrad, adam, addMaps, disposeMap, Rng, lstmOptimizer } = await import(
-  bundle.url
-);
+const {
+  initEngine,
+  optimizerForEvaluation,
+  lossAndGrad,
+  adam,
+  addMaps,
+  disposeMap,
+  Rng,
+  lstmOptimizer,
+  registerNodeKernelThreads,
+} = await import(bundle.url);
+// What a Node user gets: the package's node entry registers the helper threads of the 2-thread kernels, and the
+// inference kernel splits updates of ≥ 4,096 coordinates over two threads.
+registerNodeKernelThreads();
 bundle.cleanup();
 await initEngine(BACKEND);
 console.log(`lstm-inference — backend ${BACKEND}, median of ${STEPS} steps, load average ${loadavg()}`);
@@ -97,5 +110,5 @@ recordBench('lstm-inference', {
     'lstm-inference-update-vs-adam': res.lstm.update / res.adam.update,
     'lstm-inference-step-vs-adam': res.lstm.step / res.adam.step,
   },
-  notes: `784-20-10 MLP (N = 15,910), backend ${BACKEND}, median of ${STEPS} steps; LSTM path: ${fastPath ? 'inferenceOptimizer (fused kernel)' : 'withMetaParams (tfjs ops)'}`,
+  notes: `784-20-10 MLP (N = 15,910), backend ${BACKEND}, median of ${STEPS} steps; LSTM path: ${fastPath ? 'inferenceOptimizer (fused kernel, threads auto: 2 above 4,096 coordinates in Node)' : 'withMetaParams (tfjs ops)'}`,
 });

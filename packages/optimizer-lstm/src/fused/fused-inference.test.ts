@@ -5,10 +5,13 @@ import { cloneMap } from '@l2o/core/extend';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
 import {
+  AUTO_TWO_THREAD_ROWS,
   fusedLstmInferenceMemoryBytes,
   fusedLstmInferenceOptimizer,
+  inferenceThreadsFor,
   releaseFusedLstmInferenceKernels,
 } from './fused-inference.js';
+import { kernelThreadsAvailable } from './wasm-kernel.js';
 // Registers worker_threads helpers for the 2-thread kernels.
 import '../index-node.js';
 
@@ -300,12 +303,39 @@ describe('fused lstm inference optimizer: state handling, pooling, resources', (
     tf.dispose([phi, g, wrong, s] as unknown as tf.TensorContainer);
   });
 
+  it("threads: 'auto' (the default) runs large updates on two threads where helpers exist, bit-identical to 1", () => {
+    expect(kernelThreadsAvailable()).toBe(true);
+    expect(inferenceThreadsFor('auto', AUTO_TWO_THREAD_ROWS - 1)).toBe(1);
+    expect(inferenceThreadsFor('auto', AUTO_TWO_THREAD_ROWS)).toBe(2);
+    expect(inferenceThreadsFor(1, 1e6)).toBe(1);
+    const phi = learned.initMetaParams(Rng.seeded(19));
+    const one = fusedLstmInferenceOptimizer(learned.config, phi, { threads: 1 });
+    const auto = fusedLstmInferenceOptimizer(learned.config, phi);
+    const rng = Rng.seeded(20);
+    for (const n of [37, AUTO_TWO_THREAD_ROWS + 5]) {
+      const g = randomGrads(rng, { w: [n] });
+      const s0 = randomState(rng, learned.config, n);
+      const a = one.update(g, s0, {});
+      const b = auto.update(g, s0, {});
+      const flat = (r: { updates: TensorMap; state: LstmState }): Float32Array[] =>
+        [r.updates['w']!, ...r.state.h, ...r.state.c].map((x) => x.dataSync() as Float32Array);
+      const fb = flat(b);
+      flat(a).forEach((v, i) => expect(v.every((x, j) => Object.is(x, fb[i]![j]))).toBe(true));
+      for (const r of [a, b]) {
+        disposeMap(r.updates);
+        tf.dispose(r.state);
+      }
+      tf.dispose([g, s0] as unknown as tf.TensorContainer);
+    }
+    disposeMap(phi);
+  });
+
   it('threads: 2 (rows split with a worker_thread) gives bit-identical results to 1 thread', () => {
     const phi = learned.initMetaParams(Rng.seeded(17));
     const one = fusedLstmInferenceOptimizer(learned.config, phi);
     const two = fusedLstmInferenceOptimizer(learned.config, phi, { threads: 2 });
     expect(() => fusedLstmInferenceOptimizer(learned.config, phi, { threads: 3 as 2 })).toThrow(
-      /threads must be 1 or 2; got 3/,
+      /threads must be 1, 2 or 'auto'; got 3/,
     );
     const rng = Rng.seeded(18);
     for (const n of [5, 37, 1280]) {
