@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Optimizer step time and state memory at model sizes users train (issue: learned optimizers at scale).
+// Loaded as Node users get the packages (their node entries: the LSTM kernels' helper threads registered).
 // Every optimizer steps the same tfjs variables through the tf.Optimizer interface users call (`applyGradients`),
 // with fixed random gradients, after 2 warm-up steps; the median of --reps steps is reported, and the ratio to
 // tf.train.adam measured in the same run. State bytes = tensor bytes the optimizer holds after its first step.
@@ -17,10 +18,10 @@ import { benchDir, recordBench } from '../record-bench.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { initEngine, optimizerForEvaluation, toTfOptimizer, engineInfo, Rng } = await import(
-  resolve(root, 'packages/core/dist/index.js')
+  resolve(root, 'packages/core/dist/index-node.js')
 );
 const { loadHyperPreset } = await import(resolve(root, 'packages/optimizer-hyper/dist/index.js'));
-const { loadLstmPreset } = await import(resolve(root, 'packages/optimizer-lstm/dist/index.js'));
+const { loadLstmPreset } = await import(resolve(root, 'packages/optimizer-lstm/dist/index-node.js'));
 const { gacOptimizer } = await import(resolve(root, 'packages/optimizer-gac/dist/index.js'));
 const { ntmBfgsOptimizer } = await import(resolve(root, 'packages/optimizer-ntm-bfgs/dist/index.js'));
 
