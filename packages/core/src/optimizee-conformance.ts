@@ -9,7 +9,7 @@ import { L2oError, type L2oErrorCode } from './l2o-error.js';
 import { lossAndGrad } from './loss-and-grad.js';
 import { Rng } from './rng.js';
 import { disposeMap } from './tensor-map.js';
-import { registerChecks, type TestFrameworkApi } from './test-framework.js';
+import { type ConformanceCheck, check, registerChecks, type TestFrameworkApi } from './test-framework.js';
 import type { BatchData, Optimizee, OptimizeeFamily, TensorMap } from './types.js';
 
 export interface OptimizeeConformanceSubject {
@@ -36,16 +36,8 @@ export interface OptimizeeConformanceSubject {
   readonly seed?: number;
 }
 
-export interface OptimizeeConformanceCheck {
-  readonly name: string;
-  run(): Promise<void>;
-}
-
-class OptimizeeCheckFailure extends Error {}
-
-function check(cond: boolean, message: string): void {
-  if (!cond) throw new OptimizeeCheckFailure(message);
-}
+/** One named check of the optimizee suite (the same shape as the optimizer suite's). */
+export type OptimizeeConformanceCheck = ConformanceCheck;
 
 function tensorsOf(c: tf.TensorContainer, out: tf.Tensor[] = []): tf.Tensor[] {
   if (c instanceof tf.Tensor) out.push(c);

@@ -15,3 +15,17 @@ export function registerChecks(
     for (const c of checks) api.it(c.name, () => c.run(), timeoutMs);
   });
 }
+
+/** One named check of a conformance suite: `run` throws on failure. */
+export interface ConformanceCheck {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+/** What a failed conformance check throws (deliberately not an L2oError: it reports on the subject under test). */
+class CheckFailure extends Error {}
+
+/** Throws a check failure with `message` unless `cond` holds. */
+export function check(cond: boolean, message: string): void {
+  if (!cond) throw new CheckFailure(message);
+}

@@ -11,7 +11,7 @@ import { lossAndGrad } from './loss-and-grad.js';
 import { metaTrain } from './meta-train.js';
 import { Rng } from './rng.js';
 import { addMaps, disposeMap } from './tensor-map.js';
-import { registerChecks, type TestFrameworkApi } from './test-framework.js';
+import { type ConformanceCheck, check, registerChecks, type TestFrameworkApi } from './test-framework.js';
 import type { LearnedOptimizer, Optimizee, OptimizeeFamily, Optimizer, TensorMap } from './types.js';
 
 export interface ConformanceSubject {
@@ -31,17 +31,6 @@ export interface ConformanceSubject {
     save(dir: string): void | Promise<void>;
     load(dir: string): Optimizer | Promise<Optimizer>;
   };
-}
-
-export interface ConformanceCheck {
-  readonly name: string;
-  run(): Promise<void>;
-}
-
-class CheckFailure extends Error {}
-
-function check(cond: boolean, message: string): void {
-  if (!cond) throw new CheckFailure(message);
 }
 
 /** A small ill-conditioned quadratic family, ½ Σ a_i (θ_i − c_i)², in two parameter tensors. */
@@ -308,3 +297,4 @@ export function registerConformance(subject: ConformanceSubject, api: TestFramew
 export { optimizeeConformanceChecks, registerOptimizeeConformance } from './optimizee-conformance.js';
 export type { OptimizeeConformanceCheck, OptimizeeConformanceSubject } from './optimizee-conformance.js';
 export type { TestFrameworkApi } from './test-framework.js';
+export type { ConformanceCheck } from './test-framework.js';

@@ -1,4 +1,4 @@
-import { type ArtifactManifest, decodeLearned } from '@l2o/core/extend';
+import { type ArtifactManifest, base64ToBytes, decodeLearned } from '@l2o/core/extend';
 import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { HyperConfig } from '../config.js';
 import { HYPER_LEARNED_KIND } from '../hyper-kind.js';
@@ -14,14 +14,6 @@ export const HYPER_PRESETS = Object.keys(PRESETS) as readonly string[];
 /** What each preset is, in one line. */
 export function describeHyperPresets(): { name: string; summary: string; report: string }[] {
   return Object.values(PRESETS).map((p) => ({ name: p.name, summary: p.summary, report: p.report }));
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /**
@@ -41,7 +33,7 @@ export function loadHyperPreset(name: string): {
     );
   }
   // Rebuilt through the registry entry of kind "hyper": its config and φ's names and shapes are checked.
-  return decodeLearned(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`, {
+  return decodeLearned(preset.manifest, base64ToBytes(preset.weightsBase64), `preset ${name}`, {
     expect: HYPER_LEARNED_KIND,
   });
 }

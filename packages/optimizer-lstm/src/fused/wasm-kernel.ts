@@ -1,3 +1,4 @@
+import { base64ToBytes } from '@l2o/core/extend';
 import { LSTM_KERNEL_SHARED_WASM_BASE64, LSTM_KERNEL_WASM_BASE64 } from './lstm-kernel.wasm.js';
 import { L2oError } from '@l2o/core';
 
@@ -43,13 +44,6 @@ export interface LstmKernel {
 
 const compiled = new Map<string, WasmModule>();
 
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function api(): WasmApi {
   const w = wasmApi();
   if (!w) throw new L2oError('UNSUPPORTED', 'fused lstm: WebAssembly is not available in this runtime');
@@ -60,7 +54,7 @@ function module(shared: boolean): WasmModule {
   const key = shared ? 'shared' : 'single';
   let m = compiled.get(key);
   if (!m) {
-    m = new (api().Module)(decodeBase64(shared ? LSTM_KERNEL_SHARED_WASM_BASE64 : LSTM_KERNEL_WASM_BASE64));
+    m = new (api().Module)(base64ToBytes(shared ? LSTM_KERNEL_SHARED_WASM_BASE64 : LSTM_KERNEL_WASM_BASE64));
     compiled.set(key, m);
   }
   return m;

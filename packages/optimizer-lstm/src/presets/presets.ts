@@ -1,5 +1,5 @@
+import { type ArtifactManifest, base64ToBytes, checkMetaParamsFit, decodeArtifact, type ResidualConfig, residualLearnedFromConfig, type ResidualState } from '@l2o/core/extend';
 import { disposeMap, type JsonObject, L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
-import { type ArtifactManifest, checkMetaParamsFit, decodeArtifact, type ResidualConfig, residualLearnedFromConfig, type ResidualState } from '@l2o/core/extend';
 import { baselineFromConfig } from '@l2o/baselines';
 import type { LstmConfig } from '../config.js';
 import { LSTM_KIND, lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
@@ -22,14 +22,6 @@ export function describeLstmPresets(): { name: string; summary: string; report: 
   return Object.values(PRESETS).map((p) => ({ name: p.name, summary: p.summary, report: p.report }));
 }
 
-function decodeBase64(b64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /** A preset's learned optimizer: the LSTM alone, or a residual (a tuned hand-designed base + the LSTM's correction). */
 export type LstmPresetOptimizer = LearnedOptimizer<LstmState | ResidualState, LstmConfig | ResidualConfig>;
 
@@ -45,7 +37,7 @@ export function loadLstmPreset(name: string): {
 } {
   const preset = PRESETS[name];
   if (!preset) throw new L2oError('NOT_FOUND', `loadLstmPreset: unknown preset "${name}"; allowed values: ${LSTM_PRESETS.join(', ')}`);
-  const { manifest, metaParams } = decodeArtifact(preset.manifest, decodeBase64(preset.weightsBase64), `preset ${name}`);
+  const { manifest, metaParams } = decodeArtifact(preset.manifest, base64ToBytes(preset.weightsBase64), `preset ${name}`);
   try {
     const learned = rebuildLstmLearned(manifest.kind, manifest.config, `preset ${name}`);
     checkMetaParamsFit(learned as unknown as LearnedOptimizer, metaParams, manifest.kind, `preset ${name}`);

@@ -1,16 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
-import {
-  disposeMap,
-  type JsonObject,
-  L2oError,
-  type LearnedOptimizer,
-  optimizerForEvaluation,
-  type TensorMap,
-  type TfOptimizerOptions,
-} from '@l2o/core';
 import {
   type ArtifactLocation,
   type ArtifactManifest,
+  base64ToBytes,
+  bytesToBase64,
   checkMetaParamsFit,
   decodeArtifact,
   encodeArtifact,
@@ -21,6 +13,16 @@ import {
   saveArtifactTo,
   unpackBinaryFile,
 } from '@l2o/core/extend';
+import {
+  disposeMap,
+  type JsonObject,
+  L2oError,
+  type LearnedOptimizer,
+  optimizerForEvaluation,
+  type TensorMap,
+  type TfOptimizerOptions,
+} from '@l2o/core';
+import * as tf from '@tensorflow/tfjs';
 import { LSTM_PRESETS, loadLstmPreset, rebuildLstmLearned, type LstmPresetOptimizer } from '../presets/presets.js';
 
 /** A learned optimizer to load: a preset name (`'mnist-residual'`, `'preset:quadratic'`), a URL or a tf.io handler. */
@@ -99,19 +101,6 @@ export async function saveLearnedOptimizer(
   });
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /**
  * A learned optimizer as a ready `tf.Optimizer` that owns its φ, registered with `tf.serialization`: a model
  * saved with `model.save(…, { includeOptimizer: true })` restores it (and its state) in `tf.loadLayersModel`.
@@ -141,7 +130,7 @@ export class LearnedTfOptimizer extends L2oTfOptimizer {
         metaParams: loaded.metaParams,
         ...(loaded.manifest.training !== undefined ? { training: loaded.manifest.training } : {}),
       });
-      this.saved = { artifact: toBase64(packBinaryFile(manifest as unknown as JsonValue, weights)) };
+      this.saved = { artifact: bytesToBase64(packBinaryFile(manifest as unknown as JsonValue, weights)) };
     }
   }
 
@@ -174,7 +163,7 @@ export class LearnedTfOptimizer extends L2oTfOptimizer {
       );
     }
     const source = `${LearnedTfOptimizer.className} config`;
-    const { json, bytes } = unpackBinaryFile(fromBase64(artifact));
+    const { json, bytes } = unpackBinaryFile(base64ToBytes(artifact));
     const { manifest, metaParams } = decodeArtifact(json, bytes, source);
     return new LearnedTfOptimizer(rebuild(manifest, metaParams, source), undefined, options) as unknown as T;
   }

@@ -1,3 +1,4 @@
+import { base64ToBytes } from '../../base64.js';
 import type { WasmBackendLike } from './wasm-heap.js';
 
 // Minimal typings of the WebAssembly JS API (the project's lib is ES2022 without DOM; @types/node has only part).
@@ -48,7 +49,7 @@ export function heapModule<T extends HeapModuleExports>(backend: WasmBackendLike
     if (api && memory && typeof wasm._malloc === 'function') {
       let mod = compiled.get(base64);
       if (!mod) {
-        mod = new api.Module(base64Bytes(base64));
+        mod = new api.Module(base64ToBytes(base64));
         compiled.set(base64, mod);
       }
       const e = new api.Instance(mod, { env: { memory } }).exports as T;
@@ -63,11 +64,4 @@ export function heapModule<T extends HeapModuleExports>(backend: WasmBackendLike
   }
   byModule.set(base64, made);
   return made ?? undefined;
-}
-
-function base64Bytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
