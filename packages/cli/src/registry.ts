@@ -1,5 +1,7 @@
+import type * as tf from '@tensorflow/tfjs';
 import {
   type BatchData,
+  disposeMap,
   isL2oError,
   type JsonObject,
   L2oError,
@@ -123,6 +125,10 @@ export const LSTM_FLAGS: FlagSpecs = {
     help: "parameter groups with their own learned optimizer ('conv-fc': one for the conv kernels, one for the rest, as the paper's CIFAR setup; 'auto': conv-fc for cifar)",
     default: 'auto',
     choices: GROUPINGS,
+  },
+  init: {
+    type: 'string',
+    help: 'start from a trained optimizer (a folder from l2o train, or preset:NAME): its architecture and φ replace --optimizer and the architecture flags; with conv-fc groups each group starts from a copy (fine-tuning a preset on your task)',
   },
 };
 
@@ -252,6 +258,11 @@ function learnedOfKind(kind: LearnedKind, config: JsonObject): LearnedOptimizer 
 
 /** The learned optimizer described by the train flags: `--base` wraps it as a correction of a hand-designed optimizer. */
 export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
+  if (flags['init'] !== undefined) {
+    const start = initialFromFlags(flags);
+    disposeMap(start.metaParams);
+    return start.learned;
+  }
   const learned = learnedPartFromFlags(flags);
   const baseName = str(flags['base'] ?? 'none');
   if (baseName === 'none') return learned;
@@ -265,13 +276,60 @@ export function learnedFromFlags(flags: Record<string, FlagValue>): LearnedOptim
   return residualLearned({ base, baseConfig, learned });
 }
 
+/** Whether the flags split the learned optimizer into conv-fc groups ('auto': conv-fc for the cifar task). */
+function usesConvFcGroups(flags: Record<string, FlagValue>): boolean {
+  const grouping = str(flags['groups'] ?? 'auto');
+  return grouping === 'conv-fc' || (grouping === 'auto' && str(flags['task']) === 'cifar');
+}
+
+/** The paper's CIFAR setup: one learned optimizer for the conv kernels, another (same architecture) for the rest. */
+function convFcPair(make: () => LearnedOptimizer): LearnedOptimizer {
+  return partitionLearned({
+    groups: [
+      { name: 'conv', match: CONV_KERNEL_PATTERN, learned: make() },
+      { name: 'fc', match: /^(?!conv\d+\/w$)/, learned: make() },
+    ],
+  });
+}
+
+/**
+ * `--init SOURCE`: the learned optimizer of SOURCE (a folder from l2o train or preset:NAME) with its φ, as the
+ * start of a new meta-training run. With conv-fc groups (and a source that is not already split) each group gets
+ * the source's architecture and a copy of its φ (names prefixed `conv/`, `fc/`). The caller owns `metaParams`.
+ */
+export function initialFromFlags(flags: Record<string, FlagValue>): {
+  learned: LearnedOptimizer;
+  metaParams: TensorMap;
+} {
+  const source = str(flags['init']);
+  if (str(flags['base'] ?? 'none') !== 'none') {
+    throw new UsageError(
+      `--init ${source} with --base ${str(flags['base'])}: the source's own architecture is used (a source trained with --base already carries its base); drop --base`,
+    );
+  }
+  const loaded = loadLearned(source, '--init');
+  if (!usesConvFcGroups(flags) || loaded.learned.kind === 'partition') {
+    return { learned: loaded.learned, metaParams: loaded.metaParams };
+  }
+  const metaParams: Record<string, tf.Tensor> = {};
+  for (const group of ['conv', 'fc']) {
+    for (const [k, t] of Object.entries(loaded.metaParams)) metaParams[`${group}/${k}`] = t.clone();
+  }
+  disposeMap(loaded.metaParams);
+  return { learned: convFcPair(() => loaded.learned), metaParams };
+}
+
 function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
   const kind = str(flags['optimizer']) as LearnedKind;
+  const grouped = (make: () => LearnedOptimizer): LearnedOptimizer =>
+    usesConvFcGroups(flags) ? convFcPair(make) : make();
   if (kind === 'hyper') {
-    return learnedOfKind(kind, {
-      hidden: num(flags['controller-hidden']),
-      initialLr: num(flags['initial-lr']),
-    });
+    return grouped(() =>
+      learnedOfKind(kind, {
+        hidden: num(flags['controller-hidden']),
+        initialLr: num(flags['initial-lr']),
+      }),
+    );
   }
   const config: JsonObject = { ...lstmConfigFromFlags(flags) };
   if (kind === 'lstm-gac' || kind === 'ntm-bfgs') {
@@ -282,17 +340,7 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
     config['memory'] = str(flags['memory']) as MemoryForm;
     config['window'] = num(flags['window']);
   }
-  const grouping = str(flags['groups'] ?? 'auto');
-  if (grouping === 'conv-fc' || (grouping === 'auto' && str(flags['task']) === 'cifar')) {
-    // The paper's CIFAR setup: one learned optimizer for the conv kernels, another (same architecture) for the rest.
-    return partitionLearned({
-      groups: [
-        { name: 'conv', match: CONV_KERNEL_PATTERN, learned: learnedOfKind(kind, config) },
-        { name: 'fc', match: /^(?!conv\d+\/w$)/, learned: learnedOfKind(kind, config) },
-      ],
-    });
-  }
-  return learnedOfKind(kind, config);
+  return grouped(() => learnedOfKind(kind, config));
 }
 
 export interface LoadedLearned {

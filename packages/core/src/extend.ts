@@ -20,7 +20,8 @@ export {
 } from './tensor-map.js';
 export { ensureEngine, parseBackend, registerEngineHost, BACKENDS } from './engine/engine.js';
 export type { BackendName, EngineInfo, EngineHost } from './engine/engine.js';
-export { quantile } from './evaluate.js';
+export { quantile, summarise } from './evaluate.js';
+export { validationSeed } from './meta-train-validation.js';
 export type { EvaluateEntry } from './evaluate.js';
 export { unrollMetaGradient } from './meta-gradient.js';
 export { ESTIMATORS, VALIDATION_METRICS } from './meta-train.js';

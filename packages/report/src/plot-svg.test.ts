@@ -257,4 +257,28 @@ describe('metaTrainingSvg', () => {
     checkWellFormed(metaTrainingSvg([]));
     expect(() => metaTrainingSvg([{ epoch: NaN }])).toThrow(/points\[0\]\.epoch must be a finite number/);
   });
+
+  it('draws reference levels as flat lines across the epochs, named in the legend', () => {
+    const svg = metaTrainingSvg(points, {
+      references: [
+        { name: 'tuned Adam', value: 0.4 },
+        { name: 'tuned NAG', value: 0.8 },
+      ],
+    });
+    checkWellFormed(svg);
+    const paths = attrValues(svg, 'curve', 'd');
+    expect(paths).toHaveLength(4);
+    // A flat line: both points of each reference path share one y, at different heights for different values.
+    const ys = paths.slice(2).map((d) => [...d.matchAll(/[ML]\s*([-\d.]+)[ ,]([-\d.]+)/g)].map((m) => Number(m[2])));
+    for (const y of ys) {
+      expect(y).toHaveLength(2);
+      expect(y[0]).toBeCloseTo(y[1]!, 6);
+    }
+    expect(ys[0]![0]).toBeGreaterThan(ys[1]![0]!); // 0.4 is drawn below 0.8 (SVG y grows downwards)
+    expect(svg).toContain('tuned Adam');
+    expect(svg).toContain('0.4');
+    expect(() => metaTrainingSvg(points, { references: [{ name: 'x', value: Number.NaN }] })).toThrow(
+      /references\[0\] must be/,
+    );
+  });
 });

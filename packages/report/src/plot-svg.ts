@@ -42,6 +42,11 @@ export interface MetaTrainingPoint {
 export interface MetaTrainingSvgOptions {
   title?: string;
   logY?: boolean;
+  /**
+   * Constant levels drawn across the epochs for comparison, e.g. tuned baselines' scores on the same validation
+   * problems (finite values; each a dashed line with its value in the legend).
+   */
+  references?: readonly { readonly name: string; readonly value: number }[];
   width?: number;
   height?: number;
   xLabel?: string;
@@ -587,6 +592,24 @@ export function metaTrainingSvg(points: readonly MetaTrainingPoint[], options: M
   ];
   const first = sorted[0]?.epoch ?? 0;
   const last = sorted[sorted.length - 1]?.epoch ?? 1;
+  (options.references ?? []).forEach((r, i) => {
+    if (!r || typeof r.name !== 'string' || typeof r.value !== 'number' || !Number.isFinite(r.value)) {
+      throw new L2oError(
+        'INVALID_OPTION',
+        `metaTrainingSvg: references[${i}] must be { name: string, value: finite number }, got ${JSON.stringify(r)}`,
+      );
+    }
+    series.push({
+      name: r.name,
+      value: formatNumber(r.value, 3),
+      color: PALETTE[(i + 2) % PALETTE.length]!,
+      dash: '6 4',
+      points: [
+        [first, r.value],
+        [last, r.value],
+      ],
+    });
+  });
   return renderChart({
     width: validDimension(options.width, 760, 'metaTrainingSvg: width', 200),
     height: validDimension(options.height, 420, 'metaTrainingSvg: height', 150),

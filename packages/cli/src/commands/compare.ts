@@ -6,10 +6,12 @@ import {
   type OptimizeeFamily,
   optimizerForEvaluation,
 } from '@l2o/core';
-import type { EvaluateEntry } from '@l2o/core/extend';
-import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName } from '@l2o/baselines';
+import { join } from 'node:path';
+import { crc32, type EvaluateEntry, summarise } from '@l2o/core/extend';
+import { BASELINE_NAMES, makeBaseline, tuneBaselines, type BaselineName, type TunedBaseline } from '@l2o/baselines';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
-import { Progress } from '../progress.js';
+import { Progress, formatDuration } from '../progress.js';
+import { ComparisonProgress } from './compare-progress.js';
 import { TASK_FLAGS, loadLearned, makeFamily, type LoadedLearned } from '../registry.js';
 import { writeEvaluationReport } from '../report.js';
 import { lockOutput } from '../errors.js';
@@ -42,11 +44,25 @@ export const COMPARE_FLAGS: FlagSpecs = {
   steps: { type: 'integer', help: 'optimizer steps per problem', default: 100, min: 1 },
   seed: { type: 'integer', help: 'seed of the test problems (tuning uses seed + 1)', default: 2_000_003 },
   out: { type: 'string', help: 'folder for result.json, loss-curves.svg, report.md', default: 'runs/compare' },
+  resume: {
+    type: 'boolean',
+    help: 'keep the finished tunings and test runs of an earlier, stopped comparison in --out (same settings) and do the rest',
+  },
 };
 
 export interface CompareOutcome {
   readonly result: EvaluationResult;
   readonly tuned: { name: string; best: number; bestAtEdge: boolean; grid: number[] }[];
+  /** Compute spent on the baselines' tuning and on the test runs, summed over sittings when resumed. */
+  readonly wallSeconds?: { tuning: number; testRuns: number };
+}
+
+/** Test problems per kept chunk of a comparison (a resumed comparison redoes at most one chunk). */
+const RUN_CHUNK = 5;
+
+/** A file-name-safe key of a chunk of test runs (its range and optimizers, hashed). */
+function runsKey(key: string): string {
+  return `runs-${crc32(new TextEncoder().encode(key)).toString(16).padStart(8, '0')}`;
 }
 
 export async function compareOptimizers(
@@ -83,28 +99,68 @@ async function compareLocked(
   const steps = num(flags['steps']);
   const seed = num(flags['seed']);
   const tuneProblems = num(flags['tune-problems']);
-  let bar: Progress | undefined;
-  let barKey = '';
-  const tuned = await tuneBaselines({
-    names,
-    family: tuneFamily,
-    problems: tuneProblems,
+  const out = str(flags['out']);
+  const resume = Boolean(flags['resume']);
+  const problems = num(flags['problems']);
+  const fingerprint = JSON.stringify({
+    title,
+    family: family.name,
+    tuneFamily: tuneFamily.name,
     steps,
-    seed: seed + 1,
-    ...(gridFlag.length > 0 ? { grid: gridFlag } : {}),
-    onProgress: (p) => {
-      const key = `${p.name}/${p.round}`;
-      if (key !== barKey) {
-        bar?.finish();
-        barKey = key;
-        const what =
-          p.round === 0 ? `${p.learningRates.length} rates` : `round ${p.round}: ${p.learningRates.join(', ')}`;
-        bar = new Progress({ label: `tune ${p.name} (${what})`, total: p.total });
-      }
-      bar?.update(p.done);
-    },
+    seed,
+    tuneProblems,
+    grid: gridFlag,
   });
-  bar?.finish();
+  // The learned optimizers' φ, checksummed: test runs kept from an earlier sitting are reused only for the same φ.
+  const phiSums = loaded.map((l) =>
+    Object.keys(l.metaParams)
+      .sort()
+      .map((k) => {
+        const v = l.metaParams[k]!.dataSync<'float32'>();
+        return crc32(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).toString(16);
+      })
+      .join('.'),
+  );
+  const progressStore = new ComparisonProgress(join(out, 'progress'), fingerprint, resume);
+  const started = performance.now();
+  const seconds = { tuning: 0, testRuns: 0 };
+  const tuned: TunedBaseline[] = [];
+  for (const name of names) {
+    const kept = progressStore.get<{ tuned: TunedBaseline; seconds: number }>(`tune-${name}`);
+    if (kept) {
+      process.stderr.write(`${name}: tuning kept from the earlier run (best lr ${kept.tuned.best})\n`);
+      tuned.push(kept.tuned);
+      seconds.tuning += kept.seconds;
+      continue;
+    }
+    const t0 = performance.now();
+    let bar: Progress | undefined;
+    let barKey = '';
+    const [t] = await tuneBaselines({
+      names: [name],
+      family: tuneFamily,
+      problems: tuneProblems,
+      steps,
+      seed: seed + 1,
+      ...(gridFlag.length > 0 ? { grid: gridFlag } : {}),
+      onProgress: (p) => {
+        const key = `${p.name}/${p.round}`;
+        if (key !== barKey) {
+          bar?.finish();
+          barKey = key;
+          const what =
+            p.round === 0 ? `${p.learningRates.length} rates` : `round ${p.round}: ${p.learningRates.join(', ')}`;
+          bar = new Progress({ label: `tune ${p.name} (${what})`, total: p.total });
+        }
+        bar?.update(p.done);
+      },
+    });
+    bar?.finish();
+    const spent = (performance.now() - t0) / 1000;
+    progressStore.put(`tune-${name}`, { tuned: t!, seconds: spent });
+    tuned.push(t!);
+    seconds.tuning += spent;
+  }
   for (const t of tuned) {
     const scores = t.scores
       .map((s) => `${s.learningRate}:${Number.isFinite(s.score) ? s.score.toPrecision(3) : 'diverged'}`)
@@ -120,17 +176,51 @@ async function compareLocked(
       optimizer: makeBaseline(t.name as BaselineName, t.best),
     })),
   ];
-  const problems = num(flags['problems']);
+  // The test runs in chunks of problems, each kept as it finishes (problem r is the same in whichever chunk).
+  const chunks: EvaluationResult[] = [];
   const progress = new Progress({ label: 'evaluate', total: problems });
-  const result = await evaluate({
-    family,
-    optimizers: entries,
+  for (let first = 0; first < problems; first += RUN_CHUNK) {
+    const size = Math.min(RUN_CHUNK, problems - first);
+    const key = `runs-${first}-${size}-${entries.map((e) => e.name).join(',')}-${phiSums.join(',')}`;
+    const kept = progressStore.get<{ result: EvaluationResult; seconds: number }>(runsKey(key));
+    if (kept) {
+      chunks.push(kept.result);
+      seconds.testRuns += kept.seconds;
+      progress.update(first + size);
+      continue;
+    }
+    const t0 = performance.now();
+    const part = await evaluate({
+      family,
+      optimizers: entries,
+      problems: size,
+      firstProblem: first,
+      steps,
+      seed,
+      onProgress: (d, total) => progress.update(first + Math.floor((d * size) / total)),
+    });
+    const spent = (performance.now() - t0) / 1000;
+    progressStore.put(runsKey(key), { result: part, seconds: spent });
+    chunks.push(part);
+    seconds.testRuns += spent;
+  }
+  progress.finish();
+  const result: EvaluationResult = {
+    family: family.name,
     problems,
     steps,
     seed,
-    onProgress: (d, total) => progress.update(Math.floor((d * problems) / total)),
-  });
-  progress.finish();
+    curves: entries.map((e, i) =>
+      summarise(
+        e.name,
+        chunks.flatMap((c) => c.curves[i]!.losses ?? []),
+        steps,
+      ),
+    ),
+  };
+  process.stderr.write(
+    `wall time: tuning ${formatDuration(seconds.tuning)}, test runs ${formatDuration(seconds.testRuns)} (this sitting ${formatDuration((performance.now() - started) / 1000)})\n`,
+  );
   const tunedSummary = tuned.map((t) => ({
     name: t.name,
     best: t.best,
@@ -168,8 +258,8 @@ async function compareLocked(
     '',
     spread,
   ].join('\n');
-  writeEvaluationReport(str(flags['out']), result, { title, meta: { tuned: tunedSummary }, notes: protocol });
-  return { result, tuned: tunedSummary };
+  writeEvaluationReport(out, result, { title, meta: { tuned: tunedSummary, wallSeconds: seconds }, notes: protocol });
+  return { result, tuned: tunedSummary, wallSeconds: seconds };
 }
 
 export async function runCompare(flags: Record<string, FlagValue>): Promise<void> {

@@ -24,11 +24,11 @@ function writeCifarFixture(dir: string, perTrainFile: number, test: number): voi
 }
 
 describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
-  it('meta-trains the conv/fc pair of LSTMs, tunes the four baselines and writes the report', async () => {
+  it('fine-tunes the general preset as a conv/fc pair, tunes the four baselines, writes the report, and resumes', async () => {
     expect(existsSync(BIN), `${BIN} is missing; build first`).toBe(true);
     const out = mkdtempSync(join(tmpdir(), 'l2o-cifar-'));
     try {
-      const r = await l2o([
+      const args = [
         'reproduce',
         'cifar',
         '--backend',
@@ -55,33 +55,44 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
         '8',
         '--out',
         out,
-      ]);
+      ];
+      const r = await l2o(args);
       expect(r.code, r.stderr).toBe(0);
-      // The saved optimizer is a partition of two LSTMs (conv kernels / the rest) and loads back for evaluation.
-      const manifest = JSON.parse(readFileSync(join(out, 'train-lstm', 'optimizer', 'manifest.json'), 'utf8')) as {
-        kind: string;
-        config: { groups: { name: string; kind: string }[] };
-      };
+      // The saved optimizer is a partition of two hyper optimizers (conv kernels / the rest) whose φ started as
+      // the general preset's, and loads back for evaluation.
+      const manifest = JSON.parse(
+        readFileSync(join(out, 'train-general-pair', 'optimizer', 'manifest.json'), 'utf8'),
+      ) as { kind: string; config: { groups: { name: string; kind: string }[] } };
       expect(manifest.kind).toBe('partition');
       expect(manifest.config.groups.map((g) => [g.name, g.kind])).toEqual([
-        ['conv', 'lstm'],
-        ['fc', 'lstm'],
+        ['conv', 'hyper'],
+        ['fc', 'hyper'],
       ]);
       const report = readFileSync(join(out, 'README.md'), 'utf8');
       expect(report).toContain('cats vs dogs, held-out test images');
-      for (const name of ['LSTM', 'SGD', 'RMSPROP', 'ADAM', 'NAG'])
+      for (const name of ['general-pair', 'preset general', 'SGD', 'RMSPROP', 'ADAM', 'NAG'])
         expect(report).toMatch(new RegExp(`\\| ${name}\\b`));
       expect(report).toMatch(/held-out-class study/); // the offline run says what it cannot do
+      expect(report).toMatch(/## Paired wins[\s\S]*\| general-pair \| 4 \| \d+\/2 \|/);
+      expect(report).toMatch(/meta-training general-pair: \d/);
       expect(existsSync(join(out, 'cifar-row-1.svg'))).toBe(true);
-      const result = JSON.parse(readFileSync(join(out, 'row-1', 'result.json'), 'utf8')) as {
-        result: { curves: { name: string; mean: number[] }[] };
-      };
-      expect(result.result.curves).toHaveLength(5);
+      const resultText = readFileSync(join(out, 'row-1', 'result.json'), 'utf8');
+      const result = JSON.parse(resultText) as { result: { curves: { name: string; mean: number[] }[] } };
+      expect(result.result.curves).toHaveLength(6);
       for (const c of result.result.curves) {
         expect(c.mean).toHaveLength(5); // steps 0…4
         expect(c.mean[0]).toBeGreaterThan(0.5); // a 2-way problem starts near ln 2
         expect(c.mean[0]).toBeLessThan(0.9);
       }
+
+      // Resumed after it finished: every part is kept, nothing is recomputed, the same numbers come out.
+      const again = await l2o([...args, '--resume']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('general-pair: meta-training kept from the earlier run');
+      for (const b of ['sgd', 'rmsprop', 'adam', 'nag']) expect(again.stderr).toContain(`${b}: tuning kept`);
+      expect(again.stderr).not.toMatch(/meta-train: |tune adam/);
+      const resumed = JSON.parse(readFileSync(join(out, 'row-1', 'result.json'), 'utf8')) as typeof result;
+      expect(resumed.result.curves.map((c) => c.mean)).toEqual(result.result.curves.map((c) => c.mean));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -98,6 +109,10 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
         'cifar',
         '--backend',
         'wasm',
+        '--optimizer',
+        'lstm',
+        '--estimator',
+        'bptt',
         '--cifar-dir',
         data,
         '--epochs',
@@ -143,6 +158,7 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       expect(row2.result.curves.map((c) => c.name.replace(/ \(lr .*\)$/, ''))).toEqual([
         'LSTM',
         'LSTM-sub',
+        'preset general',
         'SGD',
         'RMSPROP',
         'ADAM',

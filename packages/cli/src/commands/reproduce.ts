@@ -16,6 +16,45 @@ export const REPRODUCE_EXPERIMENTS = ['quadratic', 'mnist', 'cifar'] as const;
 
 export const REPRODUCE_FLAGS: FlagSpecs = {
   ...LSTM_FLAGS,
+  optimizer: {
+    ...LSTM_FLAGS['optimizer']!,
+    default: undefined,
+    help: 'learned optimizer architecture (default: lstm; cifar hyper, started from --init preset:general)',
+  },
+  estimator: {
+    ...TRAIN_FLAGS['estimator']!,
+    default: undefined,
+    help: 'meta-gradient estimator (default: bptt; cifar pes)',
+  },
+  'pes-sigma': {
+    ...TRAIN_FLAGS['pes-sigma']!,
+    default: undefined,
+    help: 'pes: standard deviation of the perturbations of φ (default: 0.01; cifar 0.03)',
+  },
+  'tasks-per-step': {
+    ...TRAIN_FLAGS['tasks-per-step']!,
+    default: undefined,
+    help: 'problems per meta-step, meta-gradients averaged (default: 1; cifar 2)',
+  },
+  'loss-transform': {
+    ...TRAIN_FLAGS['loss-transform']!,
+    default: undefined,
+    help: 'per-problem transform of the meta-objective (default: none; cifar log)',
+  },
+  'loss-weights': {
+    ...TRAIN_FLAGS['loss-weights']!,
+    default: undefined,
+    help: 'meta-loss weights over the steps (default: uniform; cifar linear)',
+  },
+  'validation-metric': {
+    ...TRAIN_FLAGS['validation-metric']!,
+    default: undefined,
+    help: 'score that picks the kept φ (default: mean)',
+  },
+  'extra-learned': {
+    type: 'list',
+    help: 'cifar: further trained optimizers or presets shown untuned in every row (default: preset:general)',
+  },
   epochs: { type: 'integer', help: 'meta-training epochs (default: quadratic 300, mnist 200, cifar 30)', min: 1 },
   'meta-lr': {
     type: 'number',
@@ -28,11 +67,15 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
     help: 'schedule of the meta learning rate (cosine ends at ×0.1) (default: constant; cifar cosine)',
   },
   seed: TRAIN_FLAGS['seed']!,
-  'validate-every': { ...TRAIN_FLAGS['validate-every']!, default: 10 },
+  'validate-every': {
+    ...TRAIN_FLAGS['validate-every']!,
+    default: undefined,
+    help: 'validate and checkpoint every N epochs (default: 10; cifar 2)',
+  },
   'validation-problems': {
     ...TRAIN_FLAGS['validation-problems']!,
     default: undefined,
-    help: 'held-out problems per validation (default: 10; cifar 4)',
+    help: 'held-out problems per validation (default: 10; cifar 6)',
   },
   runs: { type: 'integer', help: 'fresh test problems per row (default: 100; cifar 20)', min: 1 },
   'cifar-dir': TASK_FLAGS['cifar-dir']!,
@@ -83,9 +126,16 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
       `reproduce: unknown experiment "${experiment}"; allowed values: ${REPRODUCE_EXPERIMENTS.join(', ')}`,
     );
   }
-  if (experiment === 'cifar') return reproduceCifar(withDefaults(given, CIFAR_STUDY_DEFAULTS));
+  if (experiment === 'cifar') {
+    // An architecture named without --init is trained from scratch: the preset start only goes with the default.
+    const { init: _init, ...fromScratch } = CIFAR_STUDY_DEFAULTS;
+    const own = given['optimizer'] !== undefined && given['init'] === undefined;
+    return reproduceCifar(withDefaults(given, own ? fromScratch : CIFAR_STUDY_DEFAULTS));
+  }
   const quad = experiment === 'quadratic';
   const flags = withDefaults(given, {
+    optimizer: 'lstm',
+    'validate-every': 10,
     epochs: quad ? 300 : 200,
     'meta-lr': quad ? 0.005 : 0.001,
     'meta-lr-schedule': 'constant',

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadLearned } from '@l2o/core/node';
+import { loadHyperPreset } from '@l2o/optimizer-hyper';
 import { BUILT_BIN as BIN, runBuiltCli as l2o } from './run-built-cli.js';
 
 describe('l2o train --optimizer hyper, and the general preset', () => {
@@ -90,4 +93,66 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--initial-lr/);
   });
+
+  it('--init preset:general starts each conv-fc group from a copy of the preset, and refuses --base', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'l2o-init-'));
+    try {
+      const t = await l2o([
+        'train',
+        '--backend',
+        'cpu',
+        '--task',
+        'cifar',
+        '--groups',
+        'conv-fc',
+        '--init',
+        'preset:general',
+        '--estimator',
+        'pes',
+        '--meta-lr',
+        '1e-30', // φ cannot move: what is saved is where the run started
+        '--epochs',
+        '1',
+        '--horizon',
+        '2',
+        '--unroll',
+        '1',
+        '--batch-size',
+        '4',
+        '--validation-problems',
+        '1',
+        '--validate-every',
+        '1',
+        '--out',
+        out,
+      ]);
+      expect(t.code, t.stderr).toBe(0);
+      const saved = loadLearned(join(out, 'optimizer'));
+      const preset = loadHyperPreset('general');
+      try {
+        expect(saved.learned.kind).toBe('partition');
+        const keys = Object.keys(preset.metaParams).sort();
+        expect(Object.keys(saved.metaParams).sort()).toEqual(
+          [...keys.map((k) => `conv/${k}`), ...keys.map((k) => `fc/${k}`)].sort(),
+        );
+        for (const group of ['conv', 'fc']) {
+          for (const k of keys) {
+            expect(Array.from(saved.metaParams[`${group}/${k}`]!.dataSync())).toEqual(
+              Array.from(preset.metaParams[k]!.dataSync()),
+            );
+          }
+        }
+      } finally {
+        tf.dispose([...Object.values(saved.metaParams), ...Object.values(preset.metaParams)]);
+      }
+      const bad = await l2o(['train', '--init', 'preset:general', '--base', 'nag', '--epochs', '1', '--out', out]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--init preset:general with --base nag: .*drop --base/);
+      const missing = await l2o(['train', '--init', join(out, 'nothing-here'), '--epochs', '1', '--out', out]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toMatch(/--init .*nothing-here/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -29,7 +29,7 @@ import { metaTrain, readCheckpointFile, saveArtifact, writeFileAtomic } from '@l
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { InterruptedError, lockOutput, withFlag, withFlagAsync } from '../errors.js';
 import { Progress, formatDuration } from '../progress.js';
-import { LSTM_FLAGS, TASK_FLAGS, learnedFromFlags, makeFamily } from '../registry.js';
+import { LSTM_FLAGS, TASK_FLAGS, initialFromFlags, learnedFromFlags, makeFamily } from '../registry.js';
 import { bullmqExecutor } from '@l2o/distributed';
 
 export const TRAIN_FLAGS: FlagSpecs = {
@@ -323,7 +323,8 @@ async function trainLocked(
   const augment = list(flags['augment']);
   const family = augmentFamily(makeFamily(flags, 'train'), augment);
   const validationFamily = makeFamily(flags, 'validation');
-  const learned = learnedFromFlags(flags);
+  const start = flags['init'] === undefined ? undefined : initialFromFlags(flags);
+  const learned = start?.learned ?? learnedFromFlags(flags);
   const epochs = num(flags['epochs']);
   let progress: Progress | undefined;
   const log = (m: string): void => (progress ? progress.log(m) : void process.stderr.write(`${m}\n`));
@@ -370,6 +371,7 @@ async function trainLocked(
       metaTrain({
         ...(executor ? { executor } : {}),
         learned,
+        ...(start ? { initialMetaParams: start.metaParams } : {}),
         family,
         validationFamily,
         epochs,
@@ -411,6 +413,7 @@ async function trainLocked(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (start) disposeMap(start.metaParams);
     await executor?.close();
   }
   progress?.finish(last);
