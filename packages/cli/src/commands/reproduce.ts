@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { disposeMap, engineInfo, type EvaluationResult, L2oError, type LearnedOptimizer } from '@l2o/core';
+import { disposeMap, engineInfo, type EvaluationResult, L2oError } from '@l2o/core';
 import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { withFlag } from '../errors.js';
 import { formatDuration } from '../progress.js';
-import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily } from '../registry.js';
+import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily, type LoadedLearned } from '../registry.js';
+import { HYPER_PRESETS } from '@l2o/optimizer-hyper';
 import { CIFAR_STUDY_DEFAULTS, reproduceCifar } from './reproduce-cifar.js';
 import { compareOptimizers, type CompareOutcome } from './compare.js';
 import { runTrain, TRAIN_FLAGS } from './train.js';
@@ -165,8 +166,15 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     trainSeconds = t.result.wallSeconds;
     trainSummary = `${t.result.epochsDone} epochs in ${formatDuration(trainSeconds)}; best validation ${t.result.bestValidation.toPrecision(4)} at epoch ${t.result.bestEpoch}`;
   }
+  // A shipped hyper preset (e.g. preset:general) never saw these networks: every row tests generalization.
+  const untrainedHere = isHyperPreset(optimizerDir);
   const rows: Row[] = [
-    { label: '1×20 sigmoid (trained on this)', flags: base, steps: 200, reportSteps: [100, 200] },
+    {
+      label: untrainedHere ? '1×20 sigmoid' : '1×20 sigmoid (trained on this)',
+      flags: base,
+      steps: 200,
+      reportSteps: [100, 200],
+    },
     { label: '1×40 sigmoid', flags: { ...base, 'mlp-hidden': ['40'] }, steps: 100, reportSteps: [100] },
     { label: '2×20 sigmoid', flags: { ...base, 'mlp-hidden': ['20', '20'] }, steps: 100, reportSteps: [100] },
     { label: '1×20 ReLU', flags: { ...base, activation: 'relu' }, steps: 100, reportSteps: [100] },
@@ -189,7 +197,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     await compareOptimizers(
       makeFamily(row.flags, 'test'),
       makeFamily(row.flags, 'validation'),
-      [{ ...loaded, name: learnedLabel(loaded.learned) }],
+      [{ ...loaded, name: learnedLabel(loaded) }],
       {
         ...row.flags,
         baselines: ['sgd', 'rmsprop', 'adam', 'nag'],
@@ -199,6 +207,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
         steps: row.steps,
         seed: 2_000_003 + i * 10,
         out: rowOut,
+        resume: Boolean(flags['resume']),
       },
       `MNIST ${row.label}`,
     );
@@ -256,10 +265,14 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     '## Protocol',
     '',
     '- Optimizee: MLP on MNIST, sigmoid hidden units unless stated, softmax cross-entropy, minibatch 128 drawn fresh (with replacement) at every step, weights N(0, 0.01²), biases 0.',
-    `- Learned optimizer: ${learnedSummary(optimizerDir, flags)}; meta-trained on the training split (first 50,000 training images), validated on the validation split (last 10,000 training images), keeping the best φ.`,
+    untrainedHere
+      ? `- Learned optimizer: the shipped preset \`${optimizerDir}\`, untuned; it was meta-trained on other tasks (see the preset's README) and never saw MNIST at 28 × 28 nor these networks.`
+      : `- Learned optimizer: ${learnedSummary(optimizerDir, flags)}; meta-trained on the training split (first 50,000 training images), validated on the validation split (last 10,000 training images), keeping the best φ.`,
     `- Baselines: SGD, RMSprop, Adam, NAG; each learning rate tuned per row on ${num(flags['tune-problems'])} validation-split problems by the mean loss at the row's last step, on the half-decade grid ${list(flags['grid']).join(', ')} extended while the best is at an edge, then refined twice between the best and its neighbours.`,
     `- Test: ${num(flags['runs'])} fresh MLPs per row on the test split (10,000 images), the same θ₀ and minibatches for every optimizer; the loss reported is the minibatch loss at that step, averaged over runs.`,
-    '- The learned optimizer was trained only on the 1×20 sigmoid network; the other rows test generalization.',
+    untrainedHere
+      ? '- No row was used to train or to choose the preset: every row tests generalization.'
+      : '- The learned optimizer was trained only on the 1×20 sigmoid network; the other rows test generalization.',
     '',
     '## Rows',
     '',
@@ -310,13 +323,22 @@ function learnedSummary(dir: string, flags: Record<string, FlagValue>): string {
   );
 }
 
-/** The learned optimizer's column in the reports: 'LSTM (learned)', or e.g. 'NAG + LSTM (learned)' for a residual. */
-function learnedLabel(learned: LearnedOptimizer): string {
+/** Whether `dir` names a shipped preset of the hyper optimizer (`preset:general`). */
+function isHyperPreset(dir: string): boolean {
+  return dir.startsWith('preset:') && HYPER_PRESETS.includes(dir.slice('preset:'.length));
+}
+
+/**
+ * The learned optimizer's column in the reports: 'LSTM (learned)', e.g. 'NAG + LSTM (learned)' for a residual,
+ * the preset's name for a hyper preset ('preset general').
+ */
+function learnedLabel(loaded: LoadedLearned): string {
+  const { learned } = loaded;
   const c = learned.config as { base?: { name?: unknown }; kind?: unknown };
   if (learned.kind === 'residual' && typeof c.base?.name === 'string') {
     return `${c.base.name.toUpperCase()} + ${typeof c.kind === 'string' ? c.kind.toUpperCase() : 'learned'} (learned)`;
   }
-  return 'LSTM (learned)';
+  return isHyperPreset(loaded.path) ? loaded.name : 'LSTM (learned)';
 }
 
 function loadSummary(flags: Record<string, FlagValue>): string {
@@ -352,7 +374,7 @@ async function reproduceQuadratic(flags: Record<string, FlagValue>): Promise<voi
   await compareOptimizers(
     makeFamily(base, 'test'),
     makeFamily(base, 'validation'),
-    [{ ...loaded, name: learnedLabel(loaded.learned) }],
+    [{ ...loaded, name: learnedLabel(loaded) }],
     {
       ...base,
       baselines: ['sgd', 'nag', 'rmsprop', 'adam'],
