@@ -7,6 +7,10 @@
 //                        notes: 'batch 128, wasm' });
 //
 // `seconds` are raw timings (s), `ratios` are dimensionless (l2o / reference: below 1 is faster), `notes` is text.
+// Optional: `gflops` (achieved GFLOP/s of kernels, name → number) and `peakGflops` (this CPU's measured peak,
+// tools/bench/simd-peak.mjs, stored in the section's machine block). Ratios named `…-efficiency` are the
+// exception to "below 1 is faster": achieved ÷ peak GFLOP/s, higher is better (summary.md says so; ratios.svg,
+// a chart of l2o / reference, leaves them out).
 // A ratio name must be unique across sections (the top-level `ratios` map merges them all). The output folder is
 // docs/results/bench of the repository, or $L2O_BENCH_DIR.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -65,7 +69,7 @@ function writeAtomic(file, text) {
  * Merges one section into summary.json (replacing that section, keeping the others) and re-renders summary.md
  * and ratios.svg. Returns the whole summary.
  */
-export function recordBench(section, { seconds, ratios, notes } = {}) {
+export function recordBench(section, { seconds, ratios, notes, gflops, peakGflops } = {}) {
   if (typeof section !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(section))
     throw new Error(`recordBench: section must be a kebab-case name, got ${JSON.stringify(section)}`);
   const entry = {
@@ -75,6 +79,8 @@ export function recordBench(section, { seconds, ratios, notes } = {}) {
     ratios: finiteMap(ratios, 'ratios', section),
     notes: notes === undefined ? '' : String(notes),
   };
+  if (gflops !== undefined) entry.gflops = finiteMap(gflops, 'gflops', section);
+  if (peakGflops !== undefined) entry.machine.peakGflops = finiteMap(peakGflops, 'peakGflops', section);
   const dir = benchDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'summary.json');
@@ -112,7 +118,8 @@ export function renderMarkdown(summary) {
     '# Bench summary',
     '',
     'Written by `npm run bench` (tools/bench); each section is refreshed by its own workload. Ratios are l2o /',
-    'reference, measured in the same run on the same machine: below 1 means l2o is faster.',
+    'reference, measured in the same run on the same machine: below 1 means l2o is faster. Ratios named',
+    '`…-efficiency` are achieved ÷ peak GFLOP/s of this CPU (tools/bench/simd-peak.mjs): higher is better.',
     '',
     `Last run ${summary.date} on ${summary.machine.cores} × ${summary.machine.model}.`,
     '',
@@ -125,6 +132,13 @@ export function renderMarkdown(summary) {
   for (const [name, s] of Object.entries(summary.sections)) {
     lines.push('', `## ${name}`, '', `${s.date} · ${s.machine.cores} cores · load ${load(s.machine)}`);
     if (s.notes) lines.push('', s.notes);
+    const peak = Object.entries(s.machine?.peakGflops ?? {});
+    if (peak.length) lines.push('', `Measured peak: ${peak.map(([k, v]) => `${k} ${fmt(v)} GFLOP/s`).join(', ')}.`);
+    const gf = Object.entries(s.gflops ?? {});
+    if (gf.length) {
+      lines.push('', '| achieved | GFLOP/s |', '| --- | ---: |');
+      for (const [k, v] of gf) lines.push(`| ${k} | ${fmt(v)} |`);
+    }
     const secs = Object.entries(s.seconds ?? {});
     if (secs.length) {
       lines.push('', '| timing | seconds |', '| --- | ---: |');
@@ -138,7 +152,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** ratios.svg: one horizontal bar per ratio on a log₂ axis, with the parity line (1×) marked. */
 export function renderSvg(summary) {
-  const rows = Object.entries(summary.ratios);
+  const rows = Object.entries(summary.ratios).filter(([name]) => !name.endsWith('-efficiency'));
   const labelW = 300;
   const plotW = 420;
   const rowH = 22;

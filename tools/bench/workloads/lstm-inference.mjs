@@ -1,10 +1,14 @@
 // Bench workload `lstm-inference` (Node: helper threads registered, as the package's node entry does): one optimizer step (lossAndGrad + update + θ ← θ + u) of a freshly initialised
 // LSTM optimizer (through optimizerForEvaluation) against core's Adam, on the 784-20-10 MLP of the `lstm`
 // workload (N = 15,910). Records section `lstm-inference` with ratio `lstm-inference-update-vs-adam`
-// (the update alone) and `lstm-inference-step-vs-adam` (the whole step).
+// (the update alone) and `lstm-inference-step-vs-adam` (the whole step), and the update's GFLOP/s (kernel flops
+// of tools/bench/lstm-flops.mjs over the measured update) against this CPU's f32x4 peak (tools/bench/simd-peak.mjs,
+// measured first, for the threads the update runs on): ratio `lstm-inference-simd-efficiency`.
 // Usage: node tools/bench/workloads/lstm-inference.mjs [--steps 40] [--backend wasm|cpu]
 import { recordBench } from '../record-bench.mjs';
 import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, tensorsIn } from '../lib.mjs';
+import { lstmInferenceUpdateFlops } from '../lstm-flops.mjs';
+import { describePeaks, measurePeaks, peakGflopsRecord, simdPeakFor } from '../simd-peak.mjs';
 
 const args = process.argv.slice(2);
 const STEPS = Number(option(args, 'steps', '40'));
@@ -18,6 +22,7 @@ const bundle = await bundleSources(
     `export { addMaps } from '@l2o/core/extend';`,
     `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
     `export { registerNodeKernelThreads } from '@l2o/optimizer-lstm/node';`,
+    `export { kernelThreadsAvailable, lstmInputSize } from '@l2o/optimizer-lstm/extend';`,
   ],
   'bench-lstm-inference',
 );
@@ -32,6 +37,8 @@ const {
   Rng,
   lstmOptimizer,
   registerNodeKernelThreads,
+  kernelThreadsAvailable,
+  lstmInputSize,
 } = await import(bundle.url);
 // What a Node user gets: the package's node entry registers the helper threads of the 2-thread kernels, and the
 // inference kernel splits updates of ≥ 4,096 coordinates over two threads.
@@ -39,6 +46,8 @@ registerNodeKernelThreads();
 bundle.cleanup();
 await initEngine(BACKEND);
 console.log(`lstm-inference — backend ${BACKEND}, median of ${STEPS} steps, load average ${loadavg()}`);
+const peaks = await measurePeaks({ seconds: 2, threads: 2 });
+console.log(`${describePeaks(peaks)}; load average ${loadavg()}`);
 
 const family = randomMlpFamily(tf, 20);
 const learned = lstmOptimizer();
@@ -52,6 +61,7 @@ for (const [key, o] of [
 ]) {
   const task = family.sample(Rng.seeded(1));
   let theta = task.init(Rng.seeded(2));
+  const n = Object.values(theta).reduce((sum, t) => sum + t.size, 0);
   let state = o.init(theta);
   const steps = [];
   const updates = [];
@@ -81,7 +91,7 @@ for (const [key, o] of [
   disposeMap(theta);
   tf.dispose(state);
   task.dispose();
-  const r = { name: o.name, step: median(steps), update: median(updates) };
+  const r = { name: o.name, step: median(steps), update: median(updates), n };
   console.log(
     `${o.name}: ${(r.step * 1e3).toFixed(2)} ms/step, update ${(r.update * 1e3).toFixed(2)} ms (tensor leak ${leaked})`,
   );
@@ -99,6 +109,25 @@ printTable([
   ],
   [res.adam.name, (res.adam.step * 1e3).toFixed(2), (res.adam.update * 1e3).toFixed(2), '1.00', '1.00'],
 ]);
+// The update's arithmetic: the fused kernel's forward step over all coordinates (tools/bench/lstm-flops.mjs), on
+// 2 threads where the package's 'auto' rule splits it (helper threads registered, ≥ 4,096 coordinates:
+// AUTO_TWO_THREAD_ROWS of fused-inference.ts). Achieved = flops / the measured update (kernel and the JS around
+// it: gradient read-out, preprocessing, output tensors, θ + u).
+const config = learned.config;
+const flops = lstmInferenceUpdateFlops({
+  rows: res.lstm.n,
+  d0: lstmInputSize(config),
+  hiddenSizes: config.hiddenSizes,
+});
+const kernelThreads = kernelThreadsAvailable() && res.lstm.n >= 4096 ? 2 : 1;
+const achieved = flops.total / res.lstm.update / 1e9;
+const peak = simdPeakFor(peaks, kernelThreads);
+if (fastPath)
+  console.log(
+    `update: ${(flops.total / 1e6).toFixed(1)} MFLOP (${(flops.matmul / 1e6).toFixed(1)} in the matrix products) in ` +
+      `${(res.lstm.update * 1e3).toFixed(2)} ms = ${achieved.toFixed(1)} GFLOP/s on ${kernelThreads} thread(s); f32x4 peak ` +
+      `${peak.toFixed(1)} GFLOP/s → efficiency ${(achieved / peak).toFixed(3)}`,
+  );
 recordBench('lstm-inference', {
   seconds: {
     'lstm-step': res.lstm.step,
@@ -109,6 +138,14 @@ recordBench('lstm-inference', {
   ratios: {
     'lstm-inference-update-vs-adam': res.lstm.update / res.adam.update,
     'lstm-inference-step-vs-adam': res.lstm.step / res.adam.step,
+    ...(fastPath ? { 'lstm-inference-simd-efficiency': achieved / peak } : {}),
   },
-  notes: `784-20-10 MLP (N = 15,910), backend ${BACKEND}, median of ${STEPS} steps; LSTM path: ${fastPath ? 'inferenceOptimizer (fused kernel, threads auto: 2 above 4,096 coordinates in Node)' : 'withMetaParams (tfjs ops)'}`,
+  ...(fastPath ? { gflops: { 'lstm-update': achieved } } : {}),
+  peakGflops: peakGflopsRecord(peaks),
+  notes:
+    `784-20-10 MLP (N = 15,910), backend ${BACKEND}, median of ${STEPS} steps; LSTM path: ${fastPath ? 'inferenceOptimizer (fused kernel, threads auto: 2 above 4,096 coordinates in Node)' : 'withMetaParams (tfjs ops)'}` +
+    (fastPath
+      ? `; ${(flops.total / 1e6).toFixed(1)} MFLOP per update in the kernel (tools/bench/lstm-flops.mjs), ` +
+        `${kernelThreads} thread(s), efficiency against the f32x4 peak of ${kernelThreads} thread(s)`
+      : ''),
 });

@@ -1,7 +1,9 @@
 // Bench workload `lstm`: l2o's reference meta-training workload timed through the project's public meta-trainer
 // (`metaTrain` from '@l2o/core') against its PyTorch peer (tools/bench/peer/lstm_meta_iteration.py) in the same
 // sitting. Records section `lstm` with ratio `lstm-meta-iteration-vs-pytorch` (fused l2o / the faster of PyTorch on
-// 2 and on 1 thread) in docs/results/bench/summary.json.
+// 2 and on 1 thread) in docs/results/bench/summary.json, and the fused jobs' GFLOP/s (kernel flops of
+// tools/bench/lstm-flops.mjs per meta-iteration) against this CPU's f32x4 peak (tools/bench/simd-peak.mjs, measured
+// first, for the threads the kernel runs on): ratio `lstm-meta-iteration-simd-efficiency`.
 //
 // Reference workload: MNIST-shaped 784-20-10 sigmoid MLP (softmax cross-entropy) on fixed random data (batch 128,
 // drawn once per problem, as the peer does), N = 15,910 coordinates; `lstmOptimizer()` (paper config: 2×20 LSTM,
@@ -24,6 +26,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../record-bench.mjs';
 import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, runPeer } from '../lib.mjs';
+import { lstmMetaIterationFlops } from '../lstm-flops.mjs';
+import { describePeaks, measurePeaks, peakGflopsRecord, simdPeakFor } from '../simd-peak.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
@@ -56,12 +60,15 @@ async function parent() {
     [
       `export { initEngine, metaTrain, disposeMap } from '@l2o/core';`,
       `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
+      `export { kernelThreadsAvailable, lstmInputSize } from '@l2o/optimizer-lstm/extend';`,
     ],
     'bench-lstm',
   );
   console.log(
     `lstm meta-iteration — backend ${BACKEND}, ${EPOCHS} epochs per metaTrain job (epoch 1 = warm-up), load average ${loadavg()}`,
   );
+  const peaks = await measurePeaks({ seconds: 2, threads: 2 });
+  console.log(`${describePeaks(peaks)}; load average ${loadavg()}`);
   const results = {};
   try {
     for (const job of jobs) {
@@ -160,6 +167,37 @@ async function parent() {
       ]);
   printTable(rows);
 
+  // The fused jobs' arithmetic rate: the kernel flops of one meta-iteration (tools/bench/lstm-flops.mjs) over
+  // (a) the whole meta-iteration (kernel, the optimizee's gradients in tfjs, the JS between them) and (b) the time
+  // inside the fused unroll's step / metaGradient calls (the kernel and the copies in and out of it).
+  const gflops = {};
+  const effRows = [
+    ['job', 'GFLOP/meta-iter', 'threads', 'GFLOP/s', 'in fused calls', 'f32x4 peak', 'efficiency', 'in fused calls'],
+  ];
+  for (const job of ALL_JOBS) {
+    const r = results[job];
+    if (!r?.kernelFlops || !r.fusedUnrolls) continue;
+    const peak = simdPeakFor(peaks, r.kernelThreads);
+    const whole = r.kernelFlops / r.secondsPerMetaIteration / 1e9;
+    const inCalls = r.kernelFlops / r.fusedSecondsPerMetaIteration / 1e9;
+    gflops[`${job}-meta-iteration`] = whole;
+    gflops[`${job}-in-fused-calls`] = inCalls;
+    effRows.push([
+      job,
+      (r.kernelFlops / 1e9).toFixed(2),
+      String(r.kernelThreads),
+      whole.toFixed(1),
+      inCalls.toFixed(1),
+      peak.toFixed(1),
+      (whole / peak).toFixed(3),
+      (inCalls / peak).toFixed(3),
+    ]);
+  }
+  if (effRows.length > 1) {
+    console.log(`\n=== kernel GFLOP/s against the f32x4 peak (${describePeaks(peaks)})`);
+    printTable(effRows);
+  }
+
   const seconds = {};
   for (const job of ALL_JOBS) if (results[job]) seconds[`l2o-${job}`] = results[job].secondsPerMetaIteration;
   if (peer[2]) seconds['pytorch-2-threads'] = peer[2];
@@ -168,6 +206,10 @@ async function parent() {
   const best = Math.min(...[peer[1], peer[2]].filter(Boolean));
   if (results['ref-fused'] && Number.isFinite(best))
     ratios['lstm-meta-iteration-vs-pytorch'] = results['ref-fused'].secondsPerMetaIteration / best;
+  const ref = results['ref-fused'];
+  if (ref?.kernelFlops && ref.fusedUnrolls)
+    ratios['lstm-meta-iteration-simd-efficiency'] =
+      gflops['ref-fused-meta-iteration'] / simdPeakFor(peaks, ref.kernelThreads);
   if (results['ref-fused'] && results['ref-generic'])
     ratios['lstm-meta-iteration-fused-vs-generic'] =
       results['ref-fused'].secondsPerMetaIteration / results['ref-generic'].secondsPerMetaIteration;
@@ -175,9 +217,15 @@ async function parent() {
     recordBench('lstm', {
       seconds,
       ratios,
+      gflops,
+      peakGflops: peakGflopsRecord(peaks),
       notes:
         `s per meta-iteration of the reference workload (784-20-10 MLP, N = 15,910, 2×20 LSTM, unroll 20), backend ${BACKEND}; ` +
         `ratio against the faster PyTorch thread count` +
+        (ref?.kernelFlops
+          ? `; ${(ref.kernelFlops / 1e9).toFixed(2)} GFLOP per meta-iteration in the kernel (tools/bench/lstm-flops.mjs) on ` +
+            `${ref.kernelThreads} thread(s); efficiency = GFLOP/s of the whole meta-iteration ÷ f32x4 peak of those threads`
+          : '') +
         (peerMissing ? `; PyTorch peer not run: ${peerMissing}` : ''),
     });
   }
@@ -186,7 +234,9 @@ async function parent() {
 // ----------------------------------------------------------------------------------------------------- child
 async function child(job, bundleUrl) {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine, metaTrain, disposeMap, lstmOptimizer } = await import(bundleUrl);
+  const { initEngine, metaTrain, disposeMap, lstmOptimizer, kernelThreadsAvailable, lstmInputSize } = await import(
+    bundleUrl
+  );
   await initEngine(BACKEND);
   const D = 784;
   const C = 10;
@@ -204,6 +254,15 @@ async function child(job, bundleUrl) {
   const base = lstmOptimizer();
   let kernelBytes = 0;
   let fusedUnrolls = 0;
+  let fusedSeconds = 0; // inside the fused unroll's step / metaGradient calls
+  const clocked = (f) => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      fusedSeconds += (performance.now() - t0) / 1000;
+    }
+  };
   // The same learned optimizer, with its fused hook observed (to read the kernel's memory); metaTrain drives it.
   const learned = {
     ...base,
@@ -212,10 +271,10 @@ async function child(job, bundleUrl) {
       if (!u) return u;
       fusedUnrolls++;
       return {
-        step: (g) => u.step(g),
+        step: (g) => clocked(() => u.step(g)),
         state: () => u.state(),
         metaGradient: (g, w) => {
-          const d = u.metaGradient(g, w);
+          const d = clocked(() => u.metaGradient(g, w));
           kernelBytes = Math.max(kernelBytes, u.memoryBytes ?? 0);
           return d;
         },
@@ -224,7 +283,9 @@ async function child(job, bundleUrl) {
     },
   };
   const epochAt = [];
+  const fusedAt = [];
   let validationAt0 = NaN;
+  let fusedAt0 = 0;
   const t0 = performance.now();
   const result = await metaTrain({
     learned,
@@ -237,9 +298,13 @@ async function child(job, bundleUrl) {
     validationProblems: 1,
     fused,
     onProgress(e) {
-      if (e.kind === 'validation' && e.epoch === 0) validationAt0 = e.elapsedSeconds;
+      if (e.kind === 'validation' && e.epoch === 0) {
+        validationAt0 = e.elapsedSeconds;
+        fusedAt0 = fusedSeconds;
+      }
       if (e.kind !== 'epoch') return;
       epochAt.push(e.elapsedSeconds);
+      fusedAt.push(fusedSeconds);
       const prev = epochAt.length > 1 ? epochAt[epochAt.length - 2] : validationAt0;
       const dt = e.elapsedSeconds - prev;
       console.log(
@@ -253,12 +318,25 @@ async function child(job, bundleUrl) {
   disposeMap(result.lastMetaParams);
   const epochSeconds = epochAt.map((t, i) => t - (i === 0 ? validationAt0 : epochAt[i - 1]));
   const timed = epochSeconds.slice(1);
+  const fusedEpochSeconds = fusedAt.map((t, i) => t - (i === 0 ? fusedAt0 : fusedAt[i - 1])).slice(1);
+  // The fused unroll runs with threads 'auto': 2 where the kernel's helper threads are available.
+  const kernelFlops = fused
+    ? lstmMetaIterationFlops({
+        rows: sizeOf(H),
+        d0: lstmInputSize(base.config),
+        hiddenSizes: base.config.hiddenSizes,
+        unroll,
+      }).total
+    : 0;
   const res = {
     N: sizeOf(H),
     unroll,
     horizon,
     epochSeconds,
     secondsPerMetaIteration: median(timed) / perEpoch,
+    fusedSecondsPerMetaIteration: median(fusedEpochSeconds) / perEpoch,
+    kernelFlops,
+    kernelThreads: kernelThreadsAvailable() ? 2 : 1,
     maxRssBytes: maxRssBytes(),
     kernelBytes,
     fusedUnrolls,
