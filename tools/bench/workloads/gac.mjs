@@ -71,7 +71,8 @@ async function parent() {
         console.log(`${job}: failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
         continue;
       }
-      (runs[job] ??= []).push(JSON.parse(line.slice(7)));
+      if (!runs[job]) runs[job] = [];
+      runs[job].push(JSON.parse(line.slice(7)));
     }
   } finally {
     bundle.cleanup();
