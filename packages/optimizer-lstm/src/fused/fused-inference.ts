@@ -197,7 +197,7 @@ export function fusedLstmInferenceOptimizer(
 
 /**
  * The fused inference optimizer of an LSTM whose layers average hidden units over coordinates (LSTM+GAC, see
- * {@link FusedRowAveraging}): as {@link fusedLstmInferenceOptimizer}, but the layers run one at a time, the first
+ * {@link FusedRowAveraging}): as `fusedLstmInferenceOptimizer` (`@l2o/optimizer-lstm`), but the layers run one at a time, the first
  * `averaging.columns[l]` units of layer l's new h replaced by their group means before the layer above reads them
  * and before they are kept as state. `config` is the LSTM part (it shapes φ and the state).
  */

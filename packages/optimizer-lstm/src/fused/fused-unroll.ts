@@ -22,7 +22,7 @@ export interface FusedLstmUnroll extends FusedUnroll<LstmState> {
   readonly memoryBytes: number;
 }
 
-/** Options of {@link beginFusedLstmUnroll}. */
+/** Options of the fused unroll (`beginFusedAveragingUnroll`, and the LSTM's own `beginFusedUnroll`). */
 export interface FusedUnrollOptions {
   /**
    * 1: single-threaded; 2: rows split with one worker_thread sharing the kernel's memory (Node, SharedArrayBuffer).
