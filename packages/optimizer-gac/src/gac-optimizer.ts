@@ -1,8 +1,13 @@
 import type { LearnedOptimizer, Optimizer, Rng, TensorMap } from '@l2o/core';
+import type { FusedUnroll } from '@l2o/core/extend';
+import { fusedKernelSupported } from '@l2o/optimizer-lstm';
 import {
+  beginFusedAveragingUnroll,
   checkLstmMetaParams,
   checkLstmState,
   coordinatewiseOptimizer,
+  type FusedRowAveraging,
+  fusedAveragingInferenceOptimizer,
   initLstmMetaParams,
   lstmZeroState,
 } from '@l2o/optimizer-lstm/extend';
@@ -34,6 +39,14 @@ function displayName(config: GacConfig): string {
   return `${GAC_KIND}(${config.hiddenSizes.join(',')};global ${config.globalCells.join(',')}${per})${raw}`;
 }
 
+/** The global averaging cells as the fused kernels' row averaging: columns = globalCells, groups per `averaging`. */
+export function gacRowAveraging(config: Pick<GacConfig, 'globalCells' | 'averaging'>): FusedRowAveraging {
+  return {
+    columns: config.globalCells,
+    groups: (grads: TensorMap) => averagingSegments(grads, config.averaging),
+  };
+}
+
 /**
  * LSTM+GAC (Andrychowicz et al. 2016, §3.2): the coordinatewise LSTM optimizer in which, in every layer, the
  * first `globalCells[l]` cells are global averaging cells — their outgoing activation is replaced at every step
@@ -41,6 +54,10 @@ function displayName(config: GacConfig): string {
  * This lets the coordinates share information (e.g. the gradient norm, see `gacL2ClippingMetaParams`).
  * φ has exactly the LSTM optimizer's names and shapes (GAC adds no parameters). Config fields not given
  * default to {@link PAPER_GAC_CONFIG}-like values; invalid fields throw with the field named.
+ *
+ * Where WebAssembly SIMD runs, meta-training (estimator 'bptt') and evaluation use the LSTM's fused kernels with
+ * the averaging between layers (`beginFusedUnroll`, `inferenceOptimizer`: same updates and meta-gradients as the
+ * tfjs path within float32 tolerance); elsewhere everything runs on the tfjs ops of `withMetaParams`.
  */
 export function gacOptimizer(config: Partial<GacConfig> = {}): LearnedOptimizer<GacState, GacConfig> {
   const cfg = resolveGacConfig(config);
@@ -53,6 +70,20 @@ export function gacOptimizer(config: Partial<GacConfig> = {}): LearnedOptimizer<
     initMetaParams(rng: Rng): TensorMap {
       return initLstmMetaParams(lstmCfg, rng);
     },
+    beginFusedUnroll(phi: TensorMap, state: GacState): FusedUnroll<GacState> | undefined {
+      // The LSTM's WebAssembly kernels with the global cells averaged between layers (forward) and their
+      // adjoints averaged likewise (backward), where the runtime supports them.
+      if (!fusedKernelSupported()) return undefined;
+      checkLstmMetaParams(phi, lstmCfg, 'lstm-gac meta-parameters');
+      return beginFusedAveragingUnroll(lstmCfg, phi, state, gacRowAveraging(cfg));
+    },
+    ...(fusedKernelSupported()
+      ? {
+          inferenceOptimizer(phi: TensorMap): Optimizer<GacState> {
+            return fusedAveragingInferenceOptimizer(lstmCfg, phi, gacRowAveraging(cfg), { name });
+          },
+        }
+      : {}),
     withMetaParams(phi: TensorMap): Optimizer<GacState> {
       checkLstmMetaParams(phi, lstmCfg, 'lstm-gac meta-parameters');
       return coordinatewiseOptimizer<GacState>({

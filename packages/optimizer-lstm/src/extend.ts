@@ -1,8 +1,8 @@
 /**
  * `@l2o/optimizer-lstm/extend`: for authors of learned optimizers built on this one (`@l2o/optimizer-gac`,
  * `@l2o/optimizer-ntm-bfgs`) and of runtime hosts — config field checks, gradient preprocessing, the LSTM cell
- * and its meta-parameters, the coordinatewise wrapper, and the hooks that give the 2-thread fused kernels their
- * helper threads. What a user needs is in `@l2o/optimizer-lstm`.
+ * and its meta-parameters, the coordinatewise wrapper, the fused unroll and inference with hidden units averaged
+ * over coordinates (LSTM+GAC), and the hooks that give the 2-thread fused kernels their helper threads. What a user needs is in `@l2o/optimizer-lstm`.
  */
 export {
   LSTM_CONFIG_FIELDS,
@@ -26,3 +26,6 @@ export { lstmZeroState, checkLstmState, coordinatewiseOptimizer } from './lstm-o
 export type { CoordinatewiseSpec } from './lstm-optimizer.js';
 export { registerKernelThreads, kernelThreadsAvailable, KERNEL_HELPER_LOOP } from './fused/wasm-kernel.js';
 export type { KernelThreadHost, KernelHelperData, WasmMemory } from './fused/wasm-kernel.js';
+export { beginFusedAveragingUnroll } from './fused/fused-unroll.js';
+export type { FusedRowAveraging, FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';
+export { fusedAveragingInferenceOptimizer } from './fused/fused-inference.js';

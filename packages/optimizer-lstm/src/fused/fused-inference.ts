@@ -6,6 +6,8 @@ import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, lstmParamNames } from '../meta-params.js';
 import { checkLstmState, lstmZeroState, type LstmState } from '../lstm-optimizer.js';
 import { ensureMemory, instantiateLstmKernel, kernelThreadsAvailable, type LstmKernel } from './wasm-kernel.js';
+import { averageRowGroups, checkAveragedColumns, checkRowGroups } from './fused-lstm.js';
+import type { FusedRowAveraging } from './fused-unroll.js';
 
 /**
  * The coordinatewise LSTM optimizer for evaluation, run by the fused WebAssembly kernel's forward step
@@ -43,6 +45,8 @@ interface StaticLayout {
   wo: number;
   bo: number;
   scratch: [number, number]; // gates of one 4-row group, per thread
+  layerPlans: number[]; // one single-layer plan per layer (row averaging runs the layers one by one)
+  zeros: number; // H_max + 4 zero floats: the output weights of a single-layer plan whose output is not used
   end: number; // where the per-coordinate buffers start
 }
 
@@ -72,7 +76,9 @@ function staticLayout(config: LstmConfig, heapBase: number): StaticLayout {
   const phiEnd = off;
   const gMax = Math.max(...layers.map((l) => l.G));
   const scratch: [number, number] = [take(4 * gMax * 4), take(4 * gMax * 4)];
-  return { L, d0, plan, phiStart, phiEnd, layers, wo, bo, scratch, end: off };
+  const layerPlans = layers.map(() => take(48 * 4));
+  const zeros = take((gMax / 4 + 4) * 4);
+  return { L, d0, plan, phiStart, phiEnd, layers, wo, bo, scratch, layerPlans, zeros, end: off };
 }
 
 /** φ in the kernel's layout: the bytes [phiStart, phiEnd) as floats (gate blocks padded to hp columns). */
@@ -186,6 +192,31 @@ export function fusedLstmInferenceOptimizer(
   phi: TensorMap,
   options: FusedLstmInferenceOptions = {},
 ): Optimizer<LstmState> {
+  return fusedInference(config, phi, options, undefined);
+}
+
+/**
+ * The fused inference optimizer of an LSTM whose layers average hidden units over coordinates (LSTM+GAC, see
+ * {@link FusedRowAveraging}): as `fusedLstmInferenceOptimizer` (`@l2o/optimizer-lstm`), but the layers run one at a time, the first
+ * `averaging.columns[l]` units of layer l's new h replaced by their group means before the layer above reads them
+ * and before they are kept as state. `config` is the LSTM part (it shapes φ and the state).
+ */
+export function fusedAveragingInferenceOptimizer(
+  config: LstmConfig,
+  phi: TensorMap,
+  averaging: FusedRowAveraging,
+  options: FusedLstmInferenceOptions = {},
+): Optimizer<LstmState> {
+  checkAveragedColumns(averaging.columns, config.hiddenSizes, 'averaging inference optimizer');
+  return fusedInference(config, phi, options, averaging.columns.some((c) => c > 0) ? averaging : undefined);
+}
+
+function fusedInference(
+  config: LstmConfig,
+  phi: TensorMap,
+  options: FusedLstmInferenceOptions,
+  averaging: FusedRowAveraging | undefined,
+): Optimizer<LstmState> {
   const threads = options.threads ?? 'auto';
   if (threads !== 1 && threads !== 2 && threads !== 'auto') {
     throw new L2oError(
@@ -227,6 +258,7 @@ export function fusedLstmInferenceOptimizer(
     };
     const x0 = take(np * s.d0 * 4);
     const out = take(np * 4);
+    const unused = averaging ? take(np * 4) : 0; // outputs of the single-layer plans below the top
     const hc = s.layers.map((l) => ({ h: take(np * l.hp * 4), c: take(np * l.hp * 4) }));
     const mem = k.kernel.memory;
     ensureMemory(mem, off);
@@ -310,16 +342,49 @@ export function fusedLstmInferenceOptimizer(
       }
     }
     f32.fill(0, xb + n * s.d0, xb + np * s.d0);
-    if (k.kernel.threads === 2) {
-      const split = up(Math.floor(np / 2), 4);
-      k.kernel.start('infer', [s.plan, split, np, 1]);
-      try {
-        k.kernel.exports.l2o_infer_rows(s.plan, 0, split, 0);
-      } finally {
-        k.kernel.join();
+    const infer = (plan: number): void => {
+      if (k.kernel.threads === 2) {
+        const split = up(Math.floor(np / 2), 4);
+        k.kernel.start('infer', [plan, split, np, 1]);
+        try {
+          k.kernel.exports.l2o_infer_rows(plan, 0, split, 0);
+        } finally {
+          k.kernel.join();
+        }
+      } else {
+        k.kernel.exports.l2o_infer_rows(plan, 0, np, 0);
       }
-    } else {
-      k.kernel.exports.l2o_infer_rows(s.plan, 0, np, 0);
+    };
+    if (!averaging) infer(s.plan);
+    else {
+      // Layer by layer (single-layer plans, their output layer on zero weights into `unused`), each layer's
+      // averaged columns replaced by their group means in place, then the output layer on the averaged top h.
+      const groups = averaging.groups(grads);
+      checkRowGroups(groups, n, 'averaging inference update');
+      f32.fill(0, s.zeros >>> 2, (s.zeros >>> 2) + s.layers.reduce((m, l) => Math.max(m, l.hp), 0));
+      s.layers.forEach((l, li) => {
+        const pw = s.layerPlans[li]! >>> 2;
+        u32.fill(0, pw, pw + 48);
+        u32[pw] = 1;
+        u32[pw + 1] = l.din;
+        u32[pw + 5] = li === 0 ? x0 : hc[li - 1]!.h;
+        u32[pw + 7] = unused;
+        u32[pw + 8] = s.zeros;
+        u32[pw + 15] = s.scratch[0];
+        u32[pw + 16] = s.scratch[1];
+        u32[pw + 17] = l.hp;
+        u32[pw + 24] = l.din;
+        u32[pw + 25] = l.hp;
+        u32[pw + 26] = l.G;
+        u32[pw + 28] = l.W;
+        u32[pw + 29] = l.b;
+        u32[pw + 31] = hc[li]!.h;
+        u32[pw + 32] = hc[li]!.c;
+        infer(s.layerPlans[li]!);
+        averageRowGroups(f32, hc[li]!.h >>> 2, l.hp, averaging.columns[li]!, groups);
+      });
+      const top = s.layers[s.L - 1]!;
+      k.kernel.exports.l2o_fwd_output(np, top.hp, hc[s.L - 1]!.h, s.wo, boValue, scale, out);
     }
     // Fresh tensors. The wasm backend copies the values into its own heap when the tensor is made, so a view
     // of kernel memory suffices there; other backends (cpu keeps the array it is given) get a copy.

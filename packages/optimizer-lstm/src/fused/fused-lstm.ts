@@ -1,7 +1,7 @@
 import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '../meta-params.js';
-import { ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
+import { KERNEL_CALLS, type KernelCall, ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
 import { L2oError } from '@l2o/core';
 
 /** φ as plain arrays, keyed like the tensors (`layer{l}/wx`, …, `output/b`), row-major. */
@@ -32,6 +32,14 @@ export interface FusedLstm {
   state(): FlatLstmState;
   /** dφ = Σ_s adjoints[s]ᵀ ∂u_s/∂φ over the steps of this unroll (adjoints.length must equal `steps`). */
   metaGradient(adjoints: readonly Float32Array[]): Record<string, Float32Array>;
+  /**
+   * Row averaging for this unroll (LSTM+GAC's global averaging cells): after every step of layer l, the first
+   * `columns[l]` columns of its h are replaced by their mean over each group of consecutive rows (`groups`: sizes
+   * summing to n); that averaged h feeds the layer above and is the recurrent h of the next step (c is not
+   * averaged). The map is linear and symmetric, so the backward applies the same means to the adjoints of those
+   * columns. Call after `begin` and before the first step; `begin` resets it to none. All columns 0 = none.
+   */
+  averageRows(columns: readonly number[], groups: readonly number[]): void;
   /** Bytes of wasm memory this runner holds. */
   readonly memoryBytes: number;
   /** Threads the kernel runs on (1, or 2 with a worker_thread). */
@@ -41,6 +49,12 @@ export interface FusedLstm {
 }
 
 const BWD_RC = 32; // must match lstm-kernel.c
+/** Float64 words of the call list the helper thread reads (at most 18 words per call; flushed when full). */
+const CALL_WORDS = 64 * 18;
+const CALL_ID: Readonly<Record<KernelCall, number>> = Object.fromEntries(KERNEL_CALLS.map((c, i) => [c, i])) as Record<
+  KernelCall,
+  number
+>;
 const up = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 interface Layer {
@@ -108,6 +122,11 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   let adjOff = 0;
   let steps = 0;
   let ready = false;
+  let scratch: number[] = [];
+  let callsAt = 0;
+  // Row averaging (undefined: none, the plain LSTM path).
+  let avgColumns: number[] | undefined;
+  let avgGroups: number[] = [];
 
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
@@ -172,7 +191,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     const gMax = Math.max(...layers.map((l) => l.G));
     const kpMax = Math.max(...layers.map((l) => l.kp));
     const scratchBytes = (Math.max(BWD_RC * (gMax + 2 * kpMax), last.hp) + 32) * 4;
-    const scratch = [take(scratchBytes), take(scratchBytes)];
+    scratch = [take(scratchBytes), take(scratchBytes)];
+    callsAt = take(CALL_WORDS * 8);
     stepsBase = off;
     // One step's block: x0, the output adjoint, then per layer gates, h, c.
     let s = 0;
@@ -310,6 +330,153 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     });
   };
 
+  // Row ranges per thread: 0 = this thread [0, split), 1 = the helper [split, np).
+  const ranges = (): Array<[number, number]> =>
+    T === 2
+      ? [
+          [0, split],
+          [split, np],
+        ]
+      : [[0, np]];
+  const lists: number[][] = [[], []];
+  /** Runs the queued calls: the helper's on its thread, this thread's here, then waits for both. */
+  const flush = (): void => {
+    const mine = lists[0]!;
+    const theirs = lists[1]!;
+    if (mine.length === 0 && theirs.length === 0) return;
+    views();
+    let started = false;
+    if (T === 2 && theirs.length > 0) {
+      f64.set(theirs, callsAt >>> 3);
+      kernel.start('calls', [callsAt, theirs.length]);
+      started = true;
+    }
+    try {
+      const fns = k as unknown as Record<KernelCall, (...a: number[]) => void>;
+      for (let i = 0; i < mine.length; i += 2 + mine[i + 1]!) {
+        fns[KERNEL_CALLS[mine[i]!]!](...mine.slice(i + 2, i + 2 + mine[i + 1]!));
+      }
+    } finally {
+      if (started) kernel.join();
+      lists[0] = [];
+      lists[1] = [];
+    }
+  };
+  /** Queues `fn(args)` for thread `th` (flushing first when the helper's list is full). */
+  const call = (th: number, fn: KernelCall, args: readonly number[]): void => {
+    if (lists[th]!.length + 2 + args.length > CALL_WORDS) flush();
+    lists[th]!.push(CALL_ID[fn], args.length, ...args);
+  };
+  /** The averaging map A on the first `cols` columns of the [np, hp] array at byte offset `at` (real rows only). */
+  const average = (at: number, hp: number, cols: number): void => {
+    views();
+    averageRowGroups(f32, at >>> 2, hp, cols, avgGroups);
+  };
+  const bo = (): number => f32[(plan >>> 2) + 9]!;
+
+  /** One forward step with row averaging: layer by layer, the rows' means taken between layers. */
+  const forwardAveraged = (t: number, cols: readonly number[]): void => {
+    const blk = stepBlock(t);
+    let x = blk + x0Off;
+    layers.forEach((l, li) => {
+      const h = blk + l.hOff;
+      ranges().forEach(([a, b], th) => {
+        if (b <= a) return;
+        call(th, 'l2o_fwd_layer', [
+          b - a,
+          l.din,
+          l.hp,
+          x + a * l.din * 4,
+          hAt(l, t - 1) + a * l.hp * 4,
+          cAt(l, t - 1) + a * l.hp * 4,
+          l.W,
+          l.b,
+          blk + l.gatesOff + a * l.G * 4,
+          h + a * l.hp * 4,
+          blk + l.cOff + a * l.hp * 4,
+        ]);
+      });
+      if (cols[li]! > 0) {
+        flush();
+        average(h, l.hp, cols[li]!);
+      }
+      x = h;
+    });
+    const last = layers[L - 1]!;
+    ranges().forEach(([a, b], th) => {
+      if (b > a) call(th, 'l2o_fwd_output', [b - a, last.hp, x + a * last.hp * 4, wo, bo(), scale, out + a * 4]);
+    });
+    flush();
+  };
+
+  /** The unroll's backward with row averaging (what l2o_backward_rows does, with A on the averaged adjoints). */
+  const backwardAveraged = (K: number, cols: readonly number[]): void => {
+    views();
+    for (let th = 0; th < T; th++) {
+      for (const l of layers) {
+        const words = (l.din + l.hp) * l.G;
+        f64.fill(0, l.dW[th]! >>> 3, (l.dW[th]! >>> 3) + words);
+        f64.fill(0, l.db[th]! >>> 3, (l.db[th]! >>> 3) + l.G);
+      }
+      f64.fill(0, dwo[th]! >>> 3, (dwo[th]! >>> 3) + layers[L - 1]!.hp);
+      f64[dbo[th]! >>> 3] = 0;
+    }
+    for (const l of layers) {
+      f32.fill(0, l.dh >>> 2, (l.dh >>> 2) + np * l.hp);
+      f32.fill(0, l.dc >>> 2, (l.dc >>> 2) + np * l.hp);
+    }
+    const top = layers[L - 1]!;
+    for (let s = K - 1; s >= 0; s--) {
+      const blk = stepBlock(s);
+      ranges().forEach(([a, b], th) => {
+        if (b <= a) return;
+        call(th, 'l2o_bwd_output', [
+          b - a,
+          top.hp,
+          blk + top.hOff + a * top.hp * 4,
+          blk + adjOff + a * 4,
+          scale,
+          wo,
+          top.dh + a * top.hp * 4,
+          dwo[th]!,
+          dbo[th]!,
+          scratch[th]!,
+        ]);
+      });
+      for (let li = L - 1; li >= 0; li--) {
+        const l = layers[li]!;
+        if (cols[li]! > 0) {
+          flush();
+          average(l.dh, l.hp, cols[li]!);
+        }
+        const x = li > 0 ? blk + layers[li - 1]!.hOff : blk + x0Off;
+        const dx = li > 0 ? layers[li - 1]!.dh : 0;
+        ranges().forEach(([a, b], th) => {
+          if (b <= a) return;
+          call(th, 'l2o_bwd_layer', [
+            b - a,
+            l.din,
+            l.hp,
+            x + a * l.din * 4,
+            hAt(l, s - 1) + a * l.hp * 4,
+            cAt(l, s - 1) + a * l.hp * 4,
+            blk + l.gatesOff + a * l.G * 4,
+            blk + l.cOff + a * l.hp * 4,
+            l.dh + a * l.hp * 4,
+            l.dc + a * l.hp * 4,
+            l.WT,
+            l.kp,
+            dx === 0 ? 0 : dx + a * l.din * 4,
+            l.dW[th]!,
+            l.db[th]!,
+            scratch[th]!,
+          ]);
+        });
+      }
+    }
+    flush();
+  };
+
   const api: FusedLstm = {
     config,
     threads: T,
@@ -330,7 +497,18 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         stats = state?.stats ? Float32Array.from(state.stats) : new Float32Array(rows * MOMENT_STATS_SIZE);
       }
       steps = 0;
+      avgColumns = undefined;
+      avgGroups = [];
       ready = true;
+    },
+    averageRows(columns: readonly number[], groups: readonly number[]): void {
+      if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() before averageRows()');
+      if (steps > 0) throw new L2oError('INVALID_STATE', 'fused lstm: averageRows() must come before the first step');
+      checkAveragedColumns(columns, config.hiddenSizes, 'fused lstm');
+      checkRowGroups(groups, n, 'fused lstm');
+      const on = columns.some((c) => c > 0);
+      avgColumns = on ? [...columns] : undefined;
+      avgGroups = on ? [...groups] : [];
     },
     step(grad: Float32Array): Float32Array {
       if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() before step()');
@@ -360,11 +538,14 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         f32.set(grad, x0);
         f32.fill(0, x0 + n, x0 + np);
       }
-      if (T === 2) kernel.start('forward', [plan, t, split, np]);
-      try {
-        k.l2o_forward_rows(plan, t, 0, split);
-      } finally {
-        kernel.join();
+      if (avgColumns) forwardAveraged(t, avgColumns);
+      else {
+        if (T === 2) kernel.start('forward', [plan, t, split, np]);
+        try {
+          k.l2o_forward_rows(plan, t, 0, split);
+        } finally {
+          kernel.join();
+        }
       }
       steps = t + 1;
       return f32.slice(out >>> 2, (out >>> 2) + n);
@@ -408,11 +589,14 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         f32.set(a, at);
         f32.fill(0, at + n, at + np);
       });
-      if (T === 2) kernel.start('backward', [plan, steps, split, np, 1]);
-      try {
-        k.l2o_backward_rows(plan, steps, 0, split, 0);
-      } finally {
-        kernel.join();
+      if (avgColumns) backwardAveraged(steps, avgColumns);
+      else {
+        if (T === 2) kernel.start('backward', [plan, steps, split, np, 1]);
+        try {
+          k.l2o_backward_rows(plan, steps, 0, split, 0);
+        } finally {
+          kernel.join();
+        }
       }
       const sum = (addr: readonly number[], i: number): number => {
         let v = f64[(addr[0]! >>> 3) + i]!;
@@ -455,6 +639,63 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     },
   };
   return api;
+}
+
+/**
+ * Replaces the first `cols` entries of every row of the row-major array at `f32[base…]` (row stride `stride`) by
+ * their mean over each group of consecutive rows (`groups`: sizes, from row 0); rows after the groups are left
+ * alone (the kernel's padding). Sums in float64, means rounded to float32.
+ */
+export function averageRowGroups(
+  f32: Float32Array,
+  base: number,
+  stride: number,
+  cols: number,
+  groups: readonly number[],
+): void {
+  if (cols === 0) return;
+  const acc = new Float64Array(cols);
+  let r0 = 0;
+  for (const size of groups) {
+    acc.fill(0);
+    for (let r = r0, o = base + r0 * stride; r < r0 + size; r++, o += stride) {
+      for (let j = 0; j < cols; j++) acc[j]! += f32[o + j]!;
+    }
+    for (let j = 0; j < cols; j++) acc[j] = Math.fround(acc[j]! / size);
+    for (let r = r0, o = base + r0 * stride; r < r0 + size; r++, o += stride) {
+      for (let j = 0; j < cols; j++) f32[o + j] = acc[j]!;
+    }
+    r0 += size;
+  }
+}
+
+/** Throws unless `groups` are positive integers summing to `n`. */
+export function checkRowGroups(groups: readonly number[], n: number, where: string): void {
+  if (
+    !Array.isArray(groups) ||
+    groups.some((g) => !Number.isInteger(g) || g < 1) ||
+    groups.reduce((a, b) => a + b, 0) !== n
+  ) {
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: averaging groups must be positive integers summing to the ${n} coordinates; got [${[...(groups ?? [])].join(', ')}]`,
+    );
+  }
+}
+
+/** Throws unless `columns` has one integer in [0, hiddenSizes[l]] per layer. */
+export function checkAveragedColumns(columns: readonly number[], hiddenSizes: readonly number[], where: string): void {
+  if (
+    !Array.isArray(columns) ||
+    columns.length !== hiddenSizes.length ||
+    !columns.every((c, l) => Number.isInteger(c) && c >= 0 && c <= hiddenSizes[l]!)
+  ) {
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${where}: averaging columns must be ${hiddenSizes.length} integers, entry l in [0, hiddenSizes[l]] ` +
+        `(hiddenSizes [${hiddenSizes.join(', ')}]); got [${[...(columns ?? [])].join(', ')}]`,
+    );
+  }
 }
 
 /**

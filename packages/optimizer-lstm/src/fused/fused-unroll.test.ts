@@ -4,7 +4,7 @@ import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
 import { addMaps, unrollMetaGradient } from '@l2o/core/extend';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
-import { beginFusedLstmUnroll, withFusedLstmUnroll } from './fused-unroll.js';
+import { beginFusedAveragingUnroll, beginFusedLstmUnroll, withFusedLstmUnroll } from './fused-unroll.js';
 
 /** A small smooth problem with gradients spanning several orders of magnitude (both preprocessing branches). */
 function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => TensorMap; dispose: () => void } {
@@ -180,5 +180,59 @@ describe('fused LSTM unroll on the cpu backend', () => {
     expect(worst.state).toBeLessThan(1e-4);
     expect(worst.meta).toBeLessThan(1e-4);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('fused unroll with row averaging (the hook LSTM+GAC uses)', () => {
+  beforeAll(async () => {
+    await initEngine('wasm');
+  });
+
+  it('groups of one row average nothing: the layer-by-layer path gives the LSTM unroll bit for bit (1 and 2 threads)', async () => {
+    await import('../index-node.js'); // worker_threads helpers for threads: 2
+    const config = lstmOptimizer({ hiddenSizes: [6, 5] }).config;
+    const learned = lstmOptimizer(config);
+    const phi = learned.initMetaParams(Rng.seeded(3));
+    const prob = problem(Rng.seeded(4));
+    const n = 19;
+    const before = tf.memory().numTensors;
+    for (const threads of [1, 2] as const) {
+      const state = learned.withMetaParams(phi).init(prob.theta);
+      const plain = beginFusedLstmUnroll(config, phi, state, { threads });
+      const layered = beginFusedAveragingUnroll(
+        config,
+        phi,
+        state,
+        { columns: [6, 5], groups: () => Array.from({ length: n }, () => 1) },
+        { threads },
+      );
+      let theta = prob.theta;
+      const seq: TensorMap[] = [prob.grad(theta)];
+      for (let k = 0; k < 3; k++) {
+        const a = plain.step(seq[k]!);
+        const b = layered.step(seq[k]!);
+        for (const key of Object.keys(a))
+          expect(Array.from(b[key]!.dataSync())).toEqual(Array.from(a[key]!.dataSync()));
+        const next = addMaps(theta, a);
+        if (theta !== prob.theta) disposeMap(theta);
+        theta = next;
+        disposeMap(a);
+        disposeMap(b);
+        seq.push(prob.grad(theta));
+      }
+      const w = [1, 2, 3];
+      const da = plain.metaGradient(seq, w);
+      const db = layered.metaGradient(seq, w);
+      for (const key of Object.keys(da))
+        expect(Array.from(db[key]!.dataSync())).toEqual(Array.from(da[key]!.dataSync()));
+      plain.dispose();
+      layered.dispose();
+      for (const m of [da, db, theta, ...seq]) disposeMap(m);
+      tf.dispose(state);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    disposeMap(prob.theta);
+    disposeMap(phi);
+    prob.dispose();
   });
 });

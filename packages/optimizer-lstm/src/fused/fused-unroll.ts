@@ -22,13 +22,34 @@ export interface FusedLstmUnroll extends FusedUnroll<LstmState> {
   readonly memoryBytes: number;
 }
 
-/** Options of {@link beginFusedLstmUnroll}. */
+/** Options of the fused unroll (`beginFusedAveragingUnroll`, and the LSTM's own `beginFusedUnroll`). */
 export interface FusedUnrollOptions {
   /**
    * 1: single-threaded; 2: rows split with one worker_thread sharing the kernel's memory (Node, SharedArrayBuffer).
    * Default 'auto': 2 where the machine has at least 2 cores and SharedArrayBuffer exists, else 1.
    */
   readonly threads?: 1 | 2 | 'auto';
+  /**
+   * Row averaging between layers (LSTM+GAC's global averaging cells; see {@link FusedRowAveraging}). Omitted: the
+   * plain LSTM.
+   */
+  readonly averaging?: FusedRowAveraging;
+}
+
+/**
+ * Averaging of hidden units over coordinates inside the fused kernels, for optimizers built on the LSTM (LSTM+GAC):
+ * in every layer l, after each step, the first `columns[l]` columns of h are replaced by their mean over each
+ * group of coordinates; that averaged h feeds the layer above and is the recurrent h of the next step (c is not
+ * averaged). The backward of an unroll applies the same (linear, symmetric) averaging to those columns' adjoints.
+ */
+export interface FusedRowAveraging {
+  /** One entry per layer of `hiddenSizes`: how many leading hidden units are averaged (0: none), each in [0, H_l]. */
+  readonly columns: readonly number[];
+  /**
+   * The groups for a gradient map: sizes of consecutive blocks of coordinates in core's `flattenMap` order, summing
+   * to its coordinates (e.g. `[n]` for one group of all). Called once per unroll / update.
+   */
+  groups(grads: TensorMap): readonly number[];
 }
 
 function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
@@ -87,6 +108,7 @@ export function beginFusedLstmUnroll(
 ): FusedLstmUnroll {
   checkLstmMetaParams(phi, config, 'fused lstm unroll');
   const threads = resolveThreads(options.threads);
+  const averaging = options.averaging;
   const L = config.hiddenSizes.length;
   if (!state || state.h?.length !== L || state.c?.length !== L) {
     throw new L2oError(
@@ -125,6 +147,7 @@ export function beginFusedLstmUnroll(
             `fused lstm unroll: the gradients hold ${size} coordinates; the state was made for ${n}`,
           );
         }
+        if (averaging) kernel.averageRows(averaging.columns, averaging.groups(grads));
       } else if (orderedKeys(grads).join('\u0000') !== keys.join('\u0000')) {
         throw new L2oError(
           'SHAPE_MISMATCH',
@@ -199,4 +222,19 @@ export function withFusedLstmUnroll<L extends LearnedOptimizer<LstmState, LstmCo
       return supported ? beginFusedLstmUnroll(learned.config, phi, state, options) : undefined;
     },
   });
+}
+
+/**
+ * A fused unroll of an LSTM whose layers average hidden units over coordinates between steps (LSTM+GAC): as the
+ * LSTM's own fused unroll, with `averaging` applied in the forward after every layer and, transposed (it is
+ * symmetric), to the adjoints in the backward. `config` is the LSTM part (its fields shape φ and the state).
+ */
+export function beginFusedAveragingUnroll(
+  config: LstmConfig,
+  phi: TensorMap,
+  state: LstmState,
+  averaging: FusedRowAveraging,
+  options: Omit<FusedUnrollOptions, 'averaging'> = {},
+): FusedLstmUnroll {
+  return beginFusedLstmUnroll(config, phi, state, { ...options, averaging });
 }

@@ -27,15 +27,31 @@ export interface LstmKernelExports {
   l2o_backward_rows(plan: number, K: number, r0: number, r1: number, thread: number): void;
   /** One forward step over rows [r0, r1), the state updated in place, nothing saved (inference). */
   l2o_infer_rows(plan: number, r0: number, r1: number, thread: number): void;
+  /** Single pieces of a step (see native/lstm-kernel.c), which a caller sequences itself (e.g. to mix rows between layers). */
+  l2o_fwd_layer(...args: number[]): void;
+  l2o_fwd_output(...args: number[]): void;
+  l2o_bwd_output(...args: number[]): void;
+  l2o_bwd_layer(...args: number[]): void;
 }
+
+/**
+ * The kernel pieces a call list may name, by index: a list is float64 words [fn, argc, args…] repeated, read by
+ * {@link LstmKernel.start} 'calls' (the helper runs it on its rows while the caller runs its own).
+ */
+export const KERNEL_CALLS = ['l2o_fwd_layer', 'l2o_fwd_output', 'l2o_bwd_output', 'l2o_bwd_layer'] as const;
+export type KernelCall = (typeof KERNEL_CALLS)[number];
 
 /** One kernel instance: its memory and, with 2 threads, a helper worker on the same shared memory. */
 export interface LstmKernel {
   readonly exports: LstmKernelExports;
   readonly memory: WasmMemory;
   readonly threads: 1 | 2;
-  /** Runs `l2o_forward_rows` / `l2o_backward_rows` / `l2o_infer_rows` with these args on the helper thread (threads = 2). */
-  start(cmd: 'forward' | 'backward' | 'infer', args: readonly number[]): void;
+  /**
+   * Runs `l2o_forward_rows` / `l2o_backward_rows` / `l2o_infer_rows` with these args on the helper thread
+   * (threads = 2); 'calls' runs the call list of `args[1]` float64 words at byte offset `args[0]` of the memory
+   * (see {@link KERNEL_CALLS}).
+   */
+  start(cmd: 'forward' | 'backward' | 'infer' | 'calls', args: readonly number[]): void;
   /** Waits for the helper's work started by `start`. Throws if it failed. */
   join(): void;
   /** Stops the helper thread (if any). The kernel must not be used afterwards. */
@@ -71,7 +87,7 @@ export function fusedKernelSupported(): boolean {
   }
 }
 
-// Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward, 3 infer),
+// Control words shared with the helper: [0] sequence, [1] command (0 quit, 1 forward, 2 backward, 3 infer, 4 calls),
 // [2..6] arguments, [7] done (0 running, 1 done, 2 failed), [8] helper state (0 starting, 1 ready, 2 failed).
 
 /** What a helper thread of a 2-thread kernel receives: the compiled module, the shared memory, the control words. */
@@ -96,7 +112,7 @@ export interface KernelThreadHost {
  * The helper's loop, as JavaScript source over `module`, `memory` and `control` (a thread host wraps it in its
  * runtime's worker bootstrap): instantiate, report ready, then run commands until told to quit.
  */
-export const KERNEL_HELPER_LOOP = `
+export const KERNEL_HELPER_LOOP: string = `
 const c = new Int32Array(control);
 let e;
 try {
@@ -116,7 +132,12 @@ while (e) {
   try {
     if (cmd === 1) e.l2o_forward_rows(c[2] >>> 0, c[3], c[4], c[5]);
     else if (cmd === 2) e.l2o_backward_rows(c[2] >>> 0, c[3], c[4], c[5], c[6]);
-    else e.l2o_infer_rows(c[2] >>> 0, c[3], c[4], c[5]);
+    else if (cmd === 3) e.l2o_infer_rows(c[2] >>> 0, c[3], c[4], c[5]);
+    else {
+      const names = ${JSON.stringify(KERNEL_CALLS)};
+      const a = new Float64Array(memory.buffer, c[2] >>> 0, c[3]);
+      for (let i = 0; i < a.length; i += 2 + a[i + 1]) e[names[a[i]]](...a.subarray(i + 2, i + 2 + a[i + 1]));
+    }
     Atomics.store(c, 7, 1);
   } catch (err) {
     Atomics.store(c, 7, 2);
@@ -180,9 +201,9 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
     exports: ex,
     memory,
     threads: 2,
-    start(cmd: 'forward' | 'backward' | 'infer', args: readonly number[]): void {
+    start(cmd: 'forward' | 'backward' | 'infer' | 'calls', args: readonly number[]): void {
       if (running) throw new L2oError('INVALID_STATE', 'fused lstm: helper thread is busy');
-      c[1] = cmd === 'forward' ? 1 : cmd === 'backward' ? 2 : 3;
+      c[1] = cmd === 'forward' ? 1 : cmd === 'backward' ? 2 : cmd === 'infer' ? 3 : 4;
       for (let i = 0; i < 5; i++) c[2 + i] = args[i] ?? 0;
       Atomics.store(c, 7, 0);
       Atomics.add(c, 0, 1);
