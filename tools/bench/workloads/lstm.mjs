@@ -20,12 +20,13 @@
 //                --x4 unroll → N = 15,910, unroll 80, horizon 160 (2 meta-iterations per epoch)
 //
 // Usage: node tools/bench/workloads/lstm.mjs [--epochs 4] [--jobs ref-fused,ref-generic,x4-fused]
-//        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer]
+//        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer] [--kernel-threads auto|1]
 // The machine may be shared: medians are noisy; the load average is recorded with the results.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { recordBench } from '../record-bench.mjs';
-import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, runPeer } from '../lib.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, root, runPeer } from '../lib.mjs';
 import { lstmMetaIterationFlops } from '../lstm-flops.mjs';
 import { describePeaks, measurePeaks, peakGflopsRecord, simdPeakFor } from '../simd-peak.mjs';
 
@@ -35,6 +36,7 @@ const EPOCHS = Number(opt('epochs', '4'));
 const BACKEND = opt('backend', 'wasm');
 const X4 = opt('x4', 'hidden');
 const PEER_REPS = Number(opt('peer-reps', '5'));
+const KERNEL_THREADS = opt('kernel-threads', 'auto') === '1' ? 1 : 'auto';
 const ALL_JOBS = ['ref-fused', 'ref-generic', 'x4-fused'];
 const MiB = (bytes) => (bytes / 2 ** 20).toFixed(0);
 
@@ -61,6 +63,14 @@ async function parent() {
       `export { initEngine, metaTrain, disposeMap } from '@l2o/core';`,
       `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
       `export { kernelThreadsAvailable, lstmInputSize } from '@l2o/optimizer-lstm/extend';`,
+      // As a Node user gets the package (its `node` entry): the fused kernels' helper thread registered, so the
+      // unroll runs on 2 threads ('auto'); --kernel-threads 1 leaves it unregistered (one thread).
+      ...(KERNEL_THREADS === 1
+        ? []
+        : [
+            `import { registerNodeKernelThreads } from ${JSON.stringify(join(root, 'packages/optimizer-lstm/src/node/worker-threads.ts'))};`,
+            'registerNodeKernelThreads();',
+          ]),
     ],
     'bench-lstm',
   );

@@ -45,7 +45,7 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   'loss-weights': {
     ...TRAIN_FLAGS['loss-weights']!,
     default: undefined,
-    help: 'meta-loss weights over the steps (default: uniform; cifar linear)',
+    help: 'meta-loss weights over the steps (default: uniform)',
   },
   'validation-metric': {
     ...TRAIN_FLAGS['validation-metric']!,
@@ -71,7 +71,7 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   'validate-every': {
     ...TRAIN_FLAGS['validate-every']!,
     default: undefined,
-    help: 'validate and checkpoint every N epochs (default: 10; cifar 2)',
+    help: 'validate and checkpoint every N epochs (default: 10; cifar 3)',
   },
   'validation-problems': {
     ...TRAIN_FLAGS['validation-problems']!,
