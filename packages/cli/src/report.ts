@@ -29,7 +29,7 @@ function writeReport(dir: string, result: EvaluationResult, extras: ReportExtras
   const jsonPath = join(dir, 'result.json');
   const svgPath = join(dir, 'loss-curves.svg');
   const mdPath = join(dir, 'report.md');
-  writeFileAtomic(jsonPath, `${JSON.stringify({ ...extras.meta, result }, null, 2)}\n`);
+  writeFileAtomic(jsonPath, `${compactJson({ ...extras.meta, result })}\n`);
   writeFileAtomic(svgPath, lossCurvesSvg(result, { title: extras.title }));
   const md = [
     `# ${extras.title}`,
@@ -46,4 +46,20 @@ function writeReport(dir: string, result: EvaluationResult, extras: ReportExtras
   process.stdout.write(`\n${extras.title}\n${evaluationTable(result, { steps, format: 'text' })}\n`);
   process.stdout.write(`wrote ${jsonPath}\n      ${svgPath}\n      ${mdPath}\n`);
   return [jsonPath, svgPath, mdPath];
+}
+
+/**
+ * JSON for result files: numbers to 6 significant digits and arrays of numbers on one line (a curve per line), so
+ * per-run losses of 100 runs × 200 steps stay a few hundred kB instead of megabytes. Non-finite numbers are null
+ * (as JSON.stringify writes them).
+ */
+export function compactJson(value: unknown): string {
+  const text = JSON.stringify(
+    value,
+    (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(6)) : v),
+    2,
+  );
+  return text.replace(/\[\s*(-?[\d.eE+-]+|null)(?:,\s*(?:-?[\d.eE+-]+|null))*\s*\]/g, (m) =>
+    m.replace(/\s+/g, '').replace(/,/g, ', '),
+  );
 }

@@ -6,6 +6,7 @@ import { evaluationTable, lossCurvesSvg } from '@l2o/report';
 import { ensureDirectory, writeFileAtomic } from '@l2o/core/node';
 import { UsageError, list, num, str, type FlagSpecs, type FlagValue } from '../args.js';
 import { withFlag } from '../errors.js';
+import { compactJson } from '../report.js';
 import { formatDuration } from '../progress.js';
 import { LSTM_FLAGS, TASK_FLAGS, loadLearned, makeFamily, type LoadedLearned } from '../registry.js';
 import { HYPER_PRESETS } from '@l2o/optimizer-hyper';
@@ -216,6 +217,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   // The report covers every row whose results are in `out` (rows can be run in separate processes).
   const sections: string[] = [];
   const summary: string[][] = [];
+  const compute = { tuning: 0, testRuns: 0, rows: 0 };
   const results: { label: string; result: EvaluationResult; tuned: CompareOutcome['tuned'] }[] = [];
   for (const [i, row] of rows.entries()) {
     const file = join(out, `row-${i + 1}`, 'result.json');
@@ -223,7 +225,13 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     const saved = JSON.parse(readFileSync(file, 'utf8')) as {
       result: EvaluationResult;
       tuned: CompareOutcome['tuned'];
+      wallSeconds?: { tuning: number; testRuns: number };
     };
+    if (saved.wallSeconds) {
+      compute.tuning += saved.wallSeconds.tuning;
+      compute.testRuns += saved.wallSeconds.testRuns;
+      compute.rows++;
+    }
     const cmp = { result: saved.result, tuned: saved.tuned };
     results.push({ label: row.label, result: cmp.result, tuned: cmp.tuned });
     withFlag('--out', out, () =>
@@ -248,7 +256,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
     `# ${str(flags['title']) || "MNIST: the paper's experiment, reproduced"}`,
     '',
     `Produced by \`l2o reproduce mnist\` (${new Date().toISOString().slice(0, 10)}). Meta-training: ${trainSummary}.`,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${info?.backend ?? '?'} (tfjs ${info?.tfjsVersion ?? '?'}), Node ${process.versions.node}.${wanted.size > 0 ? ` This process (rows ${[...wanted].join(', ')}): ${formatDuration((performance.now() - started) / 1000)}.` : ''}`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, backend ${info?.backend ?? '?'} (tfjs ${info?.tfjsVersion ?? '?'}), Node ${process.versions.node}.${wanted.size > 0 ? ` This process (rows ${[...wanted].join(', ')}): ${formatDuration((performance.now() - started) / 1000)}.` : ''}${compute.rows > 0 ? ` Compute of the ${compute.rows} row${compute.rows > 1 ? 's' : ''} recorded (summed over sittings): tuning ${formatDuration(compute.tuning)}, test runs ${formatDuration(compute.testRuns)}.` : ''}`,
     '',
     '## Summary (mean ± std of the training loss over test runs)',
     '',
@@ -280,7 +288,7 @@ export async function runReproduce(experiment: string, given: Record<string, Fla
   ].join('\n');
   withFlag('--out', out, () => writeFileAtomic(join(out, 'README.md'), `${md}\n`));
   withFlag('--out', out, () =>
-    writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ trainSeconds, results }, null, 2)}\n`),
+    writeFileAtomic(join(out, 'results.json'), `${compactJson({ trainSeconds, results })}\n`),
   );
   process.stdout.write(`\nwrote ${join(out, 'README.md')}\n`);
 }
