@@ -106,6 +106,8 @@ async function compareLocked(
     title,
     family: family.name,
     tuneFamily: tuneFamily.name,
+    // Every task flag (batch size, data folder, classes…), not only what the families' names encode.
+    task: Object.fromEntries(Object.keys(TASK_FLAGS).map((k) => [k, flags[k] ?? null])),
     steps,
     seed,
     tuneProblems,

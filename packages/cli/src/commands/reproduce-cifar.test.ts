@@ -93,6 +93,12 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       expect(again.stderr).not.toMatch(/meta-train: |tune adam/);
       const resumed = JSON.parse(readFileSync(join(out, 'row-1', 'result.json'), 'utf8')) as typeof result;
       expect(resumed.result.curves.map((c) => c.mean)).toEqual(result.result.curves.map((c) => c.mean));
+
+      // Resumed with another batch size: the kept tunings are not for these problems and are redone.
+      const other = await l2o([...args.map((a, i) => (args[i - 1] === '--batch-size' ? '6' : a)), '--resume']);
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stderr).not.toContain('adam: tuning kept');
+      expect(other.stderr).toMatch(/tune adam/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
