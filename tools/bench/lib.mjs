@@ -129,3 +129,24 @@ export const randomMlpFamily = (tf, H, D = 784, C = 10, B = 128) => ({
     };
   },
 });
+
+/**
+ * Runs `job` of the workload `script` in a child process (`--child JOB --bundle URL` after `args`), so each job's
+ * peak RSS is its own: echoes the child's output, returns the object of its `RESULT {json}` line, or undefined
+ * (with a message) when the child failed or printed none.
+ */
+export function runChildJob(script, args, job, bundleUrl) {
+  const r = spawnSync(process.execPath, [script, ...args, '--child', job, '--bundle', bundleUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const lines = r.stdout.split('\n');
+  process.stdout.write(lines.filter((l) => !l.startsWith('RESULT ')).join('\n'));
+  const line = lines.find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) {
+    console.log(`${job}: failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
+    return undefined;
+  }
+  return JSON.parse(line.slice(7));
+}

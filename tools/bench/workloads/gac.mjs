@@ -17,10 +17,9 @@
 //   gac-tape    metaTrain({ fused: false }) of GAC for --tape-epochs epochs (epoch 1 warm-up).
 //
 // Usage: node tools/bench/workloads/gac.mjs [--epochs 8] [--tape-epochs 3] [--no-tape] [--backend wasm|cpu]
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../record-bench.mjs';
-import { bundleSources, loadavg, median, option, printTable, randomMlpFamily } from '../lib.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, runChildJob } from '../lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
@@ -62,19 +61,8 @@ async function parent() {
   try {
     for (const job of jobs) {
       console.log(`\n--- ${job}`);
-      const r = spawnSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), ...args, '--child', job, '--bundle', bundle.url],
-        { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 },
-      );
-      const lines = r.stdout.split('\n');
-      process.stdout.write(lines.filter((l) => !l.startsWith('RESULT ')).join('\n'));
-      const line = lines.find((l) => l.startsWith('RESULT '));
-      if (r.status !== 0 || !line) {
-        console.log(`${job}: failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
-        continue;
-      }
-      results[job] = JSON.parse(line.slice(7));
+      const res = runChildJob(fileURLToPath(import.meta.url), args, job, bundle.url);
+      if (res) results[job] = res;
     }
   } finally {
     bundle.cleanup();

@@ -22,11 +22,20 @@
 // Usage: node tools/bench/workloads/lstm.mjs [--epochs 4] [--jobs ref-fused,ref-generic,x4-fused]
 //        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer] [--kernel-threads auto|1]
 // The machine may be shared: medians are noisy; the load average is recorded with the results.
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { recordBench } from '../record-bench.mjs';
-import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, root, runPeer } from '../lib.mjs';
+import {
+  bundleSources,
+  loadavg,
+  median,
+  option,
+  printTable,
+  randomMlpFamily,
+  root,
+  runChildJob,
+  runPeer,
+} from '../lib.mjs';
 import { lstmMetaIterationFlops } from '../lstm-flops.mjs';
 import { describePeaks, measurePeaks, peakGflopsRecord, simdPeakFor } from '../simd-peak.mjs';
 
@@ -83,23 +92,8 @@ async function parent() {
   try {
     for (const job of jobs) {
       console.log(`\n--- ${job}`);
-      const r = spawnSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), ...args, '--child', job, '--bundle', bundle.url],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-          encoding: 'utf8',
-          maxBuffer: 1 << 24,
-        },
-      );
-      const lines = r.stdout.split('\n');
-      process.stdout.write(lines.filter((l) => !l.startsWith('RESULT ')).join('\n'));
-      const line = lines.find((l) => l.startsWith('RESULT '));
-      if (r.status !== 0 || !line) {
-        console.log(`${job}: failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
-        continue;
-      }
-      results[job] = JSON.parse(line.slice(7));
+      const res = runChildJob(fileURLToPath(import.meta.url), args, job, bundle.url);
+      if (res) results[job] = res;
     }
   } finally {
     bundle.cleanup();
