@@ -53,14 +53,6 @@ export const GAC_CONFIG_FIELDS: readonly string[] = [...LSTM_CONFIG_FIELDS, ...G
 export function resolveGacConfig(input: unknown = {}, where = 'lstm-gac config'): GacConfig {
   const raw = checkConfigFields(input, GAC_CONFIG_FIELDS, where);
   const lstm = resolveLstmConfig(pickConfigFields(raw, LSTM_CONFIG_FIELDS), where);
-  if (lstm.preprocessing !== 'log-sign' && lstm.preprocessing !== 'none') {
-    // The stateful 'log-sign-moments' inputs are implemented for the plain LSTM only.
-    throw new L2oError(
-      'INVALID_OPTION',
-      `${where}: preprocessing must be one of 'log-sign', 'none'; got "${lstm.preprocessing}"`,
-    );
-  }
-
   const gc = raw['globalCells'] === undefined ? lstm.hiddenSizes.map((h) => Math.floor(h / 4)) : raw['globalCells'];
   if (
     !Array.isArray(gc) ||

@@ -18,6 +18,7 @@ import {
   fusedAveragingInferenceOptimizer,
   lstmCell,
   lstmParamNames,
+  lstmStatsLens,
   OUTPUT_B,
   OUTPUT_W,
 } from '@l2o/optimizer-lstm/extend';
@@ -89,7 +90,16 @@ function mapErr(a: TensorMap, b: TensorMap): number {
 /** A nonzero start state whose averaged columns hold equal values per group, as a real GAC state does. */
 function randomGacState(rng: Rng, cfg: GacConfig, segments: readonly number[]): GacState {
   const n = segments.reduce((a, b) => a + b, 0);
+  // With moment inputs, statistics as after 3 steps: momenta ~ 0.1·N(0, 1), second moments 0.01·e^N(0, 1).
+  const stats = (): tf.Tensor2D =>
+    tf.tensor2d(
+      Float32Array.from({ length: 4 * n }, (_, i) =>
+        i % 4 === 3 ? 3 : i % 4 === 2 ? 0.01 * Math.exp(rng.normal()) : 0.1 * rng.normal(),
+      ),
+      [n, 4],
+    );
   return tf.tidy(() => ({
+    ...(cfg.preprocessing === 'log-sign-moments' ? { stats: stats() } : {}),
     h: cfg.hiddenSizes.map((H, l) =>
       globalAverage(
         tf.tensor2d(
@@ -154,6 +164,7 @@ function wrongGac(cfg: GacConfig, mode: 'no-backward' | 'average-c'): LearnedOpt
         config: cfg,
         zeroState: (n) => gacZeroState(cfg, n),
         checkState: () => undefined,
+        stats: lstmStatsLens<GacState>(),
         step: (input, state, grads) => step(phi, input, state, averagingSegments(grads, cfg.averaging)),
       });
     },
@@ -218,6 +229,8 @@ function compareUnrolls(config: Partial<GacConfig>, seed: number, K: number, thr
     state.h.forEach((h, l) => {
       worst.state = Math.max(worst.state, relErr(fState.h[l]!, h), relErr(fState.c[l]!, state.c[l]!));
     });
+    expect(fState.stats === undefined).toBe(state.stats === undefined);
+    if (state.stats) worst.state = Math.max(worst.state, relErr(fState.stats!, state.stats));
     tf.dispose(fState);
     const refMeta = unrollMetaGradient(learned, phi, thetaStart, stateStart, seq, weights);
     const wrongMeta = unrollMetaGradient(noBackward, phi, thetaStart, stateStart, seq, weights);
@@ -273,6 +286,19 @@ describe('LSTM+GAC fused unroll against the tfjs tape', () => {
   it('the paper config (2×20, 5 global cells per layer), log-sign inputs: dφ agrees', () => {
     const worst = compareUnrolls({}, 13, 5, 2);
     expect(worst.update).toBeLessThan(TOL);
+    expect(worst.meta).toBeLessThan(TOL);
+    expect(worst.metaVsNoBackward).toBeGreaterThan(100 * TOL);
+  });
+
+  it('moment inputs (log-sign-moments), 2×7 with 3 / 2 global cells, per-tensor: updates, state with its statistics, and dφ agree', () => {
+    const worst = compareUnrolls(
+      { hiddenSizes: [7, 7], globalCells: [3, 2], averaging: 'per-tensor', preprocessing: 'log-sign-moments' },
+      17,
+      4,
+      2,
+    );
+    expect(worst.update).toBeLessThan(TOL);
+    expect(worst.state).toBeLessThan(TOL);
     expect(worst.meta).toBeLessThan(TOL);
     expect(worst.metaVsNoBackward).toBeGreaterThan(100 * TOL);
   });
@@ -392,26 +418,32 @@ describe('LSTM+GAC fused inference against the tfjs updates', () => {
     }
   }
 
-  it("gacOptimizer's inferenceOptimizer is the fused one and gives the tfjs updates", () => {
-    const learned = gacOptimizer({ hiddenSizes: [6, 6], globalCells: [2, 3], averaging: 'per-tensor' });
-    expect(learned.inferenceOptimizer).toBeDefined();
-    const phi = learned.initMetaParams(Rng.seeded(5));
-    const prob = problem(Rng.seeded(6));
-    const fast = learned.inferenceOptimizer!(phi);
-    const ref = learned.withMetaParams(phi);
-    const grads = prob.grad(prob.theta);
-    const s1 = fast.init(prob.theta);
-    const s2 = ref.init(prob.theta);
-    const a = fast.update(grads, s1, prob.theta);
-    const b = ref.update(grads, s2, prob.theta);
-    expect(mapErr(a.updates, b.updates)).toBeLessThan(TOL);
-    const a2 = fast.update(grads, a.state, prob.theta);
-    const b2 = ref.update(grads, b.state, prob.theta);
-    expect(mapErr(a2.updates, b2.updates)).toBeLessThan(TOL);
-    tf.dispose([s1, s2, a.state, b.state, a2.state, b2.state] as tf.TensorContainer[]);
-    for (const m of [a.updates, b.updates, a2.updates, b2.updates, grads, prob.theta, phi]) disposeMap(m);
-    prob.dispose();
-  });
+  for (const preprocessing of ['log-sign', 'log-sign-moments'] as const)
+    it(`gacOptimizer's inferenceOptimizer is the fused one and gives the tfjs updates (${preprocessing} inputs)`, () => {
+      const learned = gacOptimizer({
+        hiddenSizes: [6, 6],
+        globalCells: [2, 3],
+        averaging: 'per-tensor',
+        preprocessing,
+      });
+      expect(learned.inferenceOptimizer).toBeDefined();
+      const phi = learned.initMetaParams(Rng.seeded(5));
+      const prob = problem(Rng.seeded(6));
+      const fast = learned.inferenceOptimizer!(phi);
+      const ref = learned.withMetaParams(phi);
+      const grads = prob.grad(prob.theta);
+      const s1 = fast.init(prob.theta);
+      const s2 = ref.init(prob.theta);
+      const a = fast.update(grads, s1, prob.theta);
+      const b = ref.update(grads, s2, prob.theta);
+      expect(mapErr(a.updates, b.updates)).toBeLessThan(TOL);
+      const a2 = fast.update(grads, a.state, prob.theta);
+      const b2 = ref.update(grads, b.state, prob.theta);
+      expect(mapErr(a2.updates, b2.updates)).toBeLessThan(TOL);
+      tf.dispose([s1, s2, a.state, b.state, a2.state, b2.state] as tf.TensorContainer[]);
+      for (const m of [a.updates, b.updates, a2.updates, b2.updates, grads, prob.theta, phi]) disposeMap(m);
+      prob.dispose();
+    });
 
   it('rejects averaging columns that do not fit the layers, naming the field', () => {
     const cfg = gacOptimizer({ hiddenSizes: [4, 4] }).config;

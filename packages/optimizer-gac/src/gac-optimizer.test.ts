@@ -38,9 +38,8 @@ describe('resolveGacConfig', () => {
       /unknown field "globalCell"; allowed fields: .*globalCells, averaging/,
     );
     expect(() => resolveGacConfig({ p: -1 })).toThrow(/p must be a finite number > 0/);
-    // The stateful moments inputs are the plain LSTM's only.
-    expect(() => resolveGacConfig({ preprocessing: 'log-sign-moments' })).toThrow(
-      /preprocessing must be one of 'log-sign', 'none'; got "log-sign-moments"/,
+    expect(() => resolveGacConfig({ preprocessing: 'moments' })).toThrow(
+      /preprocessing must be one of 'log-sign', 'none', 'log-sign-moments'; got "moments"/,
     );
     expect(() => gacOptimizer({ hiddenSizes: [] })).toThrow(/hiddenSizes must be a non-empty array/);
   });

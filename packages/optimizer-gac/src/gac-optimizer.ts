@@ -9,6 +9,7 @@ import {
   type FusedRowAveraging,
   fusedAveragingInferenceOptimizer,
   initLstmMetaParams,
+  lstmStatsLens,
   lstmZeroState,
 } from '@l2o/optimizer-lstm/extend';
 import { lstmPartOf, resolveGacConfig, type GacConfig } from './config.js';
@@ -23,10 +24,10 @@ export function gacZeroState(config: GacConfig, n: number): GacState {
   return lstmZeroState(lstmPartOf(config), n, 'lstm-gac init');
 }
 
-/** Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each. */
+/** Throws unless `state` is {h, c} with one [n, H_l] tensor per layer each (and `stats` [n, 4] with moment inputs). */
 export function checkGacState(
   state: GacState,
-  config: Pick<GacConfig, 'hiddenSizes'>,
+  config: Pick<GacConfig, 'hiddenSizes'> & Partial<Pick<GacConfig, 'preprocessing'>>,
   n: number,
   where = 'lstm-gac update',
 ): void {
@@ -34,7 +35,8 @@ export function checkGacState(
 }
 
 function displayName(config: GacConfig): string {
-  const raw = config.preprocessing === 'none' ? '[raw]' : '';
+  const raw =
+    config.preprocessing === 'none' ? '[raw]' : config.preprocessing === 'log-sign-moments' ? '[moments]' : '';
   const per = config.averaging === 'per-tensor' ? ',per-tensor' : '';
   return `${GAC_KIND}(${config.hiddenSizes.join(',')};global ${config.globalCells.join(',')}${per})${raw}`;
 }
@@ -92,6 +94,7 @@ export function gacOptimizer(config: Partial<GacConfig> = {}): LearnedOptimizer<
         zeroState: (n) => gacZeroState(cfg, n),
         checkState: (state, n) => checkGacState(state, cfg, n),
         step: (input, state, grads) => gacStep(phi, cfg, input, state, averagingSegments(grads, cfg.averaging)),
+        stats: lstmStatsLens<GacState>(),
       });
     },
   };

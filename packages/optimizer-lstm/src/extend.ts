@@ -22,7 +22,7 @@ export {
   OUTPUT_W,
   OUTPUT_B,
 } from './meta-params.js';
-export { lstmZeroState, checkLstmState, coordinatewiseOptimizer } from './lstm-optimizer.js';
+export { lstmZeroState, checkLstmState, coordinatewiseOptimizer, lstmStatsLens } from './lstm-optimizer.js';
 export type { CoordinatewiseSpec } from './lstm-optimizer.js';
 export { registerKernelThreads, kernelThreadsAvailable, KERNEL_HELPER_LOOP } from './fused/wasm-kernel.js';
 export type { KernelThreadHost, KernelHelperData, WasmMemory } from './fused/wasm-kernel.js';

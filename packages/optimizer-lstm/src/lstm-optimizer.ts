@@ -98,10 +98,22 @@ export interface CoordinatewiseSpec<S extends tf.TensorContainer> {
    */
   step(input: tf.Tensor2D, state: S, grads: TensorMap): { output: tf.Tensor1D; state: S };
   /**
-   * Optional stateful preprocessing that replaces `preprocessGradients`: the inputs for the flat gradient `g`
-   * and the state with its input statistics advanced (passed on to `step`). Runs inside `tf.tidy`.
+   * Where the state carries the running gradient statistics [n, 4] of a preprocessing that keeps them
+   * ('log-sign-moments'; required there): the inputs are computed from them, `step` gets the state with them
+   * advanced, and they are put back into the state `step` returns.
    */
-  inputs?(g: tf.Tensor1D, state: S): { input: tf.Tensor2D; state: S };
+  readonly stats?: { get(state: S): tf.Tensor2D; set(state: S, stats: tf.Tensor2D): S };
+}
+
+/** The `stats` lens of {@link CoordinatewiseSpec} for states that keep the statistics in `stats` (LSTM, LSTM+GAC). */
+export function lstmStatsLens<S extends LstmState>(): NonNullable<CoordinatewiseSpec<S>['stats']> {
+  return {
+    get: (state) => {
+      if (!state.stats) throw new L2oError('INVALID_STATE', 'coordinatewise update: state.stats is missing');
+      return state.stats;
+    },
+    set: (state, stats) => ({ ...state, stats }),
+  };
 }
 
 /**
@@ -110,6 +122,13 @@ export interface CoordinatewiseSpec<S extends tf.TensorContainer> {
  * `step` in `tf.tidy` and reshapes its output to the gradients' shapes. The updates do not depend on θ.
  */
 export function coordinatewiseOptimizer<S extends tf.TensorContainer>(spec: CoordinatewiseSpec<S>): Optimizer<S> {
+  const lens = preprocessingHasStats(spec.config) ? spec.stats : undefined;
+  if (preprocessingHasStats(spec.config) && !lens) {
+    throw new L2oError(
+      'INVALID_OPTION',
+      `${spec.name}: preprocessing '${spec.config.preprocessing}' keeps running statistics, which this optimizer's state does not carry (use 'log-sign' or 'none')`,
+    );
+  }
   return {
     name: spec.name,
     init(params: TensorMap): S {
@@ -121,9 +140,17 @@ export function coordinatewiseOptimizer<S extends tf.TensorContainer>(spec: Coor
       void params;
       return tf.tidy(() => {
         const g = flattenMap(grads);
-        const pre = spec.inputs ? spec.inputs(g, state) : { input: preprocessGradients(g, spec.config), state };
-        const step = spec.step(pre.input, pre.state, grads);
-        return { updates: unflattenLike(step.output, grads), state: step.state };
+        if (!lens) {
+          const step = spec.step(preprocessGradients(g, spec.config), state, grads);
+          return { updates: unflattenLike(step.output, grads), state: step.state };
+        }
+        const m = momentInputs(
+          g,
+          lens.get(state),
+          preprocessGradients(g, { preprocessing: 'log-sign', p: spec.config.p }),
+        );
+        const step = spec.step(m.input, lens.set(state, m.stats), grads);
+        return { updates: unflattenLike(step.output, grads), state: lens.set(step.state, m.stats) };
       });
     },
   };
@@ -206,22 +233,8 @@ export function lstmOptimizer(config: Partial<LstmConfig> = {}): LearnedOptimize
         config: cfg,
         zeroState: (n) => lstmZeroState(cfg, n),
         checkState: (state, n) => checkLstmState(state, cfg, n),
-        step: (input, state) => {
-          const r = lstmStep(phi, cfg, input, state);
-          return { output: r.output, state: state.stats ? { ...r.state, stats: state.stats } : r.state };
-        },
-        ...(preprocessingHasStats(cfg)
-          ? {
-              inputs: (g: tf.Tensor1D, state: LstmState) => {
-                const m = momentInputs(
-                  g,
-                  state.stats!,
-                  preprocessGradients(g, { preprocessing: 'log-sign', p: cfg.p }),
-                );
-                return { input: m.input, state: { ...state, stats: m.stats } };
-              },
-            }
-          : {}),
+        step: (input, state) => lstmStep(phi, cfg, input, state),
+        stats: lstmStatsLens<LstmState>(),
       });
     },
   };

@@ -78,49 +78,66 @@ function trajectory(learned: ReturnType<typeof ntmBfgsOptimizer>, phi: TensorMap
 }
 
 describe('ntmBfgsOptimizer', () => {
-  it('one step = outputScale · (M₀ + a bᵀ/n) r with the controller heads, against a float64 computation', () => {
-    const cfg: Partial<NtmBfgsConfig> = {
-      hiddenSizes: [6, 5],
-      globalCells: [2, 1],
-      memory: 'dense',
-      writeHeads: 2,
-      memoryInit: 0.8,
-      outputScale: 0.3,
-    };
-    const learned = ntmBfgsOptimizer(cfg);
-    const resolved = learned.config;
-    const phi = learned.initMetaParams(Rng.seeded(2));
-    const rng = Rng.seeded(3);
-    const grads: TensorMap = { v: tf.tensor1d(rng.normalArray(7)) };
-    const opt = learned.withMetaParams(phi);
-    const s0 = opt.init(grads);
-    const step = opt.update(grads, s0, grads);
-    const got = Array.from(step.updates['v']!.dataSync());
-    // the heads, computed directly
-    const heads = tf.tidy(() => {
-      const x = tf.concat([preprocessGradients(flattenMap(grads), resolved), tf.zeros([7, 1])], 1) as tf.Tensor2D;
-      const { top } = gacLayers(phi, resolved, x, s0.controller);
-      return tf.add(tf.matMul(top, phi[HEADS_W] as tf.Tensor2D), phi[HEADS_B]!);
-    });
-    const h = heads.arraySync() as number[][];
-    heads.dispose();
-    const n = 7;
-    for (let k = 0; k < n; k++) {
-      let mr = 0.8 * h[k]![0]!;
-      for (let head = 0; head < 2; head++) {
-        let bDotR = 0;
-        for (let j = 0; j < n; j++) bDotR += (h[j]![3 + head]! / n) * h[j]![0]!;
-        mr += h[k]![1 + head]! * bDotR;
+  for (const preprocessing of ['log-sign', 'log-sign-moments'] as const) {
+    it(`${preprocessing} inputs: one step = outputScale · (M₀ + a bᵀ/n) r with the controller heads, against a float64 computation`, () => {
+      const cfg: Partial<NtmBfgsConfig> = {
+        hiddenSizes: [6, 5],
+        globalCells: [2, 1],
+        memory: 'dense',
+        writeHeads: 2,
+        memoryInit: 0.8,
+        outputScale: 0.3,
+        preprocessing,
+      };
+      const moments = preprocessing === 'log-sign-moments';
+      const learned = ntmBfgsOptimizer(cfg);
+      const resolved = learned.config;
+      const phi = learned.initMetaParams(Rng.seeded(2));
+      const rng = Rng.seeded(3);
+      const grads: TensorMap = { v: tf.tensor1d(rng.normalArray(7)) };
+      const opt = learned.withMetaParams(phi);
+      const s0 = opt.init(grads);
+      const step = opt.update(grads, s0, grads);
+      const got = Array.from(step.updates['v']!.dataSync());
+      // the heads, computed directly
+      const heads = tf.tidy(() => {
+        const g = flattenMap(grads);
+        const logSign = preprocessGradients(g, { preprocessing: 'log-sign', p: resolved.p });
+        // From zero statistics the three moment ratios of step 1 are sign(g) each (closed form).
+        const ratios = moments ? [tf.tile(tf.reshape(tf.sign(g), [7, 1]), [1, 3])] : [];
+        const x = tf.concat([logSign, ...ratios, tf.zeros([7, 1])], 1) as tf.Tensor2D;
+        const { top } = gacLayers(phi, resolved, x, s0.controller);
+        return tf.add(tf.matMul(top, phi[HEADS_W] as tf.Tensor2D), phi[HEADS_B]!);
+      });
+      const h = heads.arraySync() as number[][];
+      heads.dispose();
+      const n = 7;
+      for (let k = 0; k < n; k++) {
+        let mr = 0.8 * h[k]![0]!;
+        for (let head = 0; head < 2; head++) {
+          let bDotR = 0;
+          for (let j = 0; j < n; j++) bDotR += (h[j]![3 + head]! / n) * h[j]![0]!;
+          mr += h[k]![1 + head]! * bDotR;
+        }
+        expect(got[k]).toBeCloseTo(0.3 * mr, 5);
       }
-      expect(got[k]).toBeCloseTo(0.3 * mr, 5);
-    }
-    // the read is kept for the next step's input
-    expect(Array.from(step.state.read.dataSync()).map((v) => v * 0.3)).toEqual(got.map((v) => expect.closeTo(v, 6)));
-    tf.dispose([s0, step.state as NtmBfgsState]);
-    disposeMap(step.updates);
-    disposeMap(grads);
-    disposeMap(phi);
-  });
+      // the read is kept for the next step's input
+      expect(Array.from(step.state.read.dataSync()).map((v) => v * 0.3)).toEqual(got.map((v) => expect.closeTo(v, 6)));
+      // the moment statistics advance in the controller's state: (0.1 g, 0.01 g, 0.01 g², 1)
+      expect(step.state.controller.stats === undefined).toBe(!moments);
+      if (moments) {
+        const gv = Array.from(grads['v']!.dataSync());
+        const want = gv.flatMap((v) => [0.1 * v, 0.01 * v, 0.01 * v * v, 1]);
+        Array.from(step.state.controller.stats!.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+        expect(learned.name).toMatch(/\[moments\]$/);
+        expect(ntmBfgsMetaParamShapes(resolved)['layer0/wx']).toEqual([6, 24]); // 5 moment inputs + 1 read
+      }
+      tf.dispose([s0, step.state as NtmBfgsState]);
+      disposeMap(step.updates);
+      disposeMap(grads);
+      disposeMap(phi);
+    });
+  }
 
   it('the low-rank form equals the dense form while the window holds every pair, and differs once it forgets', () => {
     const base: Partial<NtmBfgsConfig> = { hiddenSizes: [5, 5], globalCells: [1, 1], outputScale: 0.5 };

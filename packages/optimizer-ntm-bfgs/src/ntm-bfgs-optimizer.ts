@@ -65,7 +65,9 @@ function checkState(state: NtmBfgsState, config: NtmBfgsConfig, n: number): void
 
 function displayName(config: NtmBfgsConfig): string {
   const mem = config.memory === 'dense' ? 'dense' : `low-rank K=${config.window}`;
-  return `${NTM_BFGS_KIND}(${config.hiddenSizes.join(',')};global ${config.globalCells.join(',')};${mem};${config.readHeads}r${config.writeHeads}w)`;
+  const tag =
+    config.preprocessing === 'none' ? '[raw]' : config.preprocessing === 'log-sign-moments' ? '[moments]' : '';
+  return `${NTM_BFGS_KIND}(${config.hiddenSizes.join(',')};global ${config.globalCells.join(',')};${mem};${config.readHeads}r${config.writeHeads}w)${tag}`;
 }
 
 /**
@@ -127,6 +129,14 @@ export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOp
           const first = R === 1 ? tf.reshape(read, [n]) : tf.reshape(tf.slice(read, [0, 0], [n, 1]), [n]);
           const output = tf.mul(first, cfg.outputScale) as tf.Tensor1D;
           return { output, state: { controller, read, memory } };
+        },
+        stats: {
+          get: (state) => {
+            const st = state.controller.stats;
+            if (!st) throw new L2oError('INVALID_STATE', 'ntm-bfgs update: state.controller.stats is missing');
+            return st;
+          },
+          set: (state, stats) => ({ ...state, controller: { ...state.controller, stats } }),
         },
       });
     },
