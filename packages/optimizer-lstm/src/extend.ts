@@ -26,6 +26,13 @@ export { lstmZeroState, checkLstmState, coordinatewiseOptimizer, lstmStatsLens }
 export type { CoordinatewiseSpec } from './lstm-optimizer.js';
 export { registerKernelThreads, kernelThreadsAvailable, KERNEL_HELPER_LOOP } from './fused/wasm-kernel.js';
 export type { KernelThreadHost, KernelHelperData, WasmMemory } from './fused/wasm-kernel.js';
-export { beginFusedAveragingUnroll } from './fused/fused-unroll.js';
+export {
+  beginFusedAveragingUnroll,
+  acquireFusedLstm,
+  releaseFusedLstm,
+  resolveKernelThreads,
+} from './fused/fused-unroll.js';
+export { suffixAdjoints } from './fused/fused-lstm.js';
+export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';
 export type { FusedRowAveraging, FusedLstmUnroll, FusedUnrollOptions } from './fused/fused-unroll.js';
 export { fusedAveragingInferenceOptimizer } from './fused/fused-inference.js';

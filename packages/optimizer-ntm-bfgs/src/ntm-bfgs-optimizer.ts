@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { L2oError, type LearnedOptimizer, type Optimizer, type Rng, type TensorMap } from '@l2o/core';
+import { type FusedUnroll, mapSize } from '@l2o/core/extend';
+import { fusedKernelSupported } from '@l2o/optimizer-lstm';
 import { coordinatewiseOptimizer } from '@l2o/optimizer-lstm/extend';
+import { beginFusedNtmUnroll } from './fused-ntm.js';
 import { averagingSegments, checkGacState, gacLayers, gacZeroState, type GacState } from '@l2o/optimizer-gac';
 import { DENSE_MAX_COORDINATES, resolveNtmBfgsConfig, type NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, initNtmBfgsMetaParams } from './controller-params.js';
@@ -80,12 +83,17 @@ function displayName(config: NtmBfgsConfig): string {
  *   4. θ ← θ + outputScale · v[:, 0]; all of v is fed back to the controller at the next step.
  * With M₀ = memoryInit · I. 'dense' keeps M as n×n; 'low-rank' (NTM-L-BFGS) keeps the last `window` pairs,
  * O(n K) per read. Defaults: {@link DEFAULT_NTM_BFGS_CONFIG}.
+ *
+ * With 'low-rank' memory, where WebAssembly SIMD runs, meta-training (estimator 'bptt') and evaluation run the
+ * controller on the LSTM's fused kernels and the memory on plain arrays (`beginFusedUnroll`, `inferenceOptimizer`:
+ * the same updates and meta-gradients as the tfjs path of `withMetaParams` within float32 tolerance).
  */
 export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOptimizer<NtmBfgsState, NtmBfgsConfig> {
   const cfg = resolveNtmBfgsConfig(config);
   const name = displayName(cfg);
   const R = cfg.readHeads;
   const W = cfg.writeHeads;
+  const fused = cfg.memory === 'low-rank' && fusedKernelSupported();
   return {
     name,
     kind: NTM_BFGS_KIND,
@@ -93,6 +101,33 @@ export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOp
     initMetaParams(rng: Rng): TensorMap {
       return initNtmBfgsMetaParams(cfg, rng);
     },
+    beginFusedUnroll(phi: TensorMap, state: NtmBfgsState): FusedUnroll<NtmBfgsState> | undefined {
+      if (!fused) return undefined;
+      checkState(state, cfg, state.read.shape[0]);
+      return beginFusedNtmUnroll(cfg, phi, state);
+    },
+    ...(fused
+      ? {
+          // Evaluation: each update is a one-step fused unroll (no activations kept beyond it).
+          inferenceOptimizer(phi: TensorMap): Optimizer<NtmBfgsState> {
+            checkNtmBfgsMetaParams(phi, cfg);
+            return {
+              name,
+              init: (params: TensorMap) => ntmBfgsZeroState(cfg, mapSize(params)),
+              update(grads: TensorMap, state: NtmBfgsState, params: TensorMap) {
+                checkState(state, cfg, mapSize(grads));
+                const u = beginFusedNtmUnroll(cfg, phi, state);
+                try {
+                  const updates = u.step(grads, params);
+                  return { updates, state: u.state() };
+                } finally {
+                  u.dispose();
+                }
+              },
+            };
+          },
+        }
+      : {}),
     withMetaParams(phi: TensorMap): Optimizer<NtmBfgsState> {
       checkNtmBfgsMetaParams(phi, cfg);
       return coordinatewiseOptimizer<NtmBfgsState>({

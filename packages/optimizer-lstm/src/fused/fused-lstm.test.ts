@@ -190,5 +190,44 @@ describe('fused lstm (wasm) against the float64 reference', () => {
     const { ['output/b']: _drop, ...missing } = phi;
     void _drop;
     expect(() => f.begin(3, missing)).toThrow(/"output\/b" missing/);
+    const heads = createFusedLstm(config, {
+      extraInputs: 2,
+      outputs: { w: 'output/w', b: 'output/b', count: 1, scale: 1 },
+    });
+    expect(() => heads.begin(3, phi)).toThrow(/"layer0\/wx" has 160 values; expected 320/); // 2 + 2 inputs
+    heads.begin(3, { ...phi, 'layer0/wx': new Float32Array(320) });
+    expect(() => heads.step(new Float32Array(3), new Float32Array(5))).toThrow(
+      /extra inputs hold 5 values; expected 3×2/,
+    );
+    heads.step(new Float32Array(3), new Float32Array(6));
+    heads.step(new Float32Array(3), new Float32Array(6));
+    expect(() => heads.metaGradient([new Float32Array(3), new Float32Array(3)])).toThrow(/use backwardStep\(\)/);
+    expect(() => heads.backwardStep(0, [new Float32Array(3)])).toThrow(/expected step 1, got 0/);
+    expect(() => heads.backwardResult()).toThrow(/before backwardStep\(\) reached step 0/);
+    expect(() => createFusedLstm(config, { extraInputs: -1 })).toThrow(/extraInputs must be an integer ≥ 0; got -1/);
+    heads.dispose();
+    f.dispose();
+  });
+
+  it('the stepwise backward (one step at a time, layer by layer) gives the whole-unroll kernel dφ', () => {
+    const config = resolveLstmConfig({ hiddenSizes: [6, 5], preprocessing: 'log-sign-moments' });
+    const rng = Rng.seeded(9);
+    const n = 13;
+    const phi = to32(randomPhi(config, rng));
+    const grads = randomGrads(rng, n, 5);
+    const adj = grads.map((g) => Float32Array.from(g, (v) => Math.sign(v) * 0.3 + v));
+    const state = randomState(rng, config, n);
+    for (const threads of [1, 2] as const) {
+      const f = createFusedLstm(config, { threads });
+      f.begin(n, phi, state);
+      for (const g of grads) f.step(g);
+      const whole = f.metaGradient(adj);
+      f.begin(n, phi, state);
+      for (const g of grads) f.step(g);
+      for (let s = grads.length - 1; s >= 0; s--) expect(f.backwardStep(s, [adj[s]!]).length).toBe(0);
+      const stepwise = f.backwardResult();
+      for (const k of Object.keys(whole)) expect(maxRelErr(stepwise[k]!, whole[k]!)).toBeLessThan(1e-5);
+      f.dispose();
+    }
   });
 });

@@ -24,8 +24,21 @@ export interface FusedLstm {
   readonly config: LstmConfig;
   /** Starts an unroll over `n` coordinates from `state` (zero state if omitted). Reads φ once. */
   begin(n: number, phi: FlatMetaParams, state?: FlatLstmState): void;
-  /** One optimizer step: the preprocessed gradient through the LSTM layers and the output layer. A fresh array. */
-  step(grad: Float32Array): Float32Array;
+  /**
+   * One optimizer step: the preprocessed gradient (and, with `extraInputs`, the `extra` columns [n × extraInputs]
+   * row-major appended to it) through the LSTM layers and the output layer. Returns output 0 as a fresh array.
+   */
+  step(grad: Float32Array, extra?: Float32Array): Float32Array;
+  /** Every output of the last step (one fresh array of n per output; see `outputs` in {@link FusedLstmOptions}). */
+  outputs(): Float32Array[];
+  /**
+   * The unroll's backward one step at a time, last step first (s = steps − 1 … 0), for controllers whose output
+   * adjoints depend on the backward of later steps (NTM-BFGS's memory): `adjoints` holds one array of n per output;
+   * returns the adjoint of the step's extra inputs [n × extraInputs] row-major. Then {@link backwardResult}.
+   */
+  backwardStep(s: number, adjoints: readonly Float32Array[]): Float32Array;
+  /** dφ of the stepwise backward, once every step down to 0 has run. */
+  backwardResult(): Record<string, Float32Array>;
   /** Steps taken since `begin`. */
   readonly steps: number;
   /** The state after the last step (the start state if none), as fresh arrays. */
@@ -83,6 +96,13 @@ interface Layer {
 export interface FusedLstmOptions {
   /** 1: single-threaded wasm (runs everywhere); 2: rows split with a worker_thread on shared memory (Node). */
   readonly threads?: 1 | 2;
+  /** Columns appended to the preprocessed gradient as inputs of layer 0, given at every step (default 0). */
+  readonly extraInputs?: number;
+  /**
+   * The output layer: φ names of its weights [H_last, count] and bias [count], the number of outputs and their
+   * scale. Default: `output/w`, `output/b`, 1 output, times the config's `outputScale` (the LSTM optimizer).
+   */
+  readonly outputs?: { readonly w: string; readonly b: string; readonly count: number; readonly scale: number };
 }
 
 /**
@@ -93,11 +113,21 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   const threads = options.threads ?? 1;
   if (threads !== 1 && threads !== 2)
     throw new L2oError('INVALID_OPTION', `fused lstm: threads must be 1 or 2; got ${String(threads)}`);
+  const E = options.extraInputs ?? 0;
+  const outSpec = options.outputs ?? { w: OUTPUT_W, b: OUTPUT_B, count: 1, scale: config.outputScale };
+  const O = outSpec.count;
+  if (!Number.isInteger(E) || E < 0)
+    throw new L2oError('INVALID_OPTION', `fused lstm: extraInputs must be an integer ≥ 0; got ${String(E)}`);
+  if (!Number.isInteger(O) || O < 1)
+    throw new L2oError('INVALID_OPTION', `fused lstm: outputs.count must be an integer ≥ 1; got ${String(O)}`);
+  // Extra inputs or several outputs: always layer by layer (the whole-step kernels assume one output, no extras).
+  const layered = E > 0 || O > 1;
   const kernel = instantiateLstmKernel(threads);
   const k = kernel.exports;
   const memory = kernel.memory;
   const L = config.hiddenSizes.length;
-  const d0 = lstmInputSize(config);
+  const dPre = lstmInputSize(config);
+  const d0 = dPre + E;
   const p = config.p;
   const logSign = config.preprocessing === 'log-sign';
   const moments = preprocessingHasStats(config);
@@ -105,22 +135,28 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   const thr = Math.fround(Math.exp(-p));
   const expP = Math.fround(Math.exp(p));
   const p32 = Math.fround(p);
-  const scale = config.outputScale;
+  const scale = outSpec.scale;
 
   let n = 0;
   let np = 0;
   let split = 0; // rows [0, split) on this thread, [split, np) on the helper
   let layers: Layer[] = [];
   let plan = 0;
-  let wo = 0;
-  let dwo: number[] = [];
-  let dbo: number[] = [];
-  let out = 0;
+  // Per output o: weights wos[o] [hp], accumulators dwos[o][thread], dbos[o][thread], result outs[o] [np],
+  // adjoint adjOffs[o] within a step's block; output 0's are also the plan's (the whole-step kernels').
+  let wos: number[] = [];
+  let dwos: number[][] = [];
+  let dbos: number[][] = [];
+  let outs: number[] = [];
+  const bos = new Float32Array(O);
+  let dx0 = 0; // [np, d0]: the input adjoint of one step (extra inputs)
   let stepsBase = 0;
   let stepStride = 0;
   let x0Off = 0;
-  let adjOff = 0;
+  let adjOffs: number[] = [];
   let steps = 0;
+  let bwdNext = -1; // the step the stepwise backward expects next (−1: none running)
+  let bwdDone = false; // the stepwise backward reached step 0 since the last step()
   let ready = false;
   let scratch: number[] = [];
   let callsAt = 0;
@@ -184,10 +220,11 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       return l;
     });
     const last = layers[L - 1]!;
-    wo = take(last.hp * 4);
-    dwo = [take(last.hp * 8), take(last.hp * 8)];
-    dbo = [take(8), take(8)];
-    out = take(np * 4);
+    wos = Array.from({ length: O }, () => take(last.hp * 4));
+    dwos = Array.from({ length: O }, () => [take(last.hp * 8), take(last.hp * 8)]);
+    dbos = Array.from({ length: O }, () => [take(8), take(8)]);
+    outs = Array.from({ length: O }, () => take(np * 4));
+    dx0 = take(np * d0 * 4);
     const gMax = Math.max(...layers.map((l) => l.G));
     const kpMax = Math.max(...layers.map((l) => l.kp));
     const scratchBytes = (Math.max(BWD_RC * (gMax + 2 * kpMax), last.hp) + 32) * 4;
@@ -202,7 +239,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       return at;
     };
     x0Off = takeS(np * d0 * 4);
-    adjOff = takeS(np * 4);
+    adjOffs = Array.from({ length: O }, () => takeS(np * 4));
     for (const l of layers) {
       l.gatesOff = takeS(np * l.G * 4);
       l.hOff = takeS(np * l.hp * 4);
@@ -220,15 +257,15 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       stepsBase,
       stepStride,
       x0Off,
-      adjOff,
-      out,
-      wo,
+      adjOffs[0]!,
+      outs[0]!,
+      wos[0]!,
       0,
       0,
-      dwo[0]!,
-      dwo[1]!,
-      dbo[0]!,
-      dbo[1]!,
+      dwos[0]![0]!,
+      dwos[0]![1]!,
+      dbos[0]![0]!,
+      dbos[0]![1]!,
       scratch[0]!,
       scratch[1]!,
       last.hp,
@@ -302,10 +339,15 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       }
     });
     const last = layers[L - 1]!;
-    const w = get(phi, OUTPUT_W, last.H);
-    f32.fill(0, wo >>> 2, (wo >>> 2) + last.hp);
-    f32.set(w, wo >>> 2);
-    f32[(plan >>> 2) + 9] = get(phi, OUTPUT_B, 1)[0]!;
+    const w = get(phi, outSpec.w, last.H * O);
+    const bias = get(phi, outSpec.b, O);
+    for (let o = 0; o < O; o++) {
+      const at = wos[o]! >>> 2;
+      f32.fill(0, at, at + last.hp);
+      for (let u = 0; u < last.H; u++) f32[at + u] = w[u * O + o]!;
+      bos[o] = bias[o]!;
+    }
+    f32[(plan >>> 2) + 9] = bos[0]!;
   };
 
   const loadState = (state: FlatLstmState | undefined): void => {
@@ -372,7 +414,6 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     views();
     averageRowGroups(f32, at >>> 2, hp, cols, avgGroups);
   };
-  const bo = (): number => f32[(plan >>> 2) + 9]!;
 
   /** One forward step with row averaging: layer by layer, the rows' means taken between layers. */
   const forwardAveraged = (t: number, cols: readonly number[]): void => {
@@ -403,14 +444,17 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       x = h;
     });
     const last = layers[L - 1]!;
-    ranges().forEach(([a, b], th) => {
-      if (b > a) call(th, 'l2o_fwd_output', [b - a, last.hp, x + a * last.hp * 4, wo, bo(), scale, out + a * 4]);
-    });
+    for (let o = 0; o < O; o++) {
+      ranges().forEach(([a, b], th) => {
+        if (b > a)
+          call(th, 'l2o_fwd_output', [b - a, last.hp, x + a * last.hp * 4, wos[o]!, bos[o]!, scale, outs[o]! + a * 4]);
+      });
+    }
     flush();
   };
 
-  /** The unroll's backward with row averaging (what l2o_backward_rows does, with A on the averaged adjoints). */
-  const backwardAveraged = (K: number, cols: readonly number[]): void => {
+  /** Zeroes dφ's accumulators and the carried adjoints dh, dc (the start of a layer-by-layer backward). */
+  const zeroAccumulators = (): void => {
     views();
     for (let th = 0; th < T; th++) {
       for (const l of layers) {
@@ -418,63 +462,121 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         f64.fill(0, l.dW[th]! >>> 3, (l.dW[th]! >>> 3) + words);
         f64.fill(0, l.db[th]! >>> 3, (l.db[th]! >>> 3) + l.G);
       }
-      f64.fill(0, dwo[th]! >>> 3, (dwo[th]! >>> 3) + layers[L - 1]!.hp);
-      f64[dbo[th]! >>> 3] = 0;
+      for (let o = 0; o < O; o++) {
+        f64.fill(0, dwos[o]![th]! >>> 3, (dwos[o]![th]! >>> 3) + layers[L - 1]!.hp);
+        f64[dbos[o]![th]! >>> 3] = 0;
+      }
     }
     for (const l of layers) {
       f32.fill(0, l.dh >>> 2, (l.dh >>> 2) + np * l.hp);
       f32.fill(0, l.dc >>> 2, (l.dc >>> 2) + np * l.hp);
     }
+  };
+
+  /**
+   * One step of the backward layer by layer (what l2o_backward_rows does for one step, with the row averaging A on
+   * the averaged adjoints, every output, and with extra inputs the input adjoint into `dx0`). Queued; flush after.
+   */
+  const backwardStepAt = (s: number, cols: readonly number[]): void => {
     const top = layers[L - 1]!;
-    for (let s = K - 1; s >= 0; s--) {
-      const blk = stepBlock(s);
+    const blk = stepBlock(s);
+    for (let o = 0; o < O; o++) {
       ranges().forEach(([a, b], th) => {
         if (b <= a) return;
         call(th, 'l2o_bwd_output', [
           b - a,
           top.hp,
           blk + top.hOff + a * top.hp * 4,
-          blk + adjOff + a * 4,
+          blk + adjOffs[o]! + a * 4,
           scale,
-          wo,
+          wos[o]!,
           top.dh + a * top.hp * 4,
-          dwo[th]!,
-          dbo[th]!,
+          dwos[o]![th]!,
+          dbos[o]![th]!,
           scratch[th]!,
         ]);
       });
-      for (let li = L - 1; li >= 0; li--) {
-        const l = layers[li]!;
-        if (cols[li]! > 0) {
-          flush();
-          average(l.dh, l.hp, cols[li]!);
-        }
-        const x = li > 0 ? blk + layers[li - 1]!.hOff : blk + x0Off;
-        const dx = li > 0 ? layers[li - 1]!.dh : 0;
-        ranges().forEach(([a, b], th) => {
-          if (b <= a) return;
-          call(th, 'l2o_bwd_layer', [
-            b - a,
-            l.din,
-            l.hp,
-            x + a * l.din * 4,
-            hAt(l, s - 1) + a * l.hp * 4,
-            cAt(l, s - 1) + a * l.hp * 4,
-            blk + l.gatesOff + a * l.G * 4,
-            blk + l.cOff + a * l.hp * 4,
-            l.dh + a * l.hp * 4,
-            l.dc + a * l.hp * 4,
-            l.WT,
-            l.kp,
-            dx === 0 ? 0 : dx + a * l.din * 4,
-            l.dW[th]!,
-            l.db[th]!,
-            scratch[th]!,
-          ]);
-        });
-      }
     }
-    flush();
+    for (let li = L - 1; li >= 0; li--) {
+      const l = layers[li]!;
+      if (cols[li]! > 0) {
+        flush();
+        average(l.dh, l.hp, cols[li]!);
+      }
+      const x = li > 0 ? blk + layers[li - 1]!.hOff : blk + x0Off;
+      const dx = li > 0 ? layers[li - 1]!.dh : E > 0 ? dx0 : 0;
+      ranges().forEach(([a, b], th) => {
+        if (b <= a) return;
+        call(th, 'l2o_bwd_layer', [
+          b - a,
+          l.din,
+          l.hp,
+          x + a * l.din * 4,
+          hAt(l, s - 1) + a * l.hp * 4,
+          cAt(l, s - 1) + a * l.hp * 4,
+          blk + l.gatesOff + a * l.G * 4,
+          blk + l.cOff + a * l.hp * 4,
+          l.dh + a * l.hp * 4,
+          l.dc + a * l.hp * 4,
+          l.WT,
+          l.kp,
+          dx === 0 ? 0 : dx + a * l.din * 4,
+          l.dW[th]!,
+          l.db[th]!,
+          scratch[th]!,
+        ]);
+      });
+    }
+  };
+  const noAveraging: readonly number[] = config.hiddenSizes.map(() => 0);
+
+  /** Writes the adjoint of output `o` at step `s` (n values; the padding rows get zeros). */
+  const writeAdjoint = (s: number, o: number, a: Float32Array, what: string): void => {
+    if (a.length !== n)
+      throw new L2oError('SHAPE_MISMATCH', `fused lstm: ${what} has ${a.length} values; expected ${n}`);
+    const at = (stepBlock(s) + adjOffs[o]!) >>> 2;
+    f32.set(a, at);
+    f32.fill(0, at + n, at + np);
+  };
+
+  /** dφ from the accumulators (both threads' added up), keyed like φ. */
+  const collect = (): Record<string, Float32Array> => {
+    views();
+    const sum = (addr: readonly number[], i: number): number => {
+      let v = f64[(addr[0]! >>> 3) + i]!;
+      if (T === 2) v += f64[(addr[1]! >>> 3) + i]!;
+      return v;
+    };
+    const res: Record<string, Float32Array> = {};
+    layers.forEach((l, li) => {
+      const names = lstmParamNames(li);
+      const H = l.H;
+      const wx = new Float32Array(l.dinReal * 4 * H);
+      const wh = new Float32Array(H * 4 * H);
+      const b = new Float32Array(4 * H);
+      for (let q = 0; q < 4; q++) {
+        for (let u = 0; u < H; u++) {
+          const col = q * l.hp + u;
+          const dst = q * H + u;
+          for (let i = 0; i < l.dinReal; i++) wx[i * 4 * H + dst] = sum(l.dW, i * l.G + col);
+          for (let i = 0; i < H; i++) wh[i * 4 * H + dst] = sum(l.dW, (l.din + i) * l.G + col);
+          b[dst] = sum(l.db, col);
+        }
+      }
+      res[names.wx] = wx;
+      res[names.wh] = wh;
+      res[names.b] = b;
+    });
+    const last = layers[L - 1]!;
+    const w = new Float32Array(last.H * O);
+    const bias = new Float32Array(O);
+    for (let o = 0; o < O; o++) {
+      for (let u = 0; u < last.H; u++) w[u * O + o] = sum(dwos[o]!, u);
+      bias[o] = sum(dbos[o]!, 0);
+    }
+    res[outSpec.w] = w;
+    res[outSpec.b] = bias;
+    return res;
   };
 
   const api: FusedLstm = {
@@ -497,6 +599,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         stats = state?.stats ? Float32Array.from(state.stats) : new Float32Array(rows * MOMENT_STATS_SIZE);
       }
       steps = 0;
+      bwdNext = -1;
+      bwdDone = false;
       avgColumns = undefined;
       avgGroups = [];
       ready = true;
@@ -510,35 +614,46 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       avgColumns = on ? [...columns] : undefined;
       avgGroups = on ? [...groups] : [];
     },
-    step(grad: Float32Array): Float32Array {
+    step(grad: Float32Array, extra?: Float32Array): Float32Array {
       if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() before step()');
       if (grad.length !== n)
         throw new L2oError('SHAPE_MISMATCH', `fused lstm: gradient has ${grad.length} values; expected ${n}`);
+      if ((extra?.length ?? 0) !== n * E) {
+        throw new L2oError(
+          'SHAPE_MISMATCH',
+          `fused lstm: extra inputs hold ${extra?.length ?? 0} values; expected ${n}×${E}`,
+        );
+      }
+      if (bwdNext >= 0) throw new L2oError('INVALID_STATE', 'fused lstm: step() during a stepwise backward');
       const t = steps;
       ensureMemory(memory, stepBlock(t + 1));
       views();
       const x0 = (stepBlock(t) + x0Off) >>> 2;
+      // The preprocessed gradient, dPre columns per row; with extra inputs into a scratch array first.
+      const dst = E > 0 ? new Float32Array(n * dPre) : f32;
+      const base = E > 0 ? 0 : x0;
       if (logSign) {
         for (let r = 0; r < n; r++) {
           const g = grad[r]!;
           const a = Math.abs(g);
           if (a >= thr) {
-            f32[x0 + 2 * r] = Math.fround(Math.log(a)) / p32;
-            f32[x0 + 2 * r + 1] = g > 0 ? 1 : -1;
+            dst[base + 2 * r] = Math.fround(Math.log(a)) / p32;
+            dst[base + 2 * r + 1] = g > 0 ? 1 : -1;
           } else {
-            f32[x0 + 2 * r] = -1;
-            f32[x0 + 2 * r + 1] = g * expP;
+            dst[base + 2 * r] = -1;
+            dst[base + 2 * r + 1] = g * expP;
           }
         }
-        f32.fill(0, x0 + 2 * n, x0 + 2 * np);
-      } else if (moments) {
-        writeMomentInputs(grad, stats, f32, x0, p);
-        f32.fill(0, x0 + d0 * n, x0 + d0 * np);
-      } else {
-        f32.set(grad, x0);
-        f32.fill(0, x0 + n, x0 + np);
+      } else if (moments) writeMomentInputs(grad, stats, dst, base, p);
+      else dst.set(grad, base);
+      if (E > 0) {
+        for (let r = 0; r < n; r++) {
+          f32.set(dst.subarray(r * dPre, (r + 1) * dPre), x0 + r * d0);
+          f32.set(extra!.subarray(r * E, (r + 1) * E), x0 + r * d0 + dPre);
+        }
       }
-      if (avgColumns) forwardAveraged(t, avgColumns);
+      f32.fill(0, x0 + d0 * n, x0 + d0 * np);
+      if (avgColumns || layered) forwardAveraged(t, avgColumns ?? noAveraging);
       else {
         if (T === 2) kernel.start('forward', [plan, t, split, np]);
         try {
@@ -548,7 +663,42 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         }
       }
       steps = t + 1;
-      return f32.slice(out >>> 2, (out >>> 2) + n);
+      bwdDone = false;
+      return f32.slice(outs[0]! >>> 2, (outs[0]! >>> 2) + n);
+    },
+    outputs(): Float32Array[] {
+      views();
+      return outs.map((at) => f32.slice(at >>> 2, (at >>> 2) + n));
+    },
+    backwardStep(s: number, adjoints: readonly Float32Array[]): Float32Array {
+      if (!ready || steps === 0)
+        throw new L2oError('INVALID_STATE', 'fused lstm: call begin() and step() before backwardStep()');
+      const expected = bwdNext >= 0 ? bwdNext : steps - 1;
+      if (s !== expected) {
+        throw new L2oError(
+          'INVALID_STATE',
+          `fused lstm: backwardStep goes from the last step down; expected step ${expected}, got ${s}`,
+        );
+      }
+      if (adjoints.length !== O)
+        throw new L2oError('SHAPE_MISMATCH', `fused lstm: backwardStep needs ${O} adjoints; got ${adjoints.length}`);
+      if (bwdNext < 0) zeroAccumulators();
+      views();
+      adjoints.forEach((a, o) => writeAdjoint(s, o, a, `adjoint of output ${o}`));
+      if (E > 0) f32.fill(0, dx0 >>> 2, (dx0 >>> 2) + np * d0);
+      backwardStepAt(s, avgColumns ?? noAveraging);
+      flush();
+      bwdNext = s - 1;
+      bwdDone = s === 0;
+      const dExtra = new Float32Array(n * E);
+      const at = dx0 >>> 2;
+      for (let r = 0; r < n && E > 0; r++) dExtra.set(f32.subarray(at + r * d0 + dPre, at + (r + 1) * d0), r * E);
+      return dExtra;
+    },
+    backwardResult(): Record<string, Float32Array> {
+      if (!bwdDone)
+        throw new L2oError('INVALID_STATE', 'fused lstm: backwardResult() before backwardStep() reached step 0');
+      return collect();
     },
     get steps(): number {
       return steps;
@@ -575,6 +725,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     },
     metaGradient(adjoints: readonly Float32Array[]): Record<string, Float32Array> {
       if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() and step() before metaGradient()');
+      if (O !== 1 || E > 0) {
+        throw new L2oError(
+          'INVALID_STATE',
+          'fused lstm: with several outputs or extra inputs use backwardStep() and backwardResult()',
+        );
+      }
       if (adjoints.length !== steps) {
         throw new L2oError(
           'SHAPE_MISMATCH',
@@ -582,15 +738,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         );
       }
       views();
-      adjoints.forEach((a, s) => {
-        if (a.length !== n)
-          throw new L2oError('SHAPE_MISMATCH', `fused lstm: adjoint ${s} has ${a.length} values; expected ${n}`);
-        const at = (stepBlock(s) + adjOff) >>> 2;
-        f32.set(a, at);
-        f32.fill(0, at + n, at + np);
-      });
-      if (avgColumns) backwardAveraged(steps, avgColumns);
-      else {
+      adjoints.forEach((a, s) => writeAdjoint(s, 0, a, `adjoint ${s}`));
+      if (avgColumns) {
+        zeroAccumulators();
+        for (let s = steps - 1; s >= 0; s--) backwardStepAt(s, avgColumns);
+        flush();
+      } else {
         if (T === 2) kernel.start('backward', [plan, steps, split, np, 1]);
         try {
           k.l2o_backward_rows(plan, steps, 0, split, 0);
@@ -598,37 +751,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
           kernel.join();
         }
       }
-      const sum = (addr: readonly number[], i: number): number => {
-        let v = f64[(addr[0]! >>> 3) + i]!;
-        if (T === 2) v += f64[(addr[1]! >>> 3) + i]!;
-        return v;
-      };
-      const res: Record<string, Float32Array> = {};
-      layers.forEach((l, li) => {
-        const names = lstmParamNames(li);
-        const H = l.H;
-        const wx = new Float32Array(l.dinReal * 4 * H);
-        const wh = new Float32Array(H * 4 * H);
-        const b = new Float32Array(4 * H);
-        for (let q = 0; q < 4; q++) {
-          for (let u = 0; u < H; u++) {
-            const col = q * l.hp + u;
-            const dst = q * H + u;
-            for (let i = 0; i < l.dinReal; i++) wx[i * 4 * H + dst] = sum(l.dW, i * l.G + col);
-            for (let i = 0; i < H; i++) wh[i * 4 * H + dst] = sum(l.dW, (l.din + i) * l.G + col);
-            b[dst] = sum(l.db, col);
-          }
-        }
-        res[names.wx] = wx;
-        res[names.wh] = wh;
-        res[names.b] = b;
-      });
-      const last = layers[L - 1]!;
-      const w = new Float32Array(last.H);
-      for (let u = 0; u < last.H; u++) w[u] = sum(dwo, u);
-      res[OUTPUT_W] = w;
-      res[OUTPUT_B] = Float32Array.of(sum(dbo, 0));
-      return res;
+      return collect();
     },
     get memoryBytes(): number {
       return memory.buffer.byteLength;

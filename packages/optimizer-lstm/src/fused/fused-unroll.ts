@@ -4,7 +4,7 @@ import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
 import { checkLstmState, type LstmState } from '../lstm-optimizer.js';
-import { createFusedLstm, suffixAdjoints, type FusedLstm } from './fused-lstm.js';
+import { createFusedLstm, suffixAdjoints, type FusedLstm, type FusedLstmOptions } from './fused-lstm.js';
 import { fusedKernelSupported, kernelThreadsAvailable } from './wasm-kernel.js';
 
 /**
@@ -52,7 +52,8 @@ export interface FusedRowAveraging {
   groups(grads: TensorMap): readonly number[];
 }
 
-function resolveThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
+/** Threads for a fused kernel: 1 or 2 as given; 'auto' (or omitted): 2 where helper threads are available. */
+export function resolveKernelThreads(t: 1 | 2 | 'auto' | undefined): 1 | 2 {
   if (t === 1 || t === 2) return t;
   if (t !== undefined && t !== 'auto')
     throw new L2oError('INVALID_OPTION', `fused lstm unroll: threads must be 1, 2 or 'auto'; got ${String(t)}`);
@@ -69,13 +70,24 @@ export function releaseFusedLstmKernels(): void {
   for (const list of pools.values()) for (const f of list.splice(0)) f.dispose();
 }
 
-function acquire(config: LstmConfig, threads: 1 | 2): FusedLstm {
-  const key = `${threads}:${JSON.stringify(config)}`;
-  return pools.get(key)?.pop() ?? createFusedLstm(config, { threads });
+const poolKeys = new WeakMap<FusedLstm, string>();
+
+/**
+ * A fused-kernel runner for `config` and `options` from the pool (created if none is free): runners keep their
+ * wasm memory and helper thread between unrolls. Give it back with {@link releaseFusedLstm}.
+ */
+export function acquireFusedLstm(config: LstmConfig, options: FusedLstmOptions = {}): FusedLstm {
+  const key = JSON.stringify([config, options.threads ?? 1, options.extraInputs ?? 0, options.outputs ?? null]);
+  const f = pools.get(key)?.pop() ?? createFusedLstm(config, options);
+  poolKeys.set(f, key);
+  return f;
 }
 
-function release(f: FusedLstm): void {
-  const key = `${f.threads}:${JSON.stringify(f.config)}`;
+/** Returns a runner from {@link acquireFusedLstm} to the pool. */
+export function releaseFusedLstm(f: FusedLstm): void {
+  const key = poolKeys.get(f);
+  if (key === undefined)
+    throw new L2oError('INVALID_STATE', 'releaseFusedLstm: this runner did not come from acquireFusedLstm');
   const list = pools.get(key) ?? [];
   list.push(f);
   pools.set(key, list);
@@ -107,7 +119,7 @@ export function beginFusedLstmUnroll(
   options: FusedUnrollOptions = {},
 ): FusedLstmUnroll {
   checkLstmMetaParams(phi, config, 'fused lstm unroll');
-  const threads = resolveThreads(options.threads);
+  const threads = resolveKernelThreads(options.threads);
   const averaging = options.averaging;
   const L = config.hiddenSizes.length;
   if (!state || state.h?.length !== L || state.c?.length !== L) {
@@ -118,7 +130,7 @@ export function beginFusedLstmUnroll(
   }
   const n = state.h[0]!.shape[0];
   checkLstmState(state, config, n, 'fused lstm unroll');
-  const kernel = acquire(config, threads);
+  const kernel = acquireFusedLstm(config, { threads });
   const flatPhi: Record<string, Float32Array> = {};
   for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
   kernel.begin(n, flatPhi, {
@@ -202,7 +214,7 @@ export function beginFusedLstmUnroll(
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      release(kernel);
+      releaseFusedLstm(kernel);
     },
   };
 }
@@ -216,7 +228,7 @@ export function withFusedLstmUnroll<L extends LearnedOptimizer<LstmState, LstmCo
   options: FusedUnrollOptions = {},
 ): L & { beginFusedUnroll(phi: TensorMap, state: LstmState): FusedUnroll<LstmState> | undefined } {
   const supported = fusedKernelSupported();
-  resolveThreads(options.threads);
+  resolveKernelThreads(options.threads);
   return Object.assign(Object.create(Object.getPrototypeOf(learned) as object) as L, learned, {
     beginFusedUnroll(phi: TensorMap, state: LstmState): FusedUnroll<LstmState> | undefined {
       return supported ? beginFusedLstmUnroll(learned.config, phi, state, options) : undefined;

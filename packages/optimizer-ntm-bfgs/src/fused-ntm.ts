@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs';
+import { L2oError, type TensorMap } from '@l2o/core';
+import { type FusedUnroll, orderedKeys } from '@l2o/core/extend';
+import { averagingSegments, lstmPartOf } from '@l2o/optimizer-gac';
+import {
+  acquireFusedLstm,
+  type FusedLstm,
+  releaseFusedLstm,
+  resolveKernelThreads,
+  suffixAdjoints,
+} from '@l2o/optimizer-lstm/extend';
+import type { NtmBfgsConfig } from './config.js';
+import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, headCount } from './controller-params.js';
+import type { LowRankMemory } from './memory.js';
+import type { NtmBfgsState } from './ntm-bfgs-optimizer.js';
+
+/** Options of {@link beginFusedNtmUnroll}. */
+export interface FusedNtmOptions {
+  /** Threads of the controller's kernel: 1, 2 (a worker_thread, Node) or 'auto' (the default). */
+  readonly threads?: 1 | 2 | 'auto';
+}
+
+/** One (a, b) pair of the low-rank memory: its vectors [n] and, if written in this unroll, where (step, head). */
+interface Slot {
+  readonly a: Float32Array;
+  readonly b: Float32Array;
+  readonly written?: { readonly step: number; readonly head: number };
+}
+
+/** What the backward needs of one step: the read keys, the memory the reads saw, and the products bⱼ·rᵢ. */
+interface StepRecord {
+  readonly keys: Float32Array[]; // R read keys r_i [n]
+  readonly slots: readonly Slot[];
+  readonly coef: Float64Array[]; // per read i: b_j · r_i per slot j
+}
+
+function readFlat(map: TensorMap, keys: readonly string[], out: Float32Array): void {
+  let off = 0;
+  for (const k of keys) {
+    const t = map[k];
+    if (!t)
+      throw new L2oError(
+        'SHAPE_MISMATCH',
+        `fused ntm-bfgs unroll: gradient "${k}" missing (expected ${keys.join(', ')})`,
+      );
+    out.set(t.dataSync() as Float32Array, off);
+    off += t.size;
+  }
+}
+
+/**
+ * One truncated unroll of NTM-L-BFGS (low-rank memory) with the controller (LSTM+GAC, reads fed back as extra
+ * inputs, R + 2W heads) on the LSTM's WebAssembly kernels and the memory in plain arrays. Same updates, state and
+ * meta-gradient as `ntmBfgsOptimizer(config).withMetaParams(phi)` on the tfjs tape, within float32 tolerance;
+ * the state at the start of the unroll (controller, last reads, memory) is held constant, as in core's
+ * `unrollMetaGradient`.
+ *
+ * Backward: the memory couples the steps. A pair (a, b) written at step s is read at steps s … s + ⌊(K − W + h)/W⌋;
+ * going back from the last step, the reads of step t give d rᵢ = m₀ dvᵢ + Σⱼ bⱼ (aⱼ·dvᵢ) and add dvᵢ (bⱼ·rᵢ) to
+ * d aⱼ and rᵢ (aⱼ·dvᵢ) to d bⱼ of every pair they saw, so the pairs of step t are complete when step t is reached.
+ * The adjoint of the reads fed back into step t + 1's controller comes from that step's backward.
+ */
+export function beginFusedNtmUnroll(
+  config: NtmBfgsConfig,
+  phi: TensorMap,
+  state: NtmBfgsState,
+  options: FusedNtmOptions = {},
+): FusedUnroll<NtmBfgsState> {
+  const where = 'fused ntm-bfgs unroll';
+  if (config.memory !== 'low-rank')
+    throw new L2oError('INVALID_OPTION', `${where}: memory must be 'low-rank'; got "${config.memory}"`);
+  checkNtmBfgsMetaParams(phi, config, where);
+  const R = config.readHeads;
+  const W = config.writeHeads;
+  const K = config.window;
+  const m0 = config.memoryInit;
+  const lstmCfg = lstmPartOf(config);
+  const n = state.read.shape[0];
+  const mem = state.memory as LowRankMemory;
+  if (!mem.a || mem.a.shape[0] !== K || mem.a.shape[1] !== n || mem.b?.shape[0] !== K || mem.b.shape[1] !== n) {
+    throw new L2oError('SHAPE_MISMATCH', `${where}: state.memory must be {a, b} of shape [${K}, ${n}] each`);
+  }
+  const kernel: FusedLstm = acquireFusedLstm(lstmCfg, {
+    threads: resolveKernelThreads(options.threads),
+    extraInputs: R,
+    outputs: { w: HEADS_W, b: HEADS_B, count: headCount(config), scale: 1 },
+  });
+  const flatPhi: Record<string, Float32Array> = {};
+  for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
+  const ctl = state.controller;
+  kernel.begin(n, flatPhi, {
+    h: ctl.h.map((t) => t.dataSync() as Float32Array),
+    c: ctl.c.map((t) => t.dataSync() as Float32Array),
+    ...(ctl.stats ? { stats: ctl.stats.dataSync() as Float32Array } : {}),
+  });
+  const a0 = mem.a.dataSync() as Float32Array;
+  const b0 = mem.b.dataSync() as Float32Array;
+  let slots: Slot[] = Array.from({ length: K }, (_, j) => ({
+    a: a0.subarray(j * n, (j + 1) * n),
+    b: b0.subarray(j * n, (j + 1) * n),
+  }));
+  let read = Float32Array.from(state.read.dataSync() as Float32Array); // [n, R] row-major: the reads fed back
+  const records: StepRecord[] = [];
+  let keys: string[] | undefined;
+  let shapes: number[][] = [];
+  const gradBuf = new Float32Array(n);
+  let disposed = false;
+  const alive = (): void => {
+    if (disposed) throw new L2oError('INVALID_STATE', `${where}: used after dispose()`);
+  };
+
+  return {
+    step(grads: TensorMap): TensorMap {
+      alive();
+      if (!keys) {
+        keys = orderedKeys(grads);
+        shapes = keys.map((k) => grads[k]!.shape);
+        const size = keys.reduce((s, k) => s + grads[k]!.size, 0);
+        if (size !== n)
+          throw new L2oError('SHAPE_MISMATCH', `${where}: the gradients hold ${size} coordinates; the state has ${n}`);
+        kernel.averageRows(config.globalCells, averagingSegments(grads, config.averaging));
+      } else if (orderedKeys(grads).join('\u0000') !== keys.join('\u0000')) {
+        throw new L2oError('SHAPE_MISMATCH', `${where}: gradient keys changed within the unroll`);
+      }
+      readFlat(grads, keys, gradBuf);
+      const t = records.length;
+      kernel.step(gradBuf, read);
+      const heads = kernel.outputs();
+      // Write: the W new pairs (b divided by n) enter at the end of the window, the W oldest leave.
+      if (W > 0) {
+        const fresh: Slot[] = Array.from({ length: W }, (_, h) => ({
+          a: heads[R + h]!,
+          b: Float32Array.from(heads[R + W + h]!, (v) => v / n),
+          written: { step: t, head: h },
+        }));
+        slots = W === K ? fresh : [...slots.slice(W), ...fresh];
+      }
+      // Read: v_i = m₀ r_i + Σ_j a_j (b_j · r_i).
+      const next = new Float32Array(n * R);
+      const coef: Float64Array[] = [];
+      for (let i = 0; i < R; i++) {
+        const r = heads[i]!;
+        const c = new Float64Array(K);
+        slots.forEach((sl, j) => {
+          let acc = 0;
+          for (let q = 0; q < n; q++) acc += sl.b[q]! * r[q]!;
+          c[j] = acc;
+        });
+        const v = new Float64Array(n);
+        for (let q = 0; q < n; q++) v[q] = m0 * r[q]!;
+        slots.forEach((sl, j) => {
+          const cj = c[j]!;
+          if (cj !== 0) for (let q = 0; q < n; q++) v[q]! += sl.a[q]! * cj;
+        });
+        for (let q = 0; q < n; q++) next[q * R + i] = v[q]!;
+        coef.push(c);
+      }
+      records.push({ keys: heads.slice(0, R), slots, coef });
+      read = next;
+      const out: Record<string, tf.Tensor> = {};
+      let off = 0;
+      keys.forEach((k, i) => {
+        const size = grads[k]!.size;
+        const u = new Float32Array(size);
+        for (let q = 0; q < size; q++) u[q] = config.outputScale * next[(off + q) * R]!;
+        out[k] = tf.tensor(u, shapes[i]!, 'float32');
+        off += size;
+      });
+      return out;
+    },
+    state(): NtmBfgsState {
+      alive();
+      const s = kernel.state();
+      const flat = (part: 'a' | 'b'): Float32Array => {
+        const m = new Float32Array(K * n);
+        slots.forEach((sl, j) => m.set(sl[part], j * n));
+        return m;
+      };
+      return {
+        controller: {
+          h: s.h.map((x, l) => tf.tensor2d(x, [n, config.hiddenSizes[l]!])),
+          c: s.c.map((x, l) => tf.tensor2d(x, [n, config.hiddenSizes[l]!])),
+          ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
+        },
+        read: tf.tensor2d(read, [n, R]),
+        memory: { a: tf.tensor2d(flat('a'), [K, n]), b: tf.tensor2d(flat('b'), [K, n]) },
+      };
+    },
+    metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {
+      alive();
+      const T = records.length;
+      if (grads.length !== T + 1)
+        throw new L2oError('SHAPE_MISMATCH', `${where}: metaGradient needs ${T + 1} gradients; got ${grads.length}`);
+      if (weights.length !== T)
+        throw new L2oError('SHAPE_MISMATCH', `${where}: weights has ${weights.length} entries; expected ${T}`);
+      const ks = keys ?? orderedKeys(grads[0]!);
+      const adj = suffixAdjoints(
+        grads.slice(1).map((g) => {
+          const a = new Float32Array(n);
+          readFlat(g, ks, a);
+          return a;
+        }),
+        weights,
+      );
+      // Adjoints of the pairs written in this unroll, per step and head.
+      const da = Array.from({ length: T }, () => Array.from({ length: W }, () => new Float64Array(n)));
+      const db = Array.from({ length: T }, () => Array.from({ length: W }, () => new Float64Array(n)));
+      let dFed: Float32Array = new Float32Array(n * R); // adjoint of the reads of step t fed into step t + 1
+      for (let t = T - 1; t >= 0; t--) {
+        const rec = records[t]!;
+        const headAdj: Float32Array[] = [];
+        for (let i = 0; i < R; i++) {
+          const dv = new Float64Array(n);
+          for (let q = 0; q < n; q++) dv[q] = dFed[q * R + i]!;
+          if (i === 0) for (let q = 0; q < n; q++) dv[q]! += config.outputScale * adj[t]![q]!;
+          const r = rec.keys[i]!;
+          const dr = new Float64Array(n);
+          for (let q = 0; q < n; q++) dr[q] = m0 * dv[q]!;
+          rec.slots.forEach((sl, j) => {
+            let e = 0;
+            for (let q = 0; q < n; q++) e += sl.a[q]! * dv[q]!;
+            if (e !== 0) for (let q = 0; q < n; q++) dr[q]! += sl.b[q]! * e;
+            if (!sl.written) return;
+            const c = rec.coef[i]![j]!;
+            const dA = da[sl.written.step]![sl.written.head]!;
+            const dB = db[sl.written.step]![sl.written.head]!;
+            for (let q = 0; q < n; q++) {
+              dA[q]! += dv[q]! * c;
+              dB[q]! += r[q]! * e;
+            }
+          });
+          headAdj.push(Float32Array.from(dr));
+        }
+        for (let h = 0; h < W; h++) headAdj.push(Float32Array.from(da[t]![h]!));
+        // b = b_raw / n
+        for (let h = 0; h < W; h++) headAdj.push(Float32Array.from(db[t]![h]!, (v) => v / n));
+        dFed = kernel.backwardStep(t, headAdj);
+      }
+      const d = kernel.backwardResult();
+      const out: Record<string, tf.Tensor> = {};
+      for (const k of Object.keys(phi)) out[k] = tf.tensor(d[k]!, phi[k]!.shape, 'float32');
+      return out;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      releaseFusedLstm(kernel);
+    },
+  };
+}
