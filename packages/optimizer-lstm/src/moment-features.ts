@@ -47,6 +47,11 @@ export function writeMomentInputs(
   const thr = Math.exp(-p);
   const expP = Math.exp(p);
   const { fast: bf, slow: bs, v: bv } = MOMENT_DECAYS;
+  // The bias corrections depend only on t, which is the same for every row in practice: computed once per t.
+  let lastT = Number.NaN;
+  let corrF = 1;
+  let corrS = 1;
+  let corrV = 1;
   for (let r = 0; r < n; r++) {
     const g = grad[r]!;
     const o = 4 * r;
@@ -58,7 +63,13 @@ export function writeMomentInputs(
     stats[o + 1] = ms;
     stats[o + 2] = v;
     stats[o + 3] = t;
-    const s = Math.sqrt(v / (1 - bv ** t)) + MOMENT_EPSILON;
+    if (t !== lastT) {
+      lastT = t;
+      corrF = 1 - bf ** t;
+      corrS = 1 - bs ** t;
+      corrV = 1 - bv ** t;
+    }
+    const s = Math.sqrt(v / corrV) + MOMENT_EPSILON;
     const xo = xOff + MOMENT_INPUT_SIZE * r;
     const a = Math.abs(g);
     if (a >= thr) {
@@ -69,8 +80,8 @@ export function writeMomentInputs(
       x[xo + 1] = g * expP;
     }
     x[xo + 2] = g / s;
-    x[xo + 3] = mf / (1 - bf ** t) / s;
-    x[xo + 4] = ms / (1 - bs ** t) / s;
+    x[xo + 3] = mf / corrF / s;
+    x[xo + 4] = ms / corrS / s;
   }
 }
 

@@ -34,6 +34,20 @@ interface StepRecord {
   readonly coef: Float64Array[]; // per read i: b_j · r_i per slot j
 }
 
+/** Σ_q x[q] y[q] over the first n entries, in float64. */
+function dot(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number {
+  let acc = 0;
+  for (let q = 0; q < n; q++) acc += x[q]! * y[q]!;
+  return acc;
+}
+
+/** A new Float32Array of x · k (a plain loop: `Float32Array.from` with a map function is slow in V8). */
+function scaled(x: ArrayLike<number>, k: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
+  return out;
+}
+
 function readFlat(map: TensorMap, keys: readonly string[], out: Float32Array): void {
   let off = 0;
   for (const k of keys) {
@@ -130,7 +144,7 @@ export function beginFusedNtmUnroll(
       if (W > 0) {
         const fresh: Slot[] = Array.from({ length: W }, (_, h) => ({
           a: heads[R + h]!,
-          b: Float32Array.from(heads[R + W + h]!, (v) => v / n),
+          b: scaled(heads[R + W + h]!, 1 / n),
           written: { step: t, head: h },
         }));
         slots = W === K ? fresh : [...slots.slice(W), ...fresh];
@@ -138,20 +152,17 @@ export function beginFusedNtmUnroll(
       // Read: v_i = m₀ r_i + Σ_j a_j (b_j · r_i).
       const next = new Float32Array(n * R);
       const coef: Float64Array[] = [];
+      const v = new Float64Array(n);
       for (let i = 0; i < R; i++) {
         const r = heads[i]!;
         const c = new Float64Array(K);
-        slots.forEach((sl, j) => {
-          let acc = 0;
-          for (let q = 0; q < n; q++) acc += sl.b[q]! * r[q]!;
-          c[j] = acc;
-        });
-        const v = new Float64Array(n);
+        for (let j = 0; j < K; j++) c[j] = dot(slots[j]!.b, r, n);
         for (let q = 0; q < n; q++) v[q] = m0 * r[q]!;
-        slots.forEach((sl, j) => {
+        for (let j = 0; j < K; j++) {
           const cj = c[j]!;
-          if (cj !== 0) for (let q = 0; q < n; q++) v[q]! += sl.a[q]! * cj;
-        });
+          const a = slots[j]!.a;
+          if (cj !== 0) for (let q = 0; q < n; q++) v[q]! += a[q]! * cj;
+        }
         for (let q = 0; q < n; q++) next[q * R + i] = v[q]!;
         coef.push(c);
       }
@@ -216,11 +227,12 @@ export function beginFusedNtmUnroll(
           const r = rec.keys[i]!;
           const dr = new Float64Array(n);
           for (let q = 0; q < n; q++) dr[q] = m0 * dv[q]!;
-          rec.slots.forEach((sl, j) => {
-            let e = 0;
-            for (let q = 0; q < n; q++) e += sl.a[q]! * dv[q]!;
-            if (e !== 0) for (let q = 0; q < n; q++) dr[q]! += sl.b[q]! * e;
-            if (!sl.written) return;
+          for (let j = 0; j < rec.slots.length; j++) {
+            const sl = rec.slots[j]!;
+            const e = dot(sl.a, dv, n);
+            const b = sl.b;
+            if (e !== 0) for (let q = 0; q < n; q++) dr[q]! += b[q]! * e;
+            if (!sl.written) continue;
             const c = rec.coef[i]![j]!;
             const dA = da[sl.written.step]![sl.written.head]!;
             const dB = db[sl.written.step]![sl.written.head]!;
@@ -228,12 +240,12 @@ export function beginFusedNtmUnroll(
               dA[q]! += dv[q]! * c;
               dB[q]! += r[q]! * e;
             }
-          });
-          headAdj.push(Float32Array.from(dr));
+          }
+          headAdj.push(scaled(dr, 1));
         }
-        for (let h = 0; h < W; h++) headAdj.push(Float32Array.from(da[t]![h]!));
+        for (let h = 0; h < W; h++) headAdj.push(scaled(da[t]![h]!, 1));
         // b = b_raw / n
-        for (let h = 0; h < W; h++) headAdj.push(Float32Array.from(db[t]![h]!, (v) => v / n));
+        for (let h = 0; h < W; h++) headAdj.push(scaled(db[t]![h]!, 1 / n));
         dFed = kernel.backwardStep(t, headAdj);
       }
       const d = kernel.backwardResult();

@@ -647,9 +647,10 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       } else if (moments) writeMomentInputs(grad, stats, dst, base, p);
       else dst.set(grad, base);
       if (E > 0) {
-        for (let r = 0; r < n; r++) {
-          f32.set(dst.subarray(r * dPre, (r + 1) * dPre), x0 + r * d0);
-          f32.set(extra!.subarray(r * E, (r + 1) * E), x0 + r * d0 + dPre);
+        const ex = extra!;
+        for (let r = 0, o = x0, i = 0, e = 0; r < n; r++) {
+          for (let j = 0; j < dPre; j++) f32[o++] = dst[i++]!;
+          for (let j = 0; j < E; j++) f32[o++] = ex[e++]!;
         }
       }
       f32.fill(0, x0 + d0 * n, x0 + d0 * np);
@@ -692,7 +693,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       bwdDone = s === 0;
       const dExtra = new Float32Array(n * E);
       const at = dx0 >>> 2;
-      for (let r = 0; r < n && E > 0; r++) dExtra.set(f32.subarray(at + r * d0 + dPre, at + (r + 1) * d0), r * E);
+      for (let r = 0, e = 0; r < n && E > 0; r++)
+        for (let j = 0; j < E; j++) dExtra[e++] = f32[at + r * d0 + dPre + j]!;
       return dExtra;
     },
     backwardResult(): Record<string, Float32Array> {
