@@ -295,6 +295,14 @@ export function registerConformance(subject: ConformanceSubject, api: TestFramew
 }
 
 export { optimizeeConformanceChecks, registerOptimizeeConformance } from './optimizee-conformance.js';
+export {
+  wideScaleSinProblem,
+  maxRelativeError,
+  relativeError,
+  mapRelativeError,
+  compareFusedMetaTrain,
+} from './fused-kernel-testing.js';
+export type { FusedMetaTrainComparison } from './fused-kernel-testing.js';
 export type { OptimizeeConformanceCheck, OptimizeeConformanceSubject } from './optimizee-conformance.js';
 export type { TestFrameworkApi } from './test-framework.js';
 export type { ConformanceCheck } from './test-framework.js';

@@ -1,16 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disposeMap,
-  initEngine,
-  type LearnedOptimizer,
-  metaTrain,
-  type Optimizer,
-  Rng,
-  type TensorMap,
-} from '@l2o/core';
+import { disposeMap, initEngine, type LearnedOptimizer, type Optimizer, Rng, type TensorMap } from '@l2o/core';
 import { addMaps, unrollMetaGradient } from '@l2o/core/extend';
-import { conformanceQuadraticFamily } from '@l2o/core/testing';
+import {
+  compareFusedMetaTrain,
+  conformanceQuadraticFamily,
+  mapRelativeError,
+  relativeError,
+  wideScaleSinProblem,
+} from '@l2o/core/testing';
 import { fusedKernelSupported, releaseFusedLstmInferenceKernels, releaseFusedLstmKernels } from '@l2o/optimizer-lstm';
 import {
   beginFusedAveragingUnroll,
@@ -40,52 +38,9 @@ afterAll(() => {
 /** 15 + 7 + 4 = 26 coordinates (not a multiple of 4), three tensors (three 'per-tensor' groups). */
 const SHAPES: Record<string, number[]> = { a: [3, 5], b: [7], c: [2, 2] };
 
-/** A smooth problem whose gradients span several orders of magnitude (both branches of the log/sign inputs). */
-function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => TensorMap; dispose: () => void } {
-  const scales: Record<string, tf.Tensor> = {};
-  const targets: Record<string, tf.Tensor> = {};
-  const theta: Record<string, tf.Tensor> = {};
-  for (const [k, s] of Object.entries(SHAPES)) {
-    const size = s.reduce((x, y) => x * y, 1);
-    scales[k] = tf.tensor(
-      Array.from({ length: size }, () => Math.exp(-12 + 14 * rng.uniform())),
-      s,
-    );
-    targets[k] = tf.tensor(rng.normalArray(size), s);
-    theta[k] = tf.tensor(rng.normalArray(size), s);
-  }
-  const keys = Object.keys(SHAPES);
-  const grad = (th: TensorMap): TensorMap =>
-    tf.tidy(() => {
-      const f = (...vals: tf.Tensor[]): tf.Scalar =>
-        tf.addN(
-          keys.map((k, i) => tf.sum(tf.mul(scales[k]!, tf.square(tf.sin(tf.sub(vals[i]!, targets[k]!)))))),
-        ) as tf.Scalar;
-      const gs = tf.grads(f)(keys.map((k) => th[k]!));
-      return Object.fromEntries(keys.map((k, i) => [k, gs[i]!]));
-    });
-  return { theta, grad, dispose: () => tf.dispose([scales, targets] as tf.TensorContainer) };
-}
-
-/** max |a − b| / max |b|. */
-function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num = Math.max(num, Math.abs(x[i]! - y[i]!));
-    den = Math.max(den, Math.abs(y[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
-
-function mapErr(a: TensorMap, b: TensorMap): number {
-  let w = 0;
-  for (const k of Object.keys(b)) w = Math.max(w, relErr(a[k]!, b[k]!));
-  return w;
-}
+const problem = (rng: Rng) => wideScaleSinProblem(rng, SHAPES);
+const relErr = relativeError;
+const mapErr = mapRelativeError;
 
 /** A nonzero start state whose averaged columns hold equal values per group, as a real GAC state does. */
 function randomGacState(rng: Rng, cfg: GacConfig, segments: readonly number[]): GacState {
@@ -350,28 +305,11 @@ describe('LSTM+GAC fused unroll against the tfjs tape', () => {
       initialMetaParams: phi0,
     };
     const before = tf.memory().numTensors;
-    const generic = await metaTrain({ ...opts, fused: false });
-    const fused = await metaTrain({ ...opts });
-    expect(fused.history.length).toBe(generic.history.length);
-    fused.history.forEach((h, i) => {
-      const g = generic.history[i]!;
-      expect(Math.abs(h.metaLoss - g.metaLoss)).toBeLessThan(TOL * Math.max(1, Math.abs(g.metaLoss)));
-    });
-    let moved = 0;
-    for (const k of Object.keys(generic.lastMetaParams)) {
-      const a = generic.lastMetaParams[k]!.dataSync();
-      const b = fused.lastMetaParams[k]!.dataSync();
-      const p0 = phi0[k]!.dataSync();
-      a.forEach((v, i) => {
-        expect(Math.abs(v - b[i]!)).toBeLessThan(TOL);
-        moved = Math.max(moved, Math.abs(v - p0[i]!));
-      });
-    }
-    expect(moved).toBeGreaterThan(1e-3);
-    for (const r of [generic, fused]) {
-      disposeMap(r.metaParams);
-      disposeMap(r.lastMetaParams);
-    }
+    const cmp = await compareFusedMetaTrain(opts);
+    expect(cmp.epochs[0]).toBe(cmp.epochs[1]);
+    expect(cmp.metaLoss).toBeLessThan(TOL);
+    expect(cmp.metaParams).toBeLessThan(TOL);
+    expect(cmp.moved).toBeGreaterThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);
     disposeMap(phi0);
   });

@@ -31,6 +31,9 @@ export {
   acquireFusedLstm,
   releaseFusedLstm,
   resolveKernelThreads,
+  readFlatGradients,
+  toFlatLstmState,
+  fromFlatLstmState,
 } from './fused/fused-unroll.js';
 export { suffixAdjoints } from './fused/fused-lstm.js';
 export type { FusedLstm, FusedLstmOptions, FlatMetaParams, FlatLstmState } from './fused/fused-lstm.js';

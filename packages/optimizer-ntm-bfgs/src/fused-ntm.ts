@@ -5,9 +5,12 @@ import { averagingSegments, lstmPartOf } from '@l2o/optimizer-gac';
 import {
   acquireFusedLstm,
   type FusedLstm,
+  fromFlatLstmState,
+  readFlatGradients,
   releaseFusedLstm,
   resolveKernelThreads,
   suffixAdjoints,
+  toFlatLstmState,
 } from '@l2o/optimizer-lstm/extend';
 import type { NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, headCount } from './controller-params.js';
@@ -46,20 +49,6 @@ function scaled(x: ArrayLike<number>, k: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
   return out;
-}
-
-function readFlat(map: TensorMap, keys: readonly string[], out: Float32Array): void {
-  let off = 0;
-  for (const k of keys) {
-    const t = map[k];
-    if (!t)
-      throw new L2oError(
-        'SHAPE_MISMATCH',
-        `fused ntm-bfgs unroll: gradient "${k}" missing (expected ${keys.join(', ')})`,
-      );
-    out.set(t.dataSync() as Float32Array, off);
-    off += t.size;
-  }
 }
 
 /**
@@ -101,12 +90,7 @@ export function beginFusedNtmUnroll(
   });
   const flatPhi: Record<string, Float32Array> = {};
   for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
-  const ctl = state.controller;
-  kernel.begin(n, flatPhi, {
-    h: ctl.h.map((t) => t.dataSync() as Float32Array),
-    c: ctl.c.map((t) => t.dataSync() as Float32Array),
-    ...(ctl.stats ? { stats: ctl.stats.dataSync() as Float32Array } : {}),
-  });
+  kernel.begin(n, flatPhi, toFlatLstmState(state.controller));
   const a0 = mem.a.dataSync() as Float32Array;
   const b0 = mem.b.dataSync() as Float32Array;
   let slots: Slot[] = Array.from({ length: K }, (_, j) => ({
@@ -136,7 +120,7 @@ export function beginFusedNtmUnroll(
       } else if (orderedKeys(grads).join('\u0000') !== keys.join('\u0000')) {
         throw new L2oError('SHAPE_MISMATCH', `${where}: gradient keys changed within the unroll`);
       }
-      readFlat(grads, keys, gradBuf);
+      readFlatGradients(grads, keys, gradBuf, where);
       const t = records.length;
       kernel.step(gradBuf, read);
       const heads = kernel.outputs();
@@ -188,11 +172,7 @@ export function beginFusedNtmUnroll(
         return m;
       };
       return {
-        controller: {
-          h: s.h.map((x, l) => tf.tensor2d(x, [n, config.hiddenSizes[l]!])),
-          c: s.c.map((x, l) => tf.tensor2d(x, [n, config.hiddenSizes[l]!])),
-          ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
-        },
+        controller: fromFlatLstmState(s, config.hiddenSizes, n),
         read: tf.tensor2d(read, [n, R]),
         memory: { a: tf.tensor2d(flat('a'), [K, n]), b: tf.tensor2d(flat('b'), [K, n]) },
       };
@@ -208,7 +188,7 @@ export function beginFusedNtmUnroll(
       const adj = suffixAdjoints(
         grads.slice(1).map((g) => {
           const a = new Float32Array(n);
-          readFlat(g, ks, a);
+          readFlatGradients(g, ks, a, where);
           return a;
         }),
         weights,

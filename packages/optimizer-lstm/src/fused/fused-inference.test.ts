@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { disposeMap, initEngine, type Optimizer, optimizerForEvaluation, Rng, type TensorMap } from '@l2o/core';
 import { cloneMap } from '@l2o/core/extend';
+import { relativeError } from '@l2o/core/testing';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
 import {
@@ -53,19 +54,7 @@ function randomState(rng: Rng, config: LstmConfig, n: number): LstmState {
   return { ...base, stats: tf.tensor2d(stats, [n, 4]) };
 }
 
-/** max |a − b| / max |b| over all coordinates. */
-function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num = Math.max(num, Math.abs(x[i]! - y[i]!));
-    den = Math.max(den, Math.abs(y[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
+const relErr = relativeError;
 
 function worst(
   fast: { updates: TensorMap; state: LstmState },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@l2o/core';
+import { maxRelativeError } from '@l2o/core/testing';
 import { resolveLstmConfig, type LstmConfig } from '../config.js';
 import { lstmMetaParamShapes } from '../meta-params.js';
 import { createFusedLstm, suffixAdjoints } from './fused-lstm.js';
@@ -36,15 +37,7 @@ function randomState(rng: Rng, config: LstmConfig, n: number): { h: Float32Array
   return { h: config.hiddenSizes.map(mk), c: config.hiddenSizes.map(mk) };
 }
 
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
+const maxRelErr = maxRelativeError;
 
 describe('fused lstm kernel: nonlinearities', () => {
   it('tanh and sigmoid match Math.tanh / 1/(1+e^-x) to 6e-7 / 3e-7 absolute over [-30, 30]', () => {

@@ -2,49 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { disposeMap, initEngine, Rng, type TensorMap } from '@l2o/core';
 import { addMaps, unrollMetaGradient } from '@l2o/core/extend';
+import { relativeError, wideScaleSinProblem } from '@l2o/core/testing';
 import { lstmOptimizer, type LstmState } from '../lstm-optimizer.js';
 import type { LstmConfig } from '../config.js';
 import { beginFusedAveragingUnroll, beginFusedLstmUnroll, withFusedLstmUnroll } from './fused-unroll.js';
 
 /** A small smooth problem with gradients spanning several orders of magnitude (both preprocessing branches). */
-function problem(rng: Rng): { theta: TensorMap; grad: (theta: TensorMap) => TensorMap; dispose: () => void } {
-  const shapes: Record<string, number[]> = { a: [3, 4], b: [7] };
-  const scales: Record<string, tf.Tensor> = {};
-  const targets: Record<string, tf.Tensor> = {};
-  const theta: Record<string, tf.Tensor> = {};
-  for (const [k, s] of Object.entries(shapes)) {
-    const size = s.reduce((x, y) => x * y, 1);
-    scales[k] = tf.tensor(
-      Array.from({ length: size }, () => Math.exp(-14 + 15 * rng.uniform())),
-      s,
-    );
-    targets[k] = tf.tensor(rng.normalArray(size), s);
-    theta[k] = tf.tensor(rng.normalArray(size), s);
-  }
-  const keys = Object.keys(shapes);
-  const grad = (th: TensorMap): TensorMap =>
-    tf.tidy(() => {
-      const f = (...vals: tf.Tensor[]): tf.Scalar =>
-        tf.addN(
-          keys.map((k, i) => tf.sum(tf.mul(scales[k]!, tf.square(tf.sin(tf.sub(vals[i]!, targets[k]!)))))),
-        ) as tf.Scalar;
-      const gs = tf.grads(f)(keys.map((k) => th[k]!));
-      return Object.fromEntries(keys.map((k, i) => [k, gs[i]!]));
-    });
-  return { theta, grad, dispose: () => tf.dispose([scales, targets] as tf.TensorContainer) };
-}
-
-function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num = Math.max(num, Math.abs(x[i]! - y[i]!));
-    den = Math.max(den, Math.abs(y[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
+const problem = (rng: Rng) => wideScaleSinProblem(rng, { a: [3, 4], b: [7] }, [-14, 1]);
+const relErr = relativeError;
 
 /**
  * Two consecutive unrolls (the second from the first's final state) on both paths: the tfjs optimizer and core's

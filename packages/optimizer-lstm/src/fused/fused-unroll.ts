@@ -4,7 +4,13 @@ import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
 import { checkLstmState, type LstmState } from '../lstm-optimizer.js';
-import { createFusedLstm, suffixAdjoints, type FusedLstm, type FusedLstmOptions } from './fused-lstm.js';
+import {
+  createFusedLstm,
+  suffixAdjoints,
+  type FlatLstmState,
+  type FusedLstm,
+  type FusedLstmOptions,
+} from './fused-lstm.js';
 import { fusedKernelSupported, kernelThreadsAvailable } from './wasm-kernel.js';
 
 /**
@@ -93,18 +99,39 @@ export function releaseFusedLstm(f: FusedLstm): void {
   pools.set(key, list);
 }
 
-function readInto(map: TensorMap, keys: readonly string[], out: Float32Array): void {
+/** Copies the tensors `keys` of `map`, in that order, into `out` (core's `flattenMap` order for `orderedKeys`). */
+export function readFlatGradients(
+  map: TensorMap,
+  keys: readonly string[],
+  out: Float32Array,
+  where = 'fused lstm unroll',
+): void {
   let off = 0;
   for (const k of keys) {
     const t = map[k];
     if (!t)
-      throw new L2oError(
-        'SHAPE_MISMATCH',
-        `fused lstm unroll: gradient "${k}" missing (expected keys ${keys.join(', ')})`,
-      );
+      throw new L2oError('SHAPE_MISMATCH', `${where}: gradient "${k}" missing (expected keys ${keys.join(', ')})`);
     out.set(t.dataSync() as Float32Array, off);
     off += t.size;
   }
+}
+
+/** The LSTM state's tensors as the kernels' plain arrays (h, c and, with moment inputs, stats). */
+export function toFlatLstmState(state: LstmState): FlatLstmState {
+  return {
+    h: state.h.map((t) => t.dataSync() as Float32Array),
+    c: state.c.map((t) => t.dataSync() as Float32Array),
+    ...(state.stats ? { stats: state.stats.dataSync() as Float32Array } : {}),
+  };
+}
+
+/** Tensors of a kernel state for n rows (new tensors, owned by the caller). */
+export function fromFlatLstmState(s: FlatLstmState, hiddenSizes: readonly number[], n: number): LstmState {
+  return {
+    h: s.h.map((a, l) => tf.tensor2d(a, [n, hiddenSizes[l]!])),
+    c: s.c.map((a, l) => tf.tensor2d(a, [n, hiddenSizes[l]!])),
+    ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
+  };
 }
 
 /**
@@ -133,11 +160,7 @@ export function beginFusedLstmUnroll(
   const kernel = acquireFusedLstm(config, { threads });
   const flatPhi: Record<string, Float32Array> = {};
   for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
-  kernel.begin(n, flatPhi, {
-    h: state.h.map((t) => t.dataSync() as Float32Array),
-    c: state.c.map((t) => t.dataSync() as Float32Array),
-    ...(state.stats ? { stats: state.stats.dataSync() as Float32Array } : {}),
-  });
+  kernel.begin(n, flatPhi, toFlatLstmState(state));
   let keys: string[] | undefined;
   let shapes: number[][] = [];
   const gradBuf = new Float32Array(n);
@@ -166,7 +189,7 @@ export function beginFusedLstmUnroll(
           `fused lstm unroll: gradient keys changed within the unroll (expected ${keys.join(', ')})`,
         );
       }
-      readInto(grads, keys, gradBuf);
+      readFlatGradients(grads, keys, gradBuf);
       const u = kernel.step(gradBuf);
       const out: Record<string, tf.Tensor> = {};
       let off = 0;
@@ -179,12 +202,7 @@ export function beginFusedLstmUnroll(
     },
     state(): LstmState {
       alive();
-      const s = kernel.state();
-      return {
-        h: s.h.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
-        c: s.c.map((a, l) => tf.tensor2d(a, [n, config.hiddenSizes[l]!])),
-        ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
-      };
+      return fromFlatLstmState(kernel.state(), config.hiddenSizes, n);
     },
     metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {
       alive();
@@ -200,7 +218,7 @@ export function beginFusedLstmUnroll(
       const ks = keys ?? orderedKeys(grads[0]!);
       const next = grads.slice(1).map((g) => {
         const a = new Float32Array(n);
-        readInto(g, ks, a);
+        readFlatGradients(g, ks, a);
         return a;
       });
       const d = kernel.metaGradient(suffixAdjoints(next, weights));

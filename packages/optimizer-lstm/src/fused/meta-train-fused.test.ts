@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, disposeMap, initEngine, type LearnedOptimizer, metaTrain, residualLearned, Rng } from '@l2o/core';
-import { conformanceQuadraticFamily } from '@l2o/core/testing';
+import { adam, disposeMap, initEngine, type LearnedOptimizer, residualLearned, Rng } from '@l2o/core';
+import { compareFusedMetaTrain, conformanceQuadraticFamily } from '@l2o/core/testing';
 import { lstmOptimizer } from '../lstm-optimizer.js';
 import { fusedKernelSupported } from './wasm-kernel.js';
 
@@ -32,26 +32,11 @@ describe('metaTrain through the fused LSTM unroll', () => {
       initialMetaParams: phi0,
     };
     const before = tf.memory().numTensors;
-    const generic = await metaTrain({ ...opts, fused: false });
-    const fused = await metaTrain({ ...opts });
-    expect(fused.history.length).toBe(generic.history.length);
-    fused.history.forEach((h, i) => {
-      const g = generic.history[i]!;
-      expect(Math.abs(h.metaLoss - g.metaLoss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(g.metaLoss)));
-    });
-    for (const k of Object.keys(generic.lastMetaParams)) {
-      const a = generic.lastMetaParams[k]!.dataSync();
-      const b = fused.lastMetaParams[k]!.dataSync();
-      let worst = 0;
-      a.forEach((v, i) => {
-        worst = Math.max(worst, Math.abs(v - b[i]!));
-      });
-      expect(worst).toBeLessThan(1e-4);
-    }
-    for (const r of [generic, fused]) {
-      disposeMap(r.metaParams);
-      disposeMap(r.lastMetaParams);
-    }
+    const cmp = await compareFusedMetaTrain(opts);
+    expect(cmp.epochs[0]).toBe(cmp.epochs[1]);
+    expect(cmp.metaLoss).toBeLessThan(1e-4);
+    expect(cmp.metaParams).toBeLessThan(1e-4);
+    expect(cmp.moved).toBeGreaterThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);
     disposeMap(phi0);
   });
@@ -78,27 +63,11 @@ describe('metaTrain through the fused LSTM unroll', () => {
       initialMetaParams: phi0,
     };
     const before = tf.memory().numTensors;
-    const generic = await metaTrain({ ...opts, fused: false });
-    const fused = await metaTrain({ ...opts });
-    fused.history.forEach((h, i) => {
-      const g = generic.history[i]!;
-      expect(Math.abs(h.metaLoss - g.metaLoss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(g.metaLoss)));
-    });
-    let moved = 0;
-    for (const k of Object.keys(generic.lastMetaParams)) {
-      const a = generic.lastMetaParams[k]!.dataSync();
-      const b = fused.lastMetaParams[k]!.dataSync();
-      const p0 = phi0[k]!.dataSync();
-      a.forEach((v, i) => {
-        expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4);
-        moved = Math.max(moved, Math.abs(v - p0[i]!));
-      });
-    }
-    expect(moved).toBeGreaterThan(1e-3);
-    for (const r of [generic, fused]) {
-      disposeMap(r.metaParams);
-      disposeMap(r.lastMetaParams);
-    }
+    const cmp = await compareFusedMetaTrain(opts);
+    expect(cmp.epochs[0]).toBe(cmp.epochs[1]);
+    expect(cmp.metaLoss).toBeLessThan(1e-4);
+    expect(cmp.metaParams).toBeLessThan(1e-4);
+    expect(cmp.moved).toBeGreaterThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);
     disposeMap(phi0);
   });
