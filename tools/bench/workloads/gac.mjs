@@ -1,19 +1,20 @@
-// Bench workload `gac`: LSTM+GAC's meta-iteration on the LSTM's reference workload (the one `npm run bench -- lstm`
-// times), fused, against the LSTM's fused meta-iteration in the same process, with GAC's tfjs tape for comparison.
-// Records section `gac` with ratio `gac-meta-iteration-vs-lstm` (GAC fused s ÷ LSTM fused s) in
-// docs/results/bench/summary.json.
+// Bench workload `gac`: the coordinate-sharing optimizers' meta-iteration on the LSTM's reference workload (the one
+// `npm run bench -- lstm` times), fused, against the LSTM's fused meta-iteration in the same process, with GAC's
+// tfjs tape for comparison. Records section `gac` with ratios `gac-meta-iteration-vs-lstm` and
+// `ntm-meta-iteration-vs-lstm` (fused s ÷ LSTM fused s) in docs/results/bench/summary.json.
 //
 // Reference workload: MNIST-shaped 784-20-10 sigmoid MLP on fixed random data (batch 128), N = 15,910
 // coordinates; horizon 100, unroll 20 → 5 meta-iterations per epoch, through `metaTrain` from '@l2o/core'.
-// Optimizers: `lstmOptimizer()` (paper: 2×20, log/sign, output ×0.1) and `gacOptimizer()` (the same LSTM with
-// 5 global averaging cells per layer, averaged over all coordinates).
+// Optimizers: `lstmOptimizer()` (paper: 2×20, log/sign, output ×0.1), `gacOptimizer()` (the same LSTM with
+// 5 global averaging cells per layer, averaged over all coordinates) and `ntmBfgsOptimizer()` (NTM-L-BFGS: that
+// LSTM+GAC as controller with its read fed back, 1 read and 3 write heads, a window of 30 pairs).
 //
 // Jobs (each in its own child process):
-//   fused-pair  the two fused optimizers epoch by epoch in one process, in the order L G G L L G … (each epoch one
-//               `metaTrain` call of 1 epoch continuing from that optimizer's φ), so both see the same load; epoch
-//               1 of each is warm-up. Seconds per meta-iteration = epoch time / 5 (the validation before and
-//               after each call is outside it); the ratio is the median over epochs of GAC's ÷ the LSTM's in the
-//               same pair of epochs.
+//   fused-pair  the three fused optimizers epoch by epoch in one process, in the order L G N, G N L, N L G … (each
+//               epoch one `metaTrain` call of 1 epoch continuing from that optimizer's φ), so all see the same
+//               load; epoch 1 of each is warm-up. Seconds per meta-iteration = epoch time / 5 (the validation
+//               before and after each call is outside it); a ratio is the median over epochs of GAC's (NTM's) ÷
+//               the LSTM's in the same round.
 //   gac-tape    metaTrain({ fused: false }) of GAC for --tape-epochs epochs (epoch 1 warm-up).
 //
 // Usage: node tools/bench/workloads/gac.mjs [--epochs 8] [--tape-epochs 3] [--no-tape] [--backend wasm|cpu]
@@ -51,6 +52,7 @@ async function parent() {
       `export { initEngine, metaTrain, disposeMap } from '@l2o/core';`,
       `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
       `export { gacOptimizer } from '@l2o/optimizer-gac';`,
+      `export { ntmBfgsOptimizer } from '@l2o/optimizer-ntm-bfgs';`,
     ],
     'bench-gac',
   );
@@ -77,31 +79,36 @@ async function parent() {
     for (const [k, name] of [
       ['lstm', 'lstm-fused'],
       ['gac', 'gac-fused'],
+      ['ntm', 'ntm-fused'],
     ]) {
       seconds[`l2o-${name}`] = median(pair[k]);
       rows.push([name, seconds[`l2o-${name}`].toFixed(3), pair[k].map((s) => s.toFixed(3)).join(' '), pair.load]);
     }
-    if (pair.fusedUnrolls.lstm === 0 || pair.fusedUnrolls.gac === 0)
+    if (Object.values(pair.fusedUnrolls).some((u) => u === 0))
       throw new Error(
         `fused-pair: metaTrain did not go through the fused unroll (${JSON.stringify(pair.fusedUnrolls)})`,
       );
     ratios['gac-meta-iteration-vs-lstm'] = median(pair.gac.map((g, i) => g / pair.lstm[i]));
+    ratios['ntm-meta-iteration-vs-lstm'] = median(pair.ntm.map((g, i) => g / pair.lstm[i]));
     // CPU seconds (both threads) are less sensitive than wall time to other jobs taking the cores.
     seconds['l2o-lstm-fused-cpu'] = median(pair.lstmCpu);
     seconds['l2o-gac-fused-cpu'] = median(pair.gacCpu);
+    seconds['l2o-ntm-fused-cpu'] = median(pair.ntmCpu);
     ratios['gac-meta-iteration-cpu-vs-lstm'] = median(pair.gacCpu.map((g, i) => g / pair.lstmCpu[i]));
+    ratios['ntm-meta-iteration-cpu-vs-lstm'] = median(pair.ntmCpu.map((g, i) => g / pair.lstmCpu[i]));
     rows.push([
       'lstm-fused CPU',
       seconds['l2o-lstm-fused-cpu'].toFixed(3),
       pair.lstmCpu.map((s) => s.toFixed(3)).join(' '),
       '',
     ]);
-    rows.push([
-      'gac-fused CPU',
-      seconds['l2o-gac-fused-cpu'].toFixed(3),
-      pair.gacCpu.map((s) => s.toFixed(3)).join(' '),
-      '',
-    ]);
+    for (const k of ['gac', 'ntm'])
+      rows.push([
+        `${k}-fused CPU`,
+        seconds[`l2o-${k}-fused-cpu`].toFixed(3),
+        pair[`${k}Cpu`].map((s) => s.toFixed(3)).join(' '),
+        '',
+      ]);
   }
   const tape = results['gac-tape'];
   if (tape) {
@@ -120,7 +127,8 @@ async function parent() {
       notes:
         's per meta-iteration on the LSTM reference workload (784-20-10 MLP, N = 15,910, unroll 20, horizon 100), ' +
         `backend ${BACKEND}: LSTM+GAC (2×20, 5 global cells per layer, averaged over all coordinates) fused and on ` +
-        `the tfjs tape, the 2×20 LSTM fused; the fused pair interleaved epoch by epoch in one process (${EPOCHS} ` +
+        `the tfjs tape, NTM-L-BFGS (that controller, 1 read / 3 write heads, window 30) fused, the 2×20 LSTM ` +
+        `fused; the fused three interleaved epoch by epoch in one process (${EPOCHS} ` +
         `epochs each, epoch 1 warm-up), ratios = medians of the per-pair ratios (wall time; -cpu: CPU time of ` +
         `both threads); load ${loadStart} → ${loadEnd}`,
     });
@@ -130,9 +138,9 @@ async function parent() {
 // ----------------------------------------------------------------------------------------------------- child
 async function child(job, bundleUrl) {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine, metaTrain, disposeMap, lstmOptimizer, gacOptimizer } = await import(bundleUrl);
+  const { initEngine, metaTrain, disposeMap, lstmOptimizer, gacOptimizer, ntmBfgsOptimizer } = await import(bundleUrl);
   await initEngine(BACKEND);
-  const fusedUnrolls = { lstm: 0, gac: 0 };
+  const fusedUnrolls = { lstm: 0, gac: 0, ntm: 0 };
   const observed = (key, base) => ({
     ...base,
     beginFusedUnroll(phi, state) {
@@ -141,7 +149,11 @@ async function child(job, bundleUrl) {
       return u;
     },
   });
-  const learned = { lstm: observed('lstm', lstmOptimizer()), gac: observed('gac', gacOptimizer()) };
+  const learned = {
+    lstm: observed('lstm', lstmOptimizer()),
+    gac: observed('gac', gacOptimizer()),
+    ntm: observed('ntm', ntmBfgsOptimizer()),
+  };
   const family = randomMlpFamily(tf, 20);
   const phi = {};
   /** One epoch of `key` continuing from its φ: seconds per meta-iteration. */
@@ -183,10 +195,11 @@ async function child(job, bundleUrl) {
     );
     return { s, cpu };
   };
-  const out = { lstm: [], gac: [], lstmCpu: [], gacCpu: [] };
+  const out = { lstm: [], gac: [], ntm: [], lstmCpu: [], gacCpu: [], ntmCpu: [] };
   if (job === 'fused-pair') {
     for (let e = 0; e < EPOCHS; e++) {
-      const order = e % 2 === 0 ? ['lstm', 'gac'] : ['gac', 'lstm'];
+      const keys = ['lstm', 'gac', 'ntm'];
+      const order = keys.map((_, i) => keys[(i + e) % 3]);
       for (const key of order) {
         const { s, cpu } = await epoch(key, e, true);
         if (e > 0) {
