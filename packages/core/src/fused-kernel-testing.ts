@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { L2oError } from './l2o-error.js';
 import { type MetaTrainOptions, metaTrain } from './meta-train.js';
 import type { Rng } from './rng.js';
 import { disposeMap } from './tensor-map.js';
@@ -43,7 +44,8 @@ export function wideScaleSinProblem(
 
 /** max |a − b| / max |b| over two arrays of one length. */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`maxRelativeError: lengths ${a.length} and ${b.length} differ`);
+  if (a.length !== b.length)
+    throw new L2oError('SHAPE_MISMATCH', `maxRelativeError: lengths ${a.length} and ${b.length} differ`);
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {
@@ -56,7 +58,10 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
 /** {@link maxRelativeError} of two tensors of one shape (throws if the shapes differ). */
 export function relativeError(a: tf.Tensor, b: tf.Tensor): number {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]))
-    throw new Error(`relativeError: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
+    throw new L2oError(
+      'SHAPE_MISMATCH',
+      `relativeError: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`,
+    );
   return maxRelativeError(a.dataSync(), b.dataSync());
 }
 
@@ -65,7 +70,7 @@ export function mapRelativeError(a: TensorMap, b: TensorMap): number {
   let w = 0;
   for (const k of Object.keys(b)) {
     const t = a[k];
-    if (!t) throw new Error(`mapRelativeError: "${k}" missing`);
+    if (!t) throw new L2oError('SHAPE_MISMATCH', `mapRelativeError: "${k}" missing`);
     w = Math.max(w, relativeError(t, b[k]!));
   }
   return w;
