@@ -16,6 +16,7 @@ import type { NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, headCount } from './controller-params.js';
 import type { LowRankMemory } from './memory.js';
 import type { NtmBfgsState } from './ntm-bfgs-optimizer.js';
+import { addRows, dotRows } from './row-loops.js';
 
 /** Options of {@link beginFusedNtmUnroll}. */
 export interface FusedNtmOptions {
@@ -27,7 +28,7 @@ export interface FusedNtmOptions {
 interface Slot {
   readonly a: Float32Array;
   readonly b: Float32Array;
-  readonly written?: { readonly step: number; readonly head: number };
+  readonly written: { readonly step: number; readonly head: number } | null;
 }
 
 /** What the backward needs of one step: the read keys, the memory the reads saw, and the products bⱼ·rᵢ. */
@@ -37,15 +38,15 @@ interface StepRecord {
   readonly coef: Float64Array[]; // per read i: b_j · r_i per slot j
 }
 
-/** Σ_q x[q] y[q] over the first n entries, in float64. */
-function dot(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number {
-  let acc = 0;
-  for (let q = 0; q < n; q++) acc += x[q]! * y[q]!;
-  return acc;
+/** A new Float32Array of x · k (a plain loop: `Float32Array.from` with a map function is slow in V8). */
+function toFloat32(x: Float64Array, k: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
+  return out;
 }
 
-/** A new Float32Array of x · k (a plain loop: `Float32Array.from` with a map function is slow in V8). */
-function scaled(x: ArrayLike<number>, k: number): Float32Array {
+/** The same for float32 input (a separate function, so that each stays monomorphic). */
+function scaled(x: Float32Array, k: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
   return out;
@@ -96,12 +97,14 @@ export function beginFusedNtmUnroll(
   let slots: Slot[] = Array.from({ length: K }, (_, j) => ({
     a: a0.subarray(j * n, (j + 1) * n),
     b: b0.subarray(j * n, (j + 1) * n),
+    written: null,
   }));
   let read = Float32Array.from(state.read.dataSync() as Float32Array); // [n, R] row-major: the reads fed back
   const records: StepRecord[] = [];
   let keys: string[] | undefined;
   let shapes: number[][] = [];
   const gradBuf = new Float32Array(n);
+  const v = new Float64Array(n);
   let disposed = false;
   const alive = (): void => {
     if (disposed) throw new L2oError('INVALID_STATE', `${where}: used after dispose()`);
@@ -136,18 +139,15 @@ export function beginFusedNtmUnroll(
       // Read: v_i = m₀ r_i + Σ_j a_j (b_j · r_i).
       const next = new Float32Array(n * R);
       const coef: Float64Array[] = [];
-      const v = new Float64Array(n);
+      const aRows = slots.map((sl) => sl.a);
+      const bRows = slots.map((sl) => sl.b);
       for (let i = 0; i < R; i++) {
         const r = heads[i]!;
         const c = new Float64Array(K);
-        for (let j = 0; j < K; j++) c[j] = dot(slots[j]!.b, r, n);
+        dotRows(bRows, r, n, c);
         for (let q = 0; q < n; q++) v[q] = m0 * r[q]!;
-        for (let j = 0; j < K; j++) {
-          const cj = c[j]!;
-          const a = slots[j]!.a;
-          if (cj !== 0) for (let q = 0; q < n; q++) v[q]! += a[q]! * cj;
-        }
-        for (let q = 0; q < n; q++) next[q * R + i] = v[q]!;
+        addRows(aRows, c, v, n);
+        for (let q = 0, o = i; q < n; q++, o += R) next[o] = v[q]!;
         coef.push(c);
       }
       records.push({ keys: heads.slice(0, R), slots, coef });
@@ -193,39 +193,54 @@ export function beginFusedNtmUnroll(
         }),
         weights,
       );
-      // Adjoints of the pairs written in this unroll, per step and head.
-      const da = Array.from({ length: T }, () => Array.from({ length: W }, () => new Float64Array(n)));
-      const db = Array.from({ length: T }, () => Array.from({ length: W }, () => new Float64Array(n)));
+      // Where each pair written in this unroll was read: (step, slot index) per writing step and head.
+      const seenAt = Array.from({ length: T }, () => Array.from({ length: W }, () => [] as [number, number][]));
+      records.forEach((rec, t) => {
+        rec.slots.forEach((sl, j) => {
+          if (sl.written) seenAt[sl.written.step]![sl.written.head]!.push([t, j]);
+        });
+      });
+      const dvs: Float32Array[][] = []; // dvs[t][i]: adjoint of read i's output at step t
+      const es: Float64Array[][] = []; // es[t][i][j] = a_j · dv_i at step t
       let dFed: Float32Array = new Float32Array(n * R); // adjoint of the reads of step t fed into step t + 1
+      const dr = new Float64Array(n);
       for (let t = T - 1; t >= 0; t--) {
         const rec = records[t]!;
+        const aRows = rec.slots.map((sl) => sl.a);
+        const bRows = rec.slots.map((sl) => sl.b);
         const headAdj: Float32Array[] = [];
+        dvs[t] = [];
+        es[t] = [];
         for (let i = 0; i < R; i++) {
-          const dv = new Float64Array(n);
-          for (let q = 0; q < n; q++) dv[q] = dFed[q * R + i]!;
-          if (i === 0) for (let q = 0; q < n; q++) dv[q]! += config.outputScale * adj[t]![q]!;
-          const r = rec.keys[i]!;
-          const dr = new Float64Array(n);
+          const dv = new Float32Array(n);
+          const outAdj = i === 0 ? adj[t]! : undefined;
+          for (let q = 0, o = i; q < n; q++, o += R)
+            dv[q] = outAdj ? dFed[o]! + config.outputScale * outAdj[q]! : dFed[o]!;
+          const e = new Float64Array(K);
           for (let q = 0; q < n; q++) dr[q] = m0 * dv[q]!;
-          for (let j = 0; j < rec.slots.length; j++) {
-            const sl = rec.slots[j]!;
-            const e = dot(sl.a, dv, n);
-            const b = sl.b;
-            if (e !== 0) for (let q = 0; q < n; q++) dr[q]! += b[q]! * e;
-            if (!sl.written) continue;
-            const c = rec.coef[i]![j]!;
-            const dA = da[sl.written.step]![sl.written.head]!;
-            const dB = db[sl.written.step]![sl.written.head]!;
-            for (let q = 0; q < n; q++) {
-              dA[q]! += dv[q]! * c;
-              dB[q]! += r[q]! * e;
+          dotRows(aRows, dv, n, e);
+          addRows(bRows, e, dr, n);
+          dvs[t]![i] = dv;
+          es[t]![i] = e;
+          headAdj.push(toFloat32(dr, 1));
+        }
+        // The pairs written at step t have been read for the last time: d a = Σ (bⱼ·r) dv, d b = Σ (aⱼ·dv) r
+        // over the reads that saw them (all at steps ≥ t, done). b = b_raw / n.
+        const pairAdj = (h: number, part: 'a' | 'b'): Float32Array => {
+          const rows: Float32Array[] = [];
+          const coef: number[] = [];
+          for (const [u, j] of seenAt[t]![h]!) {
+            for (let i = 0; i < R; i++) {
+              rows.push(part === 'a' ? dvs[u]![i]! : records[u]!.keys[i]!);
+              coef.push(part === 'a' ? records[u]!.coef[i]![j]! : es[u]![i]![j]!);
             }
           }
-          headAdj.push(scaled(dr, 1));
-        }
-        for (let h = 0; h < W; h++) headAdj.push(scaled(da[t]![h]!, 1));
-        // b = b_raw / n
-        for (let h = 0; h < W; h++) headAdj.push(scaled(db[t]![h]!, 1 / n));
+          dr.fill(0);
+          addRows(rows, Float64Array.from(coef), dr, n);
+          return toFloat32(dr, part === 'a' ? 1 : 1 / n);
+        };
+        for (let h = 0; h < W; h++) headAdj.push(pairAdj(h, 'a'));
+        for (let h = 0; h < W; h++) headAdj.push(pairAdj(h, 'b'));
         dFed = kernel.backwardStep(t, headAdj);
       }
       const d = kernel.backwardResult();
