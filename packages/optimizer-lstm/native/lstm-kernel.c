@@ -152,6 +152,38 @@ __attribute__((export_name("l2o_fwd_output"))) void l2o_fwd_output(int n, int hp
   }
 }
 
+/*
+ * Row averaging (LSTM+GAC's global cells), in two halves so that each thread works on its own rows:
+ * l2o_sum_rows adds up the first `cols` columns of rows [r0, r1) per group (gofs: the groups' first rows,
+ * gofs[ng] = the real rows; row stride `stride` floats) into acc[g * cols + j] (double, zeroed first; groups
+ * outside [r0, r1) get 0); the caller adds the threads' sums and divides; l2o_fill_rows writes mean[g * cols + j]
+ * into those columns of rows [r0, r1).
+ */
+__attribute__((export_name("l2o_sum_rows"))) void l2o_sum_rows(const float *x, int stride, int cols, const int *gofs,
+                                                                 int ng, int r0, int r1, double *acc) {
+  for (int g = 0; g < ng; g++) {
+    double *a = acc + (long)g * cols;
+    for (int j = 0; j < cols; j++) a[j] = 0.0;
+    const int lo = gofs[g] > r0 ? gofs[g] : r0, hi = gofs[g + 1] < r1 ? gofs[g + 1] : r1;
+    for (int r = lo; r < hi; r++) {
+      const float *xr = x + (long)r * stride;
+      for (int j = 0; j < cols; j++) a[j] += (double)xr[j];
+    }
+  }
+}
+
+__attribute__((export_name("l2o_fill_rows"))) void l2o_fill_rows(float *x, int stride, int cols, const int *gofs,
+                                                                   int ng, int r0, int r1, const float *mean) {
+  for (int g = 0; g < ng; g++) {
+    const float *m = mean + (long)g * cols;
+    const int lo = gofs[g] > r0 ? gofs[g] : r0, hi = gofs[g + 1] < r1 ? gofs[g + 1] : r1;
+    for (int r = lo; r < hi; r++) {
+      float *xr = x + (long)r * stride;
+      for (int j = 0; j < cols; j++) xr[j] = m[j];
+    }
+  }
+}
+
 /* Output layer backward: dy = scale adj[r]; dh[r] += dy wo; dwo += dy h[r]; dbo += dy. */
 __attribute__((export_name("l2o_bwd_output"))) void l2o_bwd_output(int n, int hp, const float *h, const float *adj,
                                                                      float scale, const float *wo, float *dh,

@@ -163,6 +163,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   // Row averaging (undefined: none, the plain LSTM path).
   let avgColumns: number[] | undefined;
   let avgGroups: number[] = [];
+  // Averaging buffers, between the fixed layout and the steps: group offsets (int32), per-thread sums (double),
+  // means (float).
+  let fixedEnd = 0;
+  let avgOfs = 0;
+  let avgAcc: number[] = [];
+  let avgMean = 0;
 
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
@@ -230,6 +236,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     const scratchBytes = (Math.max(BWD_RC * (gMax + 2 * kpMax), last.hp) + 32) * 4;
     scratch = [take(scratchBytes), take(scratchBytes)];
     callsAt = take(CALL_WORDS * 8);
+    fixedEnd = off;
     stepsBase = off;
     // One step's block: x0, the output adjoint, then per layer gates, h, c.
     let s = 0;
@@ -409,10 +416,31 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     if (lists[th]!.length + 2 + args.length > CALL_WORDS) flush();
     lists[th]!.push(CALL_ID[fn], args.length, ...args);
   };
-  /** The averaging map A on the first `cols` columns of the [np, hp] array at byte offset `at` (real rows only). */
+  /**
+   * The averaging map A on the first `cols` columns of the [np, hp] array at byte offset `at` (real rows only):
+   * each thread sums its rows per group, the sums meet here, each thread writes the means into its rows.
+   */
   const average = (at: number, hp: number, cols: number): void => {
+    const ng = avgGroups.length;
+    const used = ranges().map(([a, b], th) => {
+      if (b > a) call(th, 'l2o_sum_rows', [at, hp, cols, avgOfs, ng, a, b, avgAcc[th]!]);
+      return b > a;
+    });
+    flush();
     views();
-    averageRowGroups(f32, at >>> 2, hp, cols, avgGroups);
+    const m = avgMean >>> 2;
+    for (let g = 0; g < ng; g++) {
+      for (let j = 0; j < cols; j++) {
+        let sum = 0;
+        used.forEach((u, th) => {
+          if (u) sum += f64[(avgAcc[th]! >>> 3) + g * cols + j]!;
+        });
+        f32[m + g * cols + j] = sum / avgGroups[g]!;
+      }
+    }
+    ranges().forEach(([a, b], th) => {
+      if (b > a) call(th, 'l2o_fill_rows', [at, hp, cols, avgOfs, ng, a, b, avgMean]);
+    });
   };
 
   /** One forward step with row averaging: layer by layer, the rows' means taken between layers. */
@@ -437,10 +465,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
           blk + l.cOff + a * l.hp * 4,
         ]);
       });
-      if (cols[li]! > 0) {
-        flush();
-        average(h, l.hp, cols[li]!);
-      }
+      if (cols[li]! > 0) average(h, l.hp, cols[li]!);
       x = h;
     });
     const last = layers[L - 1]!;
@@ -499,10 +524,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     }
     for (let li = L - 1; li >= 0; li--) {
       const l = layers[li]!;
-      if (cols[li]! > 0) {
-        flush();
-        average(l.dh, l.hp, cols[li]!);
-      }
+      if (cols[li]! > 0) average(l.dh, l.hp, cols[li]!);
       const x = li > 0 ? blk + layers[li - 1]!.hOff : blk + x0Off;
       const dx = li > 0 ? layers[li - 1]!.dh : E > 0 ? dx0 : 0;
       ranges().forEach(([a, b], th) => {
@@ -613,6 +635,22 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       const on = columns.some((c) => c > 0);
       avgColumns = on ? [...columns] : undefined;
       avgGroups = on ? [...groups] : [];
+      if (on) {
+        // The buffers go between the fixed layout and the steps (none recorded yet, so the steps can move).
+        const ng = groups.length;
+        const cmax = Math.max(...columns);
+        avgOfs = fixedEnd;
+        avgAcc = [up(avgOfs + (ng + 1) * 4, 64), 0];
+        avgAcc[1] = up(avgAcc[0]! + ng * cmax * 8, 64);
+        avgMean = up(avgAcc[1] + ng * cmax * 8, 64);
+        stepsBase = up(avgMean + ng * cmax * 4, 64);
+        ensureMemory(memory, stepsBase);
+        views();
+        const ofs = new Int32Array(memory.buffer, avgOfs, ng + 1);
+        ofs[0] = 0;
+        groups.forEach((size, g) => (ofs[g + 1] = ofs[g]! + size));
+        u32[(plan >>> 2) + 3] = stepsBase;
+      }
     },
     step(grad: Float32Array, extra?: Float32Array): Float32Array {
       if (!ready) throw new L2oError('INVALID_STATE', 'fused lstm: call begin() before step()');

@@ -32,13 +32,23 @@ export interface LstmKernelExports {
   l2o_fwd_output(...args: number[]): void;
   l2o_bwd_output(...args: number[]): void;
   l2o_bwd_layer(...args: number[]): void;
+  /** Row averaging in two halves (per-thread column sums per group, then the means written back). */
+  l2o_sum_rows(...args: number[]): void;
+  l2o_fill_rows(...args: number[]): void;
 }
 
 /**
  * The kernel pieces a call list may name, by index: a list is float64 words [fn, argc, args…] repeated, read by
  * {@link LstmKernel.start} 'calls' (the helper runs it on its rows while the caller runs its own).
  */
-export const KERNEL_CALLS = ['l2o_fwd_layer', 'l2o_fwd_output', 'l2o_bwd_output', 'l2o_bwd_layer'] as const;
+export const KERNEL_CALLS = [
+  'l2o_fwd_layer',
+  'l2o_fwd_output',
+  'l2o_bwd_output',
+  'l2o_bwd_layer',
+  'l2o_sum_rows',
+  'l2o_fill_rows',
+] as const;
 export type KernelCall = (typeof KERNEL_CALLS)[number];
 
 /** One kernel instance: its memory and, with 2 threads, a helper worker on the same shared memory. */
