@@ -17,16 +17,22 @@
 //               the LSTM's in the same round.
 //   gac-tape    metaTrain({ fused: false }) of GAC for --tape-epochs epochs (epoch 1 warm-up).
 //
+// The fused kernels run as a Node user gets them (the package's `node` entry registers the helper thread, so the
+// controller's unroll runs on 2 threads); --kernel-threads 1 leaves the helper unregistered (one thread each).
+//
 // Usage: node tools/bench/workloads/gac.mjs [--epochs 8] [--tape-epochs 3] [--no-tape] [--backend wasm|cpu]
+//        [--kernel-threads auto|1]
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../record-bench.mjs';
-import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, runChildJob } from '../lib.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, root, runChildJob } from '../lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
 const EPOCHS = Number(opt('epochs', '8'));
 const TAPE_EPOCHS = Number(opt('tape-epochs', '3'));
 const BACKEND = opt('backend', 'wasm');
+const KERNEL_THREADS = opt('kernel-threads', 'auto');
 const HORIZON = 100;
 const UNROLL = 20;
 const PER_EPOCH = HORIZON / UNROLL;
@@ -38,6 +44,8 @@ for (const [name, v] of [
   if (!Number.isInteger(v) || v < 2)
     throw new Error(`--${name}: must be an integer ≥ 2 (epoch 1 is warm-up), got ${v}`);
 if (!['wasm', 'cpu'].includes(BACKEND)) throw new Error(`--backend: allowed values wasm, cpu; got ${BACKEND}`);
+if (!['auto', '1'].includes(KERNEL_THREADS))
+  throw new Error(`--kernel-threads: allowed values auto, 1; got ${KERNEL_THREADS}`);
 
 if (opt('child', undefined)) {
   await child(opt('child'), opt('bundle'));
@@ -53,6 +61,13 @@ async function parent() {
       `export { lstmOptimizer } from '@l2o/optimizer-lstm';`,
       `export { gacOptimizer } from '@l2o/optimizer-gac';`,
       `export { ntmBfgsOptimizer } from '@l2o/optimizer-ntm-bfgs';`,
+      `export { kernelThreadsAvailable } from '@l2o/optimizer-lstm/extend';`,
+      ...(KERNEL_THREADS === '1'
+        ? []
+        : [
+            `import { registerNodeKernelThreads } from ${JSON.stringify(join(root, 'packages/optimizer-lstm/src/node/worker-threads.ts'))};`,
+            'registerNodeKernelThreads();',
+          ]),
     ],
     'bench-gac',
   );
@@ -117,7 +132,9 @@ async function parent() {
     if (seconds['l2o-gac-fused'])
       ratios['gac-meta-iteration-fused-vs-tape'] = seconds['l2o-gac-fused'] / seconds['l2o-gac-tape'];
   }
-  console.log(`\n=== reference workload (N = 15,910, unroll 20), s per meta-iteration; load ${loadStart} → ${loadEnd}`);
+  console.log(
+    `\n=== reference workload (N = 15,910, unroll 20), s per meta-iteration, fused kernels on ${pair?.kernelThreads ?? '?'} thread(s); load ${loadStart} → ${loadEnd}`,
+  );
   printTable(rows);
   for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v.toFixed(3)}`);
   if (Object.keys(seconds).length) {
@@ -128,7 +145,7 @@ async function parent() {
         's per meta-iteration on the LSTM reference workload (784-20-10 MLP, N = 15,910, unroll 20, horizon 100), ' +
         `backend ${BACKEND}: LSTM+GAC (2×20, 5 global cells per layer, averaged over all coordinates) fused and on ` +
         `the tfjs tape, NTM-L-BFGS (that controller, 1 read / 3 write heads, window 30) fused, the 2×20 LSTM ` +
-        `fused; the fused three interleaved epoch by epoch in one process (${EPOCHS} ` +
+        `fused (kernel threads: ${pair?.kernelThreads ?? 'n/a'}); the fused three interleaved epoch by epoch in one process (${EPOCHS} ` +
         `epochs each, epoch 1 warm-up), ratios = medians of the per-pair ratios (wall time; -cpu: CPU time of ` +
         `both threads); load ${loadStart} → ${loadEnd}`,
     });
@@ -138,7 +155,8 @@ async function parent() {
 // ----------------------------------------------------------------------------------------------------- child
 async function child(job, bundleUrl) {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine, metaTrain, disposeMap, lstmOptimizer, gacOptimizer, ntmBfgsOptimizer } = await import(bundleUrl);
+  const { initEngine, metaTrain, disposeMap, lstmOptimizer, gacOptimizer, ntmBfgsOptimizer, kernelThreadsAvailable } =
+    await import(bundleUrl);
   await initEngine(BACKEND);
   const fusedUnrolls = { lstm: 0, gac: 0, ntm: 0 };
   const observed = (key, base) => ({
@@ -218,5 +236,6 @@ async function child(job, bundleUrl) {
     }
   }
   for (const k of Object.keys(phi)) disposeMap(phi[k]);
-  console.log(`RESULT ${JSON.stringify({ ...out, fusedUnrolls, load: loadavg().split(' ')[0] })}`);
+  const kernelThreads = kernelThreadsAvailable() ? 2 : 1;
+  console.log(`RESULT ${JSON.stringify({ ...out, fusedUnrolls, kernelThreads, load: loadavg().split(' ')[0] })}`);
 }
