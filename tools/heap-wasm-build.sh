@@ -2,19 +2,23 @@
 # Builds one C file of l2o's native kernels into WebAssembly (SIMD128) that imports the tfjs-backend-wasm memory,
 # and writes it, base64-encoded, to a TypeScript module (bundled by tsup; nothing is read from disk at run time).
 # Used by packages/core/native (the CNN kernels) and packages/optimizer-hyper/native (the hyper optimizer's step).
+# --own-memory builds a module with its own (exported) memory and __heap_base instead, for kernels that run
+# whatever the tfjs backend (packages/optimizer-ntm-bfgs/native: the fused NTM-L-BFGS memory loops).
 # Needs Debian's clang-14 and lld-14 (apt-get install -y clang-14 lld-14); CLANG / WASM_LD override them.
 # Deterministic: the same compiler version and source give the same bytes (no debug info, no names section).
 # The module must have no data segment (it would be written into tfjs's memory): the build checks that.
-# Usage: tools/heap-wasm-build.sh SOURCE.c OUT.ts CONST_NAME          writes OUT.ts
-#        tools/heap-wasm-build.sh --check SOURCE.c OUT.ts CONST_NAME  fails if the committed OUT.ts is stale (CI)
+# Usage: tools/heap-wasm-build.sh [--own-memory] SOURCE.c OUT.ts CONST_NAME          writes OUT.ts
+#        tools/heap-wasm-build.sh --check [--own-memory] SOURCE.c OUT.ts CONST_NAME  fails if the committed OUT.ts
+#        is stale (CI)
 set -euo pipefail
 check=0
-if [ "${1:-}" = "--check" ]; then
-  check=1
+own=0
+while [ "${1:-}" = "--check" ] || [ "${1:-}" = "--own-memory" ]; do
+  if [ "$1" = "--check" ]; then check=1; else own=1; fi
   shift
-fi
+done
 if [ $# -ne 3 ]; then
-  echo "usage: heap-wasm-build.sh [--check] SOURCE.c OUT.ts CONST_NAME" >&2
+  echo "usage: heap-wasm-build.sh [--check] [--own-memory] SOURCE.c OUT.ts CONST_NAME" >&2
   exit 2
 fi
 src=$1
@@ -23,7 +27,8 @@ const=$3
 if [ "$check" = 1 ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  bash "$0" "$src" "$tmp/out.ts" "$const" >/dev/null
+  if [ "$own" = 1 ]; then bash "$0" --own-memory "$src" "$tmp/out.ts" "$const" >/dev/null
+  else bash "$0" "$src" "$tmp/out.ts" "$const" >/dev/null; fi
   if ! diff -q "$out" "$tmp/out.ts" >/dev/null; then
     echo "check: $(basename "$out") is stale; run: bash native/build.sh" >&2
     diff "$out" "$tmp/out.ts" | head -5 >&2
@@ -36,11 +41,18 @@ fi
 . "$(dirname "$0")/wasm-toolchain.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Imported memory (tfjs's), stack pointer exported so the caller can place the stack in a block it owns.
-"$CLANG" --target=wasm32 -O3 -msimd128 -mmutable-globals -nostdlib -ffreestanding -fno-builtin -fuse-ld="$WASM_LD" \
-  -Wl,--no-entry -Wl,--strip-all -Wl,--import-memory -Wl,--max-memory=4294967296 \
-  -Wl,--export=__stack_pointer -Wl,-z,stack-size=0 -Wl,--global-base=0 \
-  -o "$tmp/k.wasm" "$src"
+if [ "$own" = 1 ]; then
+  # Its own memory, exported; the caller allocates from __heap_base up (a 64 KiB stack below it).
+  "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin -fuse-ld="$WASM_LD" \
+    -Wl,--no-entry -Wl,--strip-all -Wl,--export=__heap_base -Wl,--max-memory=4294967296 -Wl,-z,stack-size=65536 \
+    -o "$tmp/k.wasm" "$src"
+else
+  # Imported memory (tfjs's), stack pointer exported so the caller can place the stack in a block it owns.
+  "$CLANG" --target=wasm32 -O3 -msimd128 -mmutable-globals -nostdlib -ffreestanding -fno-builtin -fuse-ld="$WASM_LD" \
+    -Wl,--no-entry -Wl,--strip-all -Wl,--import-memory -Wl,--max-memory=4294967296 \
+    -Wl,--export=__stack_pointer -Wl,-z,stack-size=0 -Wl,--global-base=0 \
+    -o "$tmp/k.wasm" "$src"
+fi
 # Section id 11 = data: refuse a module that would initialise bytes of the imported memory.
 node -e '
   const b = require("fs").readFileSync(process.argv[1]);

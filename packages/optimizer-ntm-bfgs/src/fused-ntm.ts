@@ -16,7 +16,7 @@ import type { NtmBfgsConfig } from './config.js';
 import { HEADS_B, HEADS_W, checkNtmBfgsMetaParams, headCount } from './controller-params.js';
 import type { LowRankMemory } from './memory.js';
 import type { NtmBfgsState } from './ntm-bfgs-optimizer.js';
-import { addRows, dotRows } from './row-loops.js';
+import { acquireMemoryKernel, releaseMemoryKernel } from './memory-kernel.js';
 
 /** Options of {@link beginFusedNtmUnroll}. */
 export interface FusedNtmOptions {
@@ -24,37 +24,24 @@ export interface FusedNtmOptions {
   readonly threads?: 1 | 2 | 'auto';
 }
 
-/** One (a, b) pair of the low-rank memory: its vectors [n] and, if written in this unroll, where (step, head). */
+/** One (a, b) pair of the low-rank memory (offsets into the memory kernel) and, if written in this unroll, where. */
 interface Slot {
-  readonly a: Float32Array;
-  readonly b: Float32Array;
+  readonly a: number;
+  readonly b: number;
   readonly written: { readonly step: number; readonly head: number } | null;
 }
 
 /** What the backward needs of one step: the read keys, the memory the reads saw, and the products bⱼ·rᵢ. */
 interface StepRecord {
-  readonly keys: Float32Array[]; // R read keys r_i [n]
+  readonly keys: number[]; // R read keys r_i [n] (offsets into the memory kernel)
   readonly slots: readonly Slot[];
   readonly coef: Float64Array[]; // per read i: b_j · r_i per slot j
 }
 
-/** A new Float32Array of x · k (a plain loop: `Float32Array.from` with a map function is slow in V8). */
-function toFloat32(x: Float64Array, k: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
-  return out;
-}
-
-/** The same for float32 input (a separate function, so that each stays monomorphic). */
-function scaled(x: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let q = 0; q < x.length; q++) out[q] = x[q]! * k;
-  return out;
-}
-
 /**
  * One truncated unroll of NTM-L-BFGS (low-rank memory) with the controller (LSTM+GAC, reads fed back as extra
- * inputs, R + 2W heads) on the LSTM's WebAssembly kernels and the memory in plain arrays. Same updates, state and
+ * inputs, R + 2W heads) on the LSTM's WebAssembly kernels, the memory's pairs and its loops in a WebAssembly memory
+ * of their own (memory-kernel.ts). Same updates, state and
  * meta-gradient as `ntmBfgsOptimizer(config).withMetaParams(phi)` on the tfjs tape, within float32 tolerance;
  * the state at the start of the unroll (controller, last reads, memory) is held constant, as in core's
  * `unrollMetaGradient`.
@@ -92,19 +79,18 @@ export function beginFusedNtmUnroll(
   const flatPhi: Record<string, Float32Array> = {};
   for (const k of Object.keys(phi)) flatPhi[k] = phi[k]!.dataSync() as Float32Array;
   kernel.begin(n, flatPhi, toFlatLstmState(state.controller));
-  const a0 = mem.a.dataSync() as Float32Array;
-  const b0 = mem.b.dataSync() as Float32Array;
-  let slots: Slot[] = Array.from({ length: K }, (_, j) => ({
-    a: a0.subarray(j * n, (j + 1) * n),
-    b: b0.subarray(j * n, (j + 1) * n),
-    written: null,
-  }));
+  const mk = acquireMemoryKernel();
+  const a0 = mk.alloc(K * n);
+  mk.f32(a0, K * n).set(mem.a.dataSync() as Float32Array);
+  const b0 = mk.alloc(K * n);
+  mk.f32(b0, K * n).set(mem.b.dataSync() as Float32Array);
+  let slots: Slot[] = Array.from({ length: K }, (_, j) => ({ a: a0 + 4 * j * n, b: b0 + 4 * j * n, written: null }));
+  const vAt = mk.alloc(n); // a read's output; in the backward, the adjoint being gathered
   let read = Float32Array.from(state.read.dataSync() as Float32Array); // [n, R] row-major: the reads fed back
   const records: StepRecord[] = [];
   let keys: string[] | undefined;
   let shapes: number[][] = [];
   const gradBuf = new Float32Array(n);
-  const v = new Float64Array(n);
   let disposed = false;
   const alive = (): void => {
     if (disposed) throw new L2oError('INVALID_STATE', `${where}: used after dispose()`);
@@ -129,28 +115,35 @@ export function beginFusedNtmUnroll(
       const heads = kernel.outputs();
       // Write: the W new pairs (b divided by n) enter at the end of the window, the W oldest leave.
       if (W > 0) {
-        const fresh: Slot[] = Array.from({ length: W }, (_, h) => ({
-          a: heads[R + h]!,
-          b: scaled(heads[R + W + h]!, 1 / n),
-          written: { step: t, head: h },
-        }));
+        const fresh: Slot[] = Array.from({ length: W }, (_, h) => {
+          const a = mk.alloc(n);
+          const b = mk.alloc(n);
+          mk.f32(a, n).set(heads[R + h]!);
+          const bv = mk.f32(b, n);
+          const raw = heads[R + W + h]!;
+          for (let q = 0; q < n; q++) bv[q] = raw[q]! / n;
+          return { a, b, written: { step: t, head: h } };
+        });
         slots = W === K ? fresh : [...slots.slice(W), ...fresh];
       }
       // Read: v_i = m₀ r_i + Σ_j a_j (b_j · r_i).
       const next = new Float32Array(n * R);
       const coef: Float64Array[] = [];
+      const keyAt: number[] = [];
       const aRows = slots.map((sl) => sl.a);
       const bRows = slots.map((sl) => sl.b);
       for (let i = 0; i < R; i++) {
-        const r = heads[i]!;
+        const r = mk.alloc(n);
+        mk.f32(r, n).set(heads[i]!);
         const c = new Float64Array(K);
-        dotRows(bRows, r, n, c);
-        for (let q = 0; q < n; q++) v[q] = m0 * r[q]!;
-        addRows(aRows, c, v, n);
+        mk.dotRows(bRows, r, n, c);
+        mk.axpyRows(aRows, c, r, m0, n, vAt);
+        const v = mk.f32(vAt, n);
         for (let q = 0, o = i; q < n; q++, o += R) next[o] = v[q]!;
         coef.push(c);
+        keyAt.push(r);
       }
-      records.push({ keys: heads.slice(0, R), slots, coef });
+      records.push({ keys: keyAt, slots, coef });
       read = next;
       const out: Record<string, tf.Tensor> = {};
       let off = 0;
@@ -168,7 +161,7 @@ export function beginFusedNtmUnroll(
       const s = kernel.state();
       const flat = (part: 'a' | 'b'): Float32Array => {
         const m = new Float32Array(K * n);
-        slots.forEach((sl, j) => m.set(sl[part], j * n));
+        slots.forEach((sl, j) => m.set(mk.f32(sl[part], n), j * n));
         return m;
       };
       return {
@@ -200,10 +193,9 @@ export function beginFusedNtmUnroll(
           if (sl.written) seenAt[sl.written.step]![sl.written.head]!.push([t, j]);
         });
       });
-      const dvs: Float32Array[][] = []; // dvs[t][i]: adjoint of read i's output at step t
+      const dvs: number[][] = []; // dvs[t][i]: adjoint of read i's output at step t (offset)
       const es: Float64Array[][] = []; // es[t][i][j] = a_j · dv_i at step t
       let dFed: Float32Array = new Float32Array(n * R); // adjoint of the reads of step t fed into step t + 1
-      const dr = new Float64Array(n);
       for (let t = T - 1; t >= 0; t--) {
         const rec = records[t]!;
         const aRows = rec.slots.map((sl) => sl.a);
@@ -212,32 +204,31 @@ export function beginFusedNtmUnroll(
         dvs[t] = [];
         es[t] = [];
         for (let i = 0; i < R; i++) {
-          const dv = new Float32Array(n);
+          const dvAt = mk.alloc(n);
+          const dv = mk.f32(dvAt, n);
           const outAdj = i === 0 ? adj[t]! : undefined;
           for (let q = 0, o = i; q < n; q++, o += R)
             dv[q] = outAdj ? dFed[o]! + config.outputScale * outAdj[q]! : dFed[o]!;
           const e = new Float64Array(K);
-          for (let q = 0; q < n; q++) dr[q] = m0 * dv[q]!;
-          dotRows(aRows, dv, n, e);
-          addRows(bRows, e, dr, n);
-          dvs[t]![i] = dv;
+          mk.dotRows(aRows, dvAt, n, e);
+          mk.axpyRows(bRows, e, dvAt, m0, n, vAt);
+          dvs[t]![i] = dvAt;
           es[t]![i] = e;
-          headAdj.push(toFloat32(dr, 1));
+          headAdj.push(mk.f32(vAt, n).slice());
         }
         // The pairs written at step t have been read for the last time: d a = Σ (bⱼ·r) dv, d b = Σ (aⱼ·dv) r
         // over the reads that saw them (all at steps ≥ t, done). b = b_raw / n.
         const pairAdj = (h: number, part: 'a' | 'b'): Float32Array => {
-          const rows: Float32Array[] = [];
+          const rows: number[] = [];
           const coef: number[] = [];
           for (const [u, j] of seenAt[t]![h]!) {
             for (let i = 0; i < R; i++) {
               rows.push(part === 'a' ? dvs[u]![i]! : records[u]!.keys[i]!);
-              coef.push(part === 'a' ? records[u]!.coef[i]![j]! : es[u]![i]![j]!);
+              coef.push(part === 'a' ? records[u]!.coef[i]![j]! : es[u]![i]![j]! / n);
             }
           }
-          dr.fill(0);
-          addRows(rows, Float64Array.from(coef), dr, n);
-          return toFloat32(dr, part === 'a' ? 1 : 1 / n);
+          mk.axpyRows(rows, coef, 0, 0, n, vAt);
+          return mk.f32(vAt, n).slice();
         };
         for (let h = 0; h < W; h++) headAdj.push(pairAdj(h, 'a'));
         for (let h = 0; h < W; h++) headAdj.push(pairAdj(h, 'b'));
@@ -252,6 +243,7 @@ export function beginFusedNtmUnroll(
       if (disposed) return;
       disposed = true;
       releaseFusedLstm(kernel);
+      releaseMemoryKernel(mk);
     },
   };
 }

@@ -85,7 +85,7 @@ function displayName(config: NtmBfgsConfig): string {
  * O(n K) per read. Defaults: {@link DEFAULT_NTM_BFGS_CONFIG}.
  *
  * With 'low-rank' memory, where WebAssembly SIMD runs, meta-training (estimator 'bptt') and evaluation run the
- * controller on the LSTM's fused kernels and the memory on plain arrays (`beginFusedUnroll`, `inferenceOptimizer`:
+ * controller on the LSTM's fused kernels and the memory on its own SIMD kernel (`beginFusedUnroll`, `inferenceOptimizer`:
  * the same updates and meta-gradients as the tfjs path of `withMetaParams` within float32 tolerance).
  */
 export function ntmBfgsOptimizer(config: Partial<NtmBfgsConfig> = {}): LearnedOptimizer<NtmBfgsState, NtmBfgsConfig> {
