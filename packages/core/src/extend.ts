@@ -125,3 +125,4 @@ export type { HeapModuleExports } from './engine/kernels/heap-module.js';
 export { heapOffset } from './engine/kernels/wasm-heap.js';
 export type { WasmBackendLike, WasmKernelArgs, WasmKernelFunc } from './engine/kernels/wasm-heap.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
+export { hostTensor, hostValues } from './host-values.js';

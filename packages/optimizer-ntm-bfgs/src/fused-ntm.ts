@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { L2oError, type TensorMap } from '@l2o/core';
-import { type FusedUnroll, orderedKeys } from '@l2o/core/extend';
+import { type FusedUnroll, hostTensor, hostValues, orderedKeys } from '@l2o/core/extend';
 import { averagingSegments, lstmPartOf } from '@l2o/optimizer-gac';
 import {
   acquireFusedLstm,
@@ -81,12 +81,12 @@ export function beginFusedNtmUnroll(
   kernel.begin(n, flatPhi, toFlatLstmState(state.controller));
   const mk = acquireMemoryKernel();
   const a0 = mk.alloc(K * n);
-  mk.f32(a0, K * n).set(mem.a.dataSync() as Float32Array);
+  mk.f32(a0, K * n).set(hostValues(mem.a, `${where}: state.memory.a`));
   const b0 = mk.alloc(K * n);
-  mk.f32(b0, K * n).set(mem.b.dataSync() as Float32Array);
+  mk.f32(b0, K * n).set(hostValues(mem.b, `${where}: state.memory.b`));
   let slots: Slot[] = Array.from({ length: K }, (_, j) => ({ a: a0 + 4 * j * n, b: b0 + 4 * j * n, written: null }));
   const vAt = mk.alloc(n); // a read's output; in the backward, the adjoint being gathered
-  let read = Float32Array.from(state.read.dataSync() as Float32Array); // [n, R] row-major: the reads fed back
+  let read = Float32Array.from(hostValues(state.read, `${where}: state.read`)); // [n, R] row-major: the reads fed back
   const records: StepRecord[] = [];
   let keys: string[] | undefined;
   let shapes: number[][] = [];
@@ -166,8 +166,8 @@ export function beginFusedNtmUnroll(
       };
       return {
         controller: fromFlatLstmState(s, config.hiddenSizes, n),
-        read: tf.tensor2d(read, [n, R]),
-        memory: { a: tf.tensor2d(flat('a'), [K, n]), b: tf.tensor2d(flat('b'), [K, n]) },
+        read: hostTensor(read, [n, R]) as tf.Tensor2D,
+        memory: { a: hostTensor(flat('a'), [K, n]) as tf.Tensor2D, b: hostTensor(flat('b'), [K, n]) as tf.Tensor2D },
       };
     },
     metaGradient(grads: readonly TensorMap[], weights: readonly number[]): TensorMap {

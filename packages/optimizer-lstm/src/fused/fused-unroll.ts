@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type FusedUnroll, orderedKeys } from '@l2o/core/extend';
+import { type FusedUnroll, hostTensor, hostValues, orderedKeys } from '@l2o/core/extend';
 import { L2oError, type LearnedOptimizer, type TensorMap } from '@l2o/core';
 import type { LstmConfig } from '../config.js';
 import { checkLstmMetaParams } from '../meta-params.js';
@@ -116,21 +116,24 @@ export function readFlatGradients(
   }
 }
 
-/** The LSTM state's tensors as the kernels' plain arrays (h, c and, with moment inputs, stats). */
+/**
+ * The LSTM state's tensors as the kernels' plain arrays (h, c and, with moment inputs, stats); read-only: for a
+ * state made by {@link fromFlatLstmState} they are the arrays its tensors were made from (core's `hostValues`).
+ */
 export function toFlatLstmState(state: LstmState): FlatLstmState {
   return {
-    h: state.h.map((t) => t.dataSync() as Float32Array),
-    c: state.c.map((t) => t.dataSync() as Float32Array),
-    ...(state.stats ? { stats: state.stats.dataSync() as Float32Array } : {}),
+    h: state.h.map((t) => hostValues(t, 'state.h')),
+    c: state.c.map((t) => hostValues(t, 'state.c')),
+    ...(state.stats ? { stats: hostValues(state.stats, 'state.stats') } : {}),
   };
 }
 
-/** Tensors of a kernel state for n rows (new tensors, owned by the caller). */
+/** Tensors of a kernel state for n rows (new tensors, owned by the caller; the arrays must not change afterwards). */
 export function fromFlatLstmState(s: FlatLstmState, hiddenSizes: readonly number[], n: number): LstmState {
   return {
-    h: s.h.map((a, l) => tf.tensor2d(a, [n, hiddenSizes[l]!])),
-    c: s.c.map((a, l) => tf.tensor2d(a, [n, hiddenSizes[l]!])),
-    ...(s.stats ? { stats: tf.tensor2d(s.stats, [n, s.stats.length / n]) } : {}),
+    h: s.h.map((a, l) => hostTensor(a, [n, hiddenSizes[l]!]) as tf.Tensor2D),
+    c: s.c.map((a, l) => hostTensor(a, [n, hiddenSizes[l]!]) as tf.Tensor2D),
+    ...(s.stats ? { stats: hostTensor(s.stats, [n, s.stats.length / n]) as tf.Tensor2D } : {}),
   };
 }
 
