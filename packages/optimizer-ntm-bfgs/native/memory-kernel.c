@@ -6,6 +6,10 @@
 
 typedef unsigned int u32;
 #define EXPORT(name) __attribute__((export_name(#name))) void name
+// The four rows k … k + 3 of a table of row offsets, as x0 … x3.
+#define ROWS4(rows, k)                                                                                            \
+  const float *x0 = (const float *)(rows)[k], *x1 = (const float *)(rows)[(k) + 1];                               \
+  const float *x2 = (const float *)(rows)[(k) + 2], *x3 = (const float *)(rows)[(k) + 3];
 
 // f32x4 partial sums run over blocks of this many entries before they are added into float64 totals, so a dot
 // product of 16k entries keeps float64-like accuracy at float32 SIMD speed.
@@ -21,10 +25,7 @@ EXPORT(l2o_dot_rows)(const u32 *rows, int K, const float *y, int n, double *out)
   const int n4 = n & ~3;
   int k = 0;
   for (; k + 3 < K; k += 4) {
-    const float *x0 = (const float *)rows[k];
-    const float *x1 = (const float *)rows[k + 1];
-    const float *x2 = (const float *)rows[k + 2];
-    const float *x3 = (const float *)rows[k + 3];
+    ROWS4(rows, k)
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int q = 0;
     while (q < n4) {
@@ -88,10 +89,7 @@ EXPORT(l2o_axpy_rows)(const u32 *rows, const float *c, int K, const float *base,
     }
     int k = 0;
     for (; k + 3 < K; k += 4) {
-      const float *x0 = (const float *)rows[k];
-      const float *x1 = (const float *)rows[k + 1];
-      const float *x2 = (const float *)rows[k + 2];
-      const float *x3 = (const float *)rows[k + 3];
+      ROWS4(rows, k)
       const float c0 = c[k], c1 = c[k + 1], c2 = c[k + 2], c3 = c[k + 3];
       const v128_t v0 = wasm_f32x4_splat(c0), v1 = wasm_f32x4_splat(c1), v2 = wasm_f32x4_splat(c2),
                    v3 = wasm_f32x4_splat(c3);
