@@ -18,6 +18,7 @@
 //   ref-generic  reference workload, metaTrain({ fused: false }) (tfjs tape replay + unrollMetaGradient)
 //   x4-fused     4× the reference (N × unroll): --x4 hidden → 784-80-10 MLP, N = 63,610, unroll 20, horizon 100;
 //                --x4 unroll → N = 15,910, unroll 80, horizon 160 (2 meta-iterations per epoch)
+// The PyTorch peer runs before the jobs and again after them; its time is the median of both sittings' runs.
 //
 // Usage: node tools/bench/workloads/lstm.mjs [--epochs 4] [--jobs ref-fused,ref-generic,x4-fused]
 //        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer] [--kernel-threads auto|1]
@@ -88,6 +89,30 @@ async function parent() {
   );
   const peaks = await measurePeaks({ seconds: 2, threads: 2 });
   console.log(`${describePeaks(peaks)}; load average ${loadavg()}`);
+  // The PyTorch peer on 2 threads and on 1 (on a machine shared with other jobs 2-thread PyTorch degrades badly),
+  // before l2o's jobs and again after them: this host's speed drifts over minutes, and the peer's time is the median
+  // of both sittings' runs, so that l2o (between them) and the peer see the same host on average.
+  const peerRuns = { 1: [], 2: [] };
+  const peer = {};
+  let peerMissing;
+  const runPeers = (when) => {
+    if (args.includes('--no-peer') || peerMissing) return;
+    for (const threads of [2, 1]) {
+      console.log(`\n--- PyTorch peer ${when}, ${threads} thread(s): lstm_meta_iteration.py ${PEER_REPS}`);
+      const r = runPeer('lstm_meta_iteration.py', [PEER_REPS], threads);
+      if (r.missing) {
+        peerMissing = r.missing;
+        console.log(r.missing);
+        return;
+      }
+      const p = r.results[0];
+      console.log(`torch ${p.torch}, ${p.threads} thread(s), runs ${p.runs.map((x) => x.toFixed(3)).join(', ')}`);
+      peerRuns[threads].push(...p.runs);
+      peer[threads] = median(peerRuns[threads]);
+      peer[`load${threads}`] = p.load.split(' ')[0];
+    }
+  };
+  runPeers('before');
   const results = {};
   try {
     for (const job of jobs) {
@@ -99,24 +124,7 @@ async function parent() {
     bundle.cleanup();
   }
 
-  // The peer on 2 threads and on 1: on a machine shared with other jobs 2-thread PyTorch degrades badly.
-  const peer = {};
-  let peerMissing;
-  if (!args.includes('--no-peer')) {
-    for (const threads of [2, 1]) {
-      console.log(`\n--- PyTorch peer, ${threads} thread(s): lstm_meta_iteration.py ${PEER_REPS}`);
-      const r = runPeer('lstm_meta_iteration.py', [PEER_REPS], threads);
-      if (r.missing) {
-        peerMissing = r.missing;
-        console.log(r.missing);
-        break;
-      }
-      const p = r.results[0];
-      console.log(`torch ${p.torch}, ${p.threads} thread(s), runs ${p.runs.map((x) => x.toFixed(3)).join(', ')}`);
-      peer[threads] = p.seconds;
-      peer[`load${threads}`] = p.load.split(' ')[0];
-    }
-  }
+  runPeers('after');
 
   console.log(
     `\n=== meta-training through metaTrain (median s per meta-iteration over epochs 2…${EPOCHS}; load average ${loadavg()})`,
@@ -162,7 +170,7 @@ async function parent() {
         '15910',
         '20',
         peer[t].toFixed(3),
-        `${PEER_REPS} reps`,
+        `${peerRuns[t].length} reps`,
         '',
         '',
         '',
@@ -225,7 +233,7 @@ async function parent() {
       peakGflops: peakGflopsRecord(peaks),
       notes:
         `s per meta-iteration of the reference workload (784-20-10 MLP, N = 15,910, 2×20 LSTM, unroll 20), backend ${BACKEND}; ` +
-        `ratio against the faster PyTorch thread count` +
+        `ratio against the faster PyTorch thread count (the peer timed before and after l2o's jobs, median of both sittings)` +
         (ref?.kernelFlops
           ? `; ${(ref.kernelFlops / 1e9).toFixed(2)} GFLOP per meta-iteration in the kernel (tools/bench/lstm-flops.mjs) on ` +
             `${ref.kernelThreads} thread(s); efficiency = GFLOP/s of the whole meta-iteration ÷ f32x4 peak of those threads`
