@@ -150,3 +150,22 @@ export function runChildJob(script, args, job, bundleUrl) {
   }
   return JSON.parse(line.slice(7));
 }
+
+/**
+ * Runs `jobs` one after another through {@link runChildJob} (each in its own process, printing `--- JOB` first),
+ * then removes `bundle` (from bundleSources) whatever happened. Returns the parsed results by job; failed jobs are
+ * left out.
+ */
+export function runChildJobs(script, args, jobs, bundle) {
+  const results = {};
+  try {
+    for (const job of jobs) {
+      console.log(`\n--- ${job}`);
+      const res = runChildJob(script, args, job, bundle.url);
+      if (res) results[job] = res;
+    }
+  } finally {
+    bundle.cleanup();
+  }
+  return results;
+}

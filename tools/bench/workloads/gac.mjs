@@ -25,7 +25,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../record-bench.mjs';
-import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, root, runChildJob } from '../lib.mjs';
+import { bundleSources, loadavg, median, option, printTable, randomMlpFamily, root, runChildJobs } from '../lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
@@ -74,16 +74,7 @@ async function parent() {
   const loadStart = loadavg();
   console.log(`gac meta-iteration — backend ${BACKEND}, load average ${loadStart}`);
   const jobs = ['fused-pair', ...(args.includes('--no-tape') ? [] : ['gac-tape'])];
-  const results = {};
-  try {
-    for (const job of jobs) {
-      console.log(`\n--- ${job}`);
-      const res = runChildJob(fileURLToPath(import.meta.url), args, job, bundle.url);
-      if (res) results[job] = res;
-    }
-  } finally {
-    bundle.cleanup();
-  }
+  const results = runChildJobs(fileURLToPath(import.meta.url), args, jobs, bundle);
 
   const loadEnd = loadavg();
   const seconds = {};

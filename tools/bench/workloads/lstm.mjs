@@ -34,7 +34,7 @@ import {
   printTable,
   randomMlpFamily,
   root,
-  runChildJob,
+  runChildJobs,
   runPeer,
 } from '../lib.mjs';
 import { lstmMetaIterationFlops } from '../lstm-flops.mjs';
@@ -113,16 +113,7 @@ async function parent() {
     }
   };
   runPeers('before');
-  const results = {};
-  try {
-    for (const job of jobs) {
-      console.log(`\n--- ${job}`);
-      const res = runChildJob(fileURLToPath(import.meta.url), args, job, bundle.url);
-      if (res) results[job] = res;
-    }
-  } finally {
-    bundle.cleanup();
-  }
+  const results = runChildJobs(fileURLToPath(import.meta.url), args, jobs, bundle);
 
   runPeers('after');
 
