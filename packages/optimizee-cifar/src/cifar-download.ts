@@ -150,7 +150,15 @@ export async function extractCifar10Archive(
         const base = posix.basename(entry.header.name);
         const regular = entry.header.type === 'file' || entry.header.type === 'contiguous-file';
         if (regular && wanted.includes(base)) {
-          await pipeline(entry, cifarRecordCheck(`${source}:${base}`), createWriteStream(join(staging, base)));
+          const file = createWriteStream(join(staging, base));
+          try {
+            await pipeline(entry, cifarRecordCheck(`${source}:${base}`), file);
+          } catch (e) {
+            // pipeline rejects as soon as a stream fails, while the file may still be opening: wait until it is
+            // closed, so that nothing is created in the staging folder after it is removed below.
+            if (!file.closed) await once(file, 'close').catch(() => undefined);
+            throw e;
+          }
           found.add(base);
         } else {
           entry.resume();
