@@ -325,10 +325,26 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
  *   [11] gatesOff [12] hOff [13] cOff [14..15] dW per thread [16..17] db per thread
  * Rows are independent (weights shared, state per row), so threads split the rows; each thread has its own
  * accumulators, which the caller adds up.
+ * Word [21] is the byte offset of the backward's accumulator records (see l2o_backward_shared).
+ * Word [20] is the work counter of the *_shared entries: the caller zeroes it, then each thread repeatedly takes the
+ * next `chunk` rows (an atomic add in the shared-memory build) until np is reached. A thread that is late to start
+ * or runs slower simply takes fewer chunks, so neither waits for a fixed half of the other.
  */
 #define P(i) (plan[i])
 #define PTR(i) ((float *)(unsigned long)plan[i])
 #define PL(l, i) (plan[24 + 24 * (l) + (i)])
+
+/* The next chunk's first row from the work counter (plan word 20). */
+static inline int take_rows(const unsigned *plan, int chunk) {
+  int *counter = (int *)(plan + 20);
+#ifdef __wasm_atomics__
+  return __atomic_fetch_add(counter, chunk, __ATOMIC_RELAXED);
+#else
+  const int r = *counter;
+  *counter = r + chunk;
+  return r;
+#endif
+}
 
 static inline float bits_to_float(unsigned u) {
   union { unsigned u; float f; } v;
@@ -359,6 +375,13 @@ __attribute__((export_name("l2o_forward_rows"))) void l2o_forward_rows(const uns
   l2o_fwd_output(n, (int)P(17), x, PTR(8), bits_to_float(P(9)), bits_to_float(P(10)), PTR(7) + r0);
 }
 
+/* l2o_forward_rows over chunks of rows taken from the work counter until np (see above). */
+__attribute__((export_name("l2o_forward_shared"))) void l2o_forward_shared(const unsigned *plan, int t, int chunk,
+                                                                             int np) {
+  for (int r0 = take_rows(plan, chunk); r0 < np; r0 = take_rows(plan, chunk))
+    l2o_forward_rows(plan, t, r0, r0 + chunk < np ? r0 + chunk : np);
+}
+
 /*
  * One inference step over rows [r0, r1) (no activations saved, state updated in place), driven by a plan of the
  * same shape as above, where only these words are read (byte offsets, absolute):
@@ -384,27 +407,78 @@ __attribute__((export_name("l2o_infer_rows"))) void l2o_infer_rows(const unsigne
   l2o_fwd_output(n, (int)P(17), x, PTR(8), bits_to_float(P(9)), bits_to_float(P(10)), PTR(7) + r0);
 }
 
-__attribute__((export_name("l2o_backward_rows"))) void l2o_backward_rows(const unsigned *plan, int K, int r0, int r1,
-                                                                           int thread) {
-  const int L = (int)P(0), d0 = (int)P(1);
-  const int n = r1 - r0;
+/* l2o_infer_rows over chunks of rows taken from the work counter until np. */
+__attribute__((export_name("l2o_infer_shared"))) void l2o_infer_shared(const unsigned *plan, int chunk, int np,
+                                                                         int thread) {
+  for (int r0 = take_rows(plan, chunk); r0 < np; r0 = take_rows(plan, chunk))
+    l2o_infer_rows(plan, r0, r0 + chunk < np ? r0 + chunk : np, thread);
+}
+
+/*
+ * Where the backward accumulates: this thread's slots of the plan (rec = 0) or an accumulator record (rec != 0):
+ * doubles laid out as, per layer, dW [(din + hp) G] then db [G]; then dwo [hp of the last layer] and dbo [1].
+ */
+static void acc_layer(const unsigned *plan, int l, int thread, double *rec, double **dW, double **db) {
+  if (!rec) {
+    *dW = (double *)(unsigned long)PL(l, 14 + thread);
+    *db = (double *)(unsigned long)PL(l, 16 + thread);
+    return;
+  }
+  long off = 0;
+  for (int i = 0; i < l; i++) off += (long)(PL(i, 0) + PL(i, 1) + 1) * PL(i, 2);
+  *dW = rec + off;
+  *db = rec + off + (long)(PL(l, 0) + PL(l, 1)) * PL(l, 2);
+}
+
+static long acc_record_doubles(const unsigned *plan) {
+  const int L = (int)P(0);
+  long off = 0;
+  for (int i = 0; i < L; i++) off += (long)(PL(i, 0) + PL(i, 1) + 1) * PL(i, 2);
+  return off + (long)P(17) + 1;
+}
+
+/* Doubles per accumulator record (see acc_layer); the caller allocates one record per chunk at plan word 21. */
+__attribute__((export_name("l2o_acc_record_doubles"))) int l2o_acc_record_doubles(const unsigned *plan) {
+  return (int)acc_record_doubles(plan);
+}
+
+/* Zeroes the accumulators (this thread's slots, or the record). */
+static void backward_init(const unsigned *plan, int thread, double *rec) {
+  const int L = (int)P(0);
+  if (rec) {
+    const long m = acc_record_doubles(plan);
+    for (long i = 0; i < m; i++) rec[i] = 0.0;
+    return;
+  }
   const int hpl = (int)P(17);
   double *dwo = (double *)(unsigned long)P(11 + thread);
   double *dbo = (double *)(unsigned long)P(13 + thread);
-  float *scratch = PTR(15 + thread);
   for (int j = 0; j < hpl; j++) dwo[j] = 0.0;
   *dbo = 0.0;
   for (int l = 0; l < L; l++) {
     const int din = (int)PL(l, 0), hp = (int)PL(l, 1), G = (int)PL(l, 2);
-    double *dW = (double *)(unsigned long)PL(l, 14 + thread);
-    double *db = (double *)(unsigned long)PL(l, 16 + thread);
+    double *dW, *db;
+    acc_layer(plan, l, thread, 0, &dW, &db);
     for (long i = 0; i < (long)(din + hp) * G; i++) dW[i] = 0.0;
     for (int i = 0; i < G; i++) db[i] = 0.0;
+  }
+}
+
+/* The backward over all K steps for rows [r0, r1), added into the accumulators (see acc_layer; not zeroed here). */
+static void backward_range(const unsigned *plan, int K, int r0, int r1, int thread, double *rec) {
+  const int L = (int)P(0), d0 = (int)P(1);
+  const int n = r1 - r0;
+  const int hpl = (int)P(17);
+  double *dwo = rec ? rec + acc_record_doubles(plan) - hpl - 1 : (double *)(unsigned long)P(11 + thread);
+  double *dbo = rec ? dwo + hpl : (double *)(unsigned long)P(13 + thread);
+  float *scratch = PTR(15 + thread);
+  if (n <= 0) return;
+  for (int l = 0; l < L; l++) {
+    const int hp = (int)PL(l, 1);
     float *dh = (float *)(unsigned long)PL(l, 9) + (long)r0 * hp;
     float *dc = (float *)(unsigned long)PL(l, 10) + (long)r0 * hp;
     for (long i = 0; i < (long)n * hp; i++) dh[i] = dc[i] = 0.0f;
   }
-  if (n <= 0) return;
   const float scale = bits_to_float(P(10));
   for (int s = K - 1; s >= 0; s--) {
     char *blk = (char *)(unsigned long)(P(3) + (unsigned)s * P(4));
@@ -421,10 +495,71 @@ __attribute__((export_name("l2o_backward_rows"))) void l2o_backward_rows(const u
       const float *hprev = prev ? (const float *)(prev + PL(l, 12)) : (const float *)(unsigned long)PL(l, 7);
       const float *cprev = prev ? (const float *)(prev + PL(l, 13)) : (const float *)(unsigned long)PL(l, 8);
       float *dx = l > 0 ? (float *)(unsigned long)PL(l - 1, 9) + (long)r0 * din : 0;
+      double *dW, *db;
+      acc_layer(plan, l, thread, rec, &dW, &db);
       l2o_bwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp,
                     (const float *)(blk + PL(l, 13)) + ro, (float *)(unsigned long)PL(l, 9) + ro,
                     (float *)(unsigned long)PL(l, 10) + ro, (const float *)(unsigned long)PL(l, 6), (int)PL(l, 3), dx,
-                    (double *)(unsigned long)PL(l, 14 + thread), (double *)(unsigned long)PL(l, 16 + thread), scratch);
+                    dW, db, scratch);
     }
   }
+}
+
+/* The backward over all K steps for rows [r0, r1) into this thread's slots (zeroed first). */
+__attribute__((export_name("l2o_backward_rows"))) void l2o_backward_rows(const unsigned *plan, int K, int r0, int r1,
+                                                                           int thread) {
+  backward_init(plan, thread, 0);
+  backward_range(plan, K, r0, r1, thread, 0);
+}
+
+/*
+ * The backward over chunks of rows taken from the work counter until np; chunk c (rows [c chunk, (c + 1) chunk))
+ * accumulates into its own record at plan word 21 + c records, whichever thread takes it. l2o_reduce_records then adds
+ * the records up in chunk order, so the result does not depend on which thread ran which chunk, nor on the number of
+ * threads.
+ */
+__attribute__((export_name("l2o_backward_shared"))) void l2o_backward_shared(const unsigned *plan, int K, int chunk,
+                                                                               int np, int thread) {
+  const long m = acc_record_doubles(plan);
+  double *records = (double *)(unsigned long)P(21);
+  for (int r0 = take_rows(plan, chunk); r0 < np; r0 = take_rows(plan, chunk)) {
+    double *rec = records + (long)(r0 / chunk) * m;
+    backward_init(plan, thread, rec);
+    backward_range(plan, K, r0, r0 + chunk < np ? r0 + chunk : np, thread, rec);
+  }
+}
+
+/*
+ * Adds the first `count` records up in order (into record 0) and writes the sums into thread 0's slots; thread 1's
+ * slots are zeroed (callers add both threads' slots).
+ */
+__attribute__((export_name("l2o_reduce_records"))) void l2o_reduce_records(const unsigned *plan, int count) {
+  const int L = (int)P(0);
+  const int hpl = (int)P(17);
+  const long m = acc_record_doubles(plan);
+  double *rec = (double *)(unsigned long)P(21);
+  for (int c = 1; c < count; c++) {
+    const double *r = rec + (long)c * m;
+    for (long i = 0; i < m; i++) rec[i] += r[i];
+  }
+  for (int l = 0; l < L; l++) {
+    const long words = (long)(PL(l, 0) + PL(l, 1)) * PL(l, 2);
+    const int G = (int)PL(l, 2);
+    double *dW, *db, *src, *srcb;
+    acc_layer(plan, l, 0, rec, &src, &srcb);
+    acc_layer(plan, l, 0, 0, &dW, &db);
+    for (long i = 0; i < words; i++) dW[i] = src[i];
+    for (int i = 0; i < G; i++) db[i] = srcb[i];
+    acc_layer(plan, l, 1, 0, &dW, &db);
+    for (long i = 0; i < words; i++) dW[i] = 0.0;
+    for (int i = 0; i < G; i++) db[i] = 0.0;
+  }
+  const double *wo = rec + m - hpl - 1;
+  double *dwo0 = (double *)(unsigned long)P(11), *dwo1 = (double *)(unsigned long)P(12);
+  for (int j = 0; j < hpl; j++) {
+    dwo0[j] = wo[j];
+    dwo1[j] = 0.0;
+  }
+  *(double *)(unsigned long)P(13) = wo[hpl];
+  *(double *)(unsigned long)P(14) = 0.0;
 }

@@ -5,7 +5,17 @@ import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, checkLstmMetaParams, lstmParamNames } from '../meta-params.js';
 import { checkLstmState, lstmZeroState, type LstmState } from '../lstm-optimizer.js';
-import { ensureMemory, instantiateLstmKernel, kernelThreadsAvailable, type LstmKernel } from './wasm-kernel.js';
+import {
+  ensureMemory,
+  instantiateLstmKernel,
+  kernelThreadsAvailable,
+  type LstmKernel,
+  resetWorkCounter,
+  rowChunk,
+} from './wasm-kernel.js';
+
+/** About how many chunks the rows of one update are shared out in between the two threads. */
+const INFER_PIECES = 64;
 import { averageRowGroups, checkAveragedColumns, checkRowGroups } from './fused-lstm.js';
 import type { FusedRowAveraging } from './fused-unroll.js';
 
@@ -344,10 +354,11 @@ function fusedInference(
     f32.fill(0, xb + n * s.d0, xb + np * s.d0);
     const infer = (plan: number): void => {
       if (k.kernel.threads === 2) {
-        const split = up(Math.floor(np / 2), 4);
-        k.kernel.start('infer', [plan, split, np, 1]);
+        const chunk = rowChunk(np, INFER_PIECES);
+        resetWorkCounter(new Uint32Array(k.kernel.memory.buffer), plan);
+        k.kernel.start('infer', [plan, chunk, np, 1]);
         try {
-          k.kernel.exports.l2o_infer_rows(plan, 0, split, 0);
+          k.kernel.exports.l2o_infer_shared(plan, chunk, np, 0);
         } finally {
           k.kernel.join();
         }

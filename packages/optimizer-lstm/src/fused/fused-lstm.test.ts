@@ -202,6 +202,35 @@ describe('fused lstm (wasm) against the float64 reference', () => {
     f.dispose();
   });
 
+  it('dφ has the same bits on 1 and 2 threads and from run to run (rows shared out in chunks, sums in chunk order)', () => {
+    const config = resolveLstmConfig({ hiddenSizes: [6, 5] });
+    const rng = Rng.seeded(11);
+    const n = 2003;
+    const K = 4;
+    const phi = to32(randomPhi(config, rng));
+    const grads = randomGrads(rng, n, K);
+    const adj = suffixAdjoints(randomGrads(rng, n, K), [1, 1, 1, 1]);
+    // Rows 0 and 1500 see the same gradients with opposite, huge adjoints: their contributions to dφ cancel exactly,
+    // and everything added in between is absorbed or not depending on the order of the sums. Adding per thread
+    // (whichever rows each thread happened to take) would change the result; per chunk, in chunk order, it cannot.
+    for (let s = 0; s < K; s++) {
+      grads[s]![1500] = grads[s]![0]!;
+      adj[s]![0] = 1e20;
+      adj[s]![1500] = -1e20;
+    }
+    const run = (threads: 1 | 2): Record<string, Float32Array> => {
+      const f = createFusedLstm(config, { threads });
+      f.begin(n, phi);
+      for (const g of grads) f.step(g);
+      const d = f.metaGradient(adj);
+      f.dispose();
+      return d;
+    };
+    const one = run(1);
+    for (const d of [run(2), run(2), run(2)])
+      for (const k of Object.keys(one)) expect(Array.from(d[k]!), k).toEqual(Array.from(one[k]!));
+  });
+
   it('the stepwise backward (one step at a time, layer by layer) gives the whole-unroll kernel dφ', () => {
     const config = resolveLstmConfig({ hiddenSizes: [6, 5], preprocessing: 'log-sign-moments' });
     const rng = Rng.seeded(9);

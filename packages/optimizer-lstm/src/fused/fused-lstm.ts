@@ -1,7 +1,14 @@
 import { lstmInputSize, preprocessingHasStats, type LstmConfig } from '../config.js';
 import { MOMENT_STATS_SIZE, writeMomentInputs } from '../moment-features.js';
 import { OUTPUT_B, OUTPUT_W, lstmParamNames } from '../meta-params.js';
-import { KERNEL_CALLS, type KernelCall, ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
+import {
+  KERNEL_CALLS,
+  type KernelCall,
+  ensureMemory,
+  instantiateLstmKernel,
+  resetWorkCounter,
+  rowChunk,
+} from './wasm-kernel.js';
 import { L2oError } from '@l2o/core';
 
 /** φ as plain arrays, keyed like the tensors (`layer{l}/wx`, …, `output/b`), row-major. */
@@ -62,6 +69,11 @@ export interface FusedLstm {
 }
 
 const BWD_RC = 32; // must match lstm-kernel.c
+/** About how many chunks the rows of one forward step / of the whole backward are shared out in (2 threads). */
+const FORWARD_PIECES = 64;
+const BACKWARD_PIECES = 128;
+/** Most bytes the backward's per-chunk accumulator records take (fewer, larger chunks for wide LSTMs). */
+const RECORDS_BYTES = 32 * 2 ** 20;
 /** Float64 words of the call list the helper thread reads (at most 18 words per call; flushed when full). */
 const CALL_WORDS = 64 * 18;
 const CALL_ID: Readonly<Record<KernelCall, number>> = Object.fromEntries(KERNEL_CALLS.map((c, i) => [c, i])) as Record<
@@ -160,6 +172,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   let ready = false;
   let scratch: number[] = [];
   let callsAt = 0;
+  let bwdChunk = 4; // rows per chunk of the whole-unroll backward
+  let bwdRecords = 1; // its accumulator records (one per chunk)
   // Row averaging (undefined: none, the plain LSTM path).
   let avgColumns: number[] | undefined;
   let avgGroups: number[] = [];
@@ -236,6 +250,12 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     const scratchBytes = (Math.max(BWD_RC * (gMax + 2 * kpMax), last.hp) + 32) * 4;
     scratch = [take(scratchBytes), take(scratchBytes)];
     callsAt = take(CALL_WORDS * 8);
+    // The whole-unroll backward's accumulator records, one per chunk of rows (l2o_backward_shared).
+    const recordDoubles = layers.reduce((a, l) => a + (l.din + l.hp + 1) * l.G, 0) + last.hp + 1;
+    const pieces = Math.min(BACKWARD_PIECES, Math.max(16, Math.floor(RECORDS_BYTES / (recordDoubles * 8))));
+    bwdChunk = rowChunk(np, pieces);
+    bwdRecords = Math.ceil(np / bwdChunk);
+    const records = take(bwdRecords * recordDoubles * 8);
     fixedEnd = off;
     stepsBase = off;
     // One step's block: x0, the output adjoint, then per layer gates, h, c.
@@ -278,6 +298,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       last.hp,
     ];
     head.forEach((v, i) => (u32[w + i] = v));
+    u32[w + 21] = records;
     new Float32Array(u32.buffer, plan + 10 * 4, 1)[0] = scale;
     layers.forEach((l, li) => {
       const fields = [
@@ -302,6 +323,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       ];
       fields.forEach((v, i) => (u32[w + 24 + 24 * li + i] = v));
     });
+    if (k.l2o_acc_record_doubles(plan) !== recordDoubles)
+      throw new L2oError('INVALID_STATE', 'fused lstm: the kernel and its caller disagree on the accumulator records');
   };
 
   const stepBlock = (t: number): number => stepsBase + t * stepStride;
@@ -694,12 +717,16 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       f32.fill(0, x0 + d0 * n, x0 + d0 * np);
       if (avgColumns || layered) forwardAveraged(t, avgColumns ?? noAveraging);
       else {
-        if (T === 2) kernel.start('forward', [plan, t, split, np]);
-        try {
-          k.l2o_forward_rows(plan, t, 0, split);
-        } finally {
-          kernel.join();
-        }
+        if (T === 2) {
+          const chunk = rowChunk(np, FORWARD_PIECES);
+          resetWorkCounter(u32, plan);
+          kernel.start('forward', [plan, t, chunk, np]);
+          try {
+            k.l2o_forward_shared(plan, t, chunk, np);
+          } finally {
+            kernel.join();
+          }
+        } else k.l2o_forward_rows(plan, t, 0, np);
       }
       steps = t + 1;
       bwdDone = false;
@@ -784,12 +811,16 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
         for (let s = steps - 1; s >= 0; s--) backwardStepAt(s, avgColumns);
         flush();
       } else {
-        if (T === 2) kernel.start('backward', [plan, steps, split, np, 1]);
+        // Chunks of rows shared out between the threads, each chunk into its own record, the records added up in
+        // order: the same bits whichever thread ran which chunk, on 1 thread or 2.
+        resetWorkCounter(u32, plan);
+        if (T === 2) kernel.start('backward', [plan, steps, bwdChunk, np, 1]);
         try {
-          k.l2o_backward_rows(plan, steps, 0, split, 0);
+          k.l2o_backward_shared(plan, steps, bwdChunk, np, 0);
         } finally {
           kernel.join();
         }
+        k.l2o_reduce_records(plan, bwdRecords);
       }
       return collect();
     },

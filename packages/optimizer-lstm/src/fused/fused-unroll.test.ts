@@ -153,7 +153,7 @@ describe('fused unroll with row averaging (the hook LSTM+GAC uses)', () => {
     await initEngine('wasm');
   });
 
-  it('groups of one row average nothing: the layer-by-layer path gives the LSTM unroll bit for bit (1 and 2 threads)', async () => {
+  it('groups of one row average nothing: the layer-by-layer path gives the LSTM unroll (updates bit for bit, dφ to float32 rounding; 1 and 2 threads)', async () => {
     await import('../index-node.js'); // worker_threads helpers for threads: 2
     const config = lstmOptimizer({ hiddenSizes: [6, 5] }).config;
     const learned = lstmOptimizer(config);
@@ -188,8 +188,15 @@ describe('fused unroll with row averaging (the hook LSTM+GAC uses)', () => {
       const w = [1, 2, 3];
       const da = plain.metaGradient(seq, w);
       const db = layered.metaGradient(seq, w);
-      for (const key of Object.keys(da))
-        expect(Array.from(db[key]!.dataSync())).toEqual(Array.from(da[key]!.dataSync()));
+      // The plain unroll's backward adds its rows up in chunks (l2o_backward_shared), the layered one per thread:
+      // the same sums in another order.
+      for (const key of Object.keys(da)) {
+        const x = da[key]!.dataSync();
+        const y = db[key]!.dataSync();
+        const scale = Math.max(...Array.from(x, Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        x.forEach((v, i) => expect(Math.abs(y[i]! - v), key).toBeLessThanOrEqual(2e-6 * scale));
+      }
       plain.dispose();
       layered.dispose();
       for (const m of [da, db, theta, ...seq]) disposeMap(m);

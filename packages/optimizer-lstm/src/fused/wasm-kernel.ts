@@ -27,6 +27,17 @@ export interface LstmKernelExports {
   l2o_backward_rows(plan: number, K: number, r0: number, r1: number, thread: number): void;
   /** One forward step over rows [r0, r1), the state updated in place, nothing saved (inference). */
   l2o_infer_rows(plan: number, r0: number, r1: number, thread: number): void;
+  /**
+   * The same over chunks of `chunk` rows taken from the plan's work counter (word 20, zeroed by the caller) until
+   * `np`: both threads call them at once and share the rows by how fast each one goes (see {@link rowChunk}).
+   */
+  l2o_forward_shared(plan: number, t: number, chunk: number, np: number): void;
+  l2o_backward_shared(plan: number, K: number, chunk: number, np: number, thread: number): void;
+  l2o_infer_shared(plan: number, chunk: number, np: number, thread: number): void;
+  /** Doubles of one accumulator record of l2o_backward_shared (per layer dW, db; then dwo, dbo). */
+  l2o_acc_record_doubles(plan: number): number;
+  /** Adds the first `count` records up in chunk order into thread 0's accumulator slots (thread 1's zeroed). */
+  l2o_reduce_records(plan: number, count: number): void;
   /** Single pieces of a step (see native/lstm-kernel.c), which a caller sequences itself (e.g. to mix rows between layers). */
   l2o_fwd_layer(...args: number[]): void;
   l2o_fwd_output(...args: number[]): void;
@@ -57,7 +68,7 @@ export interface LstmKernel {
   readonly memory: WasmMemory;
   readonly threads: 1 | 2;
   /**
-   * Runs `l2o_forward_rows` / `l2o_backward_rows` / `l2o_infer_rows` with these args on the helper thread
+   * Runs `l2o_forward_shared` / `l2o_backward_shared` / `l2o_infer_shared` with these args on the helper thread
    * (threads = 2); 'calls' runs the call list of `args[1]` float64 words at byte offset `args[0]` of the memory
    * (see {@link KERNEL_CALLS}).
    */
@@ -140,9 +151,9 @@ while (e) {
   const cmd = c[1];
   if (cmd === 0) break;
   try {
-    if (cmd === 1) e.l2o_forward_rows(c[2] >>> 0, c[3], c[4], c[5]);
-    else if (cmd === 2) e.l2o_backward_rows(c[2] >>> 0, c[3], c[4], c[5], c[6]);
-    else if (cmd === 3) e.l2o_infer_rows(c[2] >>> 0, c[3], c[4], c[5]);
+    if (cmd === 1) e.l2o_forward_shared(c[2] >>> 0, c[3], c[4], c[5]);
+    else if (cmd === 2) e.l2o_backward_shared(c[2] >>> 0, c[3], c[4], c[5], c[6]);
+    else if (cmd === 3) e.l2o_infer_shared(c[2] >>> 0, c[3], c[4], c[5]);
     else {
       const names = ${JSON.stringify(KERNEL_CALLS)};
       const a = new Float64Array(memory.buffer, c[2] >>> 0, c[3]);
@@ -254,6 +265,20 @@ export function instantiateLstmKernel(threads: 1 | 2 = 1): LstmKernel {
       Atomics.notify(c, 0);
     },
   };
+}
+
+/**
+ * Rows per chunk of the *_shared kernels: np split in about `pieces` chunks of a multiple of 4 rows. With a fixed
+ * half each, the caller waited ≈ 2 ms per call (of ≈ 15) for the helper, which starts ≈ 0.4 ms late (its wake-up)
+ * and ran ≈ 6 % slower on this 2-core host; with chunks the faster thread takes more of them.
+ */
+export function rowChunk(np: number, pieces: number): number {
+  return Math.max(4, Math.ceil(np / pieces / 4) * 4);
+}
+
+/** Zeroes the work counter of a plan (uint32 word 20) before a *_shared call. */
+export function resetWorkCounter(u32: Uint32Array, plan: number): void {
+  u32[(plan >>> 2) + 20] = 0;
 }
 
 const PAGE = 65536;
