@@ -111,19 +111,22 @@ static inline void fwd_layer(int n, int din, int hp, const float *x, const float
       ST(z2 + j, a20); ST(z2 + j + 4, a21);
       ST(z3 + j, a30); ST(z3 + j + 4, a31);
     }
+    /* The gate nonlinearities first, then the cell: short independent chains the CPU can overlap (one loop doing
+     * both made every vector wait for its gates' chains before its tanh(c) chain: ≈ 8 % slower forward). */
     for (int q = 0; q < 4; q++) {
       float *z = z0 + (long)q * G;
+      for (int j = 0; j < 2 * hp; j += 4) ST(z + j, vsigmoid(LD(z + j)));
+      for (int j = 2 * hp; j < 3 * hp; j += 4) ST(z + j, vtanh(LD(z + j)));
+      for (int j = 3 * hp; j < G; j += 4) ST(z + j, vsigmoid(LD(z + j)));
+    }
+    for (int q = 0; q < 4; q++) {
+      const float *z = z0 + (long)q * G;
       const float *cp = cprev + (long)(r + q) * hp;
       float *co = c + (long)(r + q) * hp, *ho = h + (long)(r + q) * hp;
       for (int j = 0; j < hp; j += 4) {
-        v4 i = vsigmoid(LD(z + j));
-        v4 f = vsigmoid(LD(z + hp + j));
-        v4 g = vtanh(LD(z + 2 * hp + j));
-        v4 o = vsigmoid(LD(z + 3 * hp + j));
-        v4 cn = ADD(MUL(f, LD(cp + j)), MUL(i, g));
-        ST(z + j, i); ST(z + hp + j, f); ST(z + 2 * hp + j, g); ST(z + 3 * hp + j, o);
+        v4 cn = ADD(MUL(LD(z + hp + j), LD(cp + j)), MUL(LD(z + j), LD(z + 2 * hp + j)));
         ST(co + j, cn);
-        ST(ho + j, MUL(o, vtanh(cn)));
+        ST(ho + j, MUL(LD(z + 3 * hp + j), vtanh(cn)));
       }
     }
   }
