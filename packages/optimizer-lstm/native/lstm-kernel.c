@@ -66,12 +66,66 @@ static inline v4 vsigmoid(v4 x) {
   return ADD(SPLAT(0.5f), wasm_f32x4_div(MUL(x, p), q));
 }
 
+/* ln x for x > 0 (normal floats; +inf gives +inf): x = m 2^e with m in [√½, √2), ln x = e ln 2 + ln(1 + t), t = m − 1,
+ * ln(1 + t) ≈ t − t²/2 + t³ P(t) with P of degree 7 fitted here (weighted least squares iterated towards minimax on
+ * [√½ − 1, √2 − 1], coefficients rounded to float32): max abs error of ln(1 + t) 5.2e-8 evaluated in float32; ln 2 in
+ * two parts (0.693359375 exact, the rest) so that e ln 2 adds no error of its own. */
+static inline v4 vlog(v4 x) {
+  const v4 bits = x;
+  v4 e = wasm_i32x4_sub(wasm_u32x4_shr(bits, 23), wasm_i32x4_splat(127));
+  v4 m = wasm_v128_or(wasm_v128_and(bits, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x3f800000));
+  const v4 big = wasm_f32x4_gt(m, SPLAT(1.41421356f));
+  m = wasm_v128_bitselect(MUL(m, SPLAT(0.5f)), m, big);
+  e = wasm_i32x4_sub(e, big); /* big lanes are all ones = −1 */
+  const v4 ef = wasm_f32x4_convert_i32x4(e);
+  const v4 t = SUB(m, SPLAT(1.0f));
+  const v4 t2 = MUL(t, t);
+  v4 p = SPLAT(-0.062450118362903595f);
+  p = MAC(SPLAT(0.11942807585000992f), p, t);
+  p = MAC(SPLAT(-0.13329479098320007f), p, t);
+  p = MAC(SPLAT(0.1434231698513031f), p, t);
+  p = MAC(SPLAT(-0.16618387401103973f), p, t);
+  p = MAC(SPLAT(0.19993527233600616f), p, t);
+  p = MAC(SPLAT(-0.25000837445259094f), p, t);
+  p = MAC(SPLAT(0.33333462476730347f), p, t);
+  v4 r = ADD(SUB(t, MUL(SPLAT(0.5f), t2)), MUL(MUL(t2, t), p));
+  r = ADD(MUL(ef, SPLAT(-2.12194440e-4f)), r);
+  r = ADD(MUL(ef, SPLAT(0.693359375f)), r);
+  return wasm_v128_bitselect(x, r, wasm_f32x4_eq(x, SPLAT(__builtin_inff())));
+}
+
+/*
+ * The paper's log/sign preprocessing of rows [r0, r1) (multiples of 4): g = raw[r] → x[r] = (ln|g| / p, sign g) where
+ * |g| ≥ e^-p, else (−1, g e^p); NaN gives (−1, NaN) and ±inf (+inf, ±1), as the JS path does.
+ */
+static inline void log_sign_rows(const float *raw, int r0, int r1, float p, float thr, float expP, float *x) {
+  const v4 vp = SPLAT(p), vthr = SPLAT(thr), vexp = SPLAT(expP), one = SPLAT(1.0f), mone = SPLAT(-1.0f);
+  for (int r = r0; r < r1; r += 4) {
+    const v4 g = LD(raw + r);
+    const v4 a = wasm_f32x4_abs(g);
+    const v4 big = wasm_f32x4_ge(a, vthr);
+    const v4 lg = wasm_f32x4_div(vlog(a), vp);
+    const v4 sg = wasm_v128_bitselect(one, mone, wasm_f32x4_gt(g, SPLAT(0.0f)));
+    const v4 c0 = wasm_v128_bitselect(lg, mone, big);
+    const v4 c1 = wasm_v128_bitselect(sg, MUL(g, vexp), big);
+    ST(x + 2 * r, wasm_i32x4_shuffle(c0, c1, 0, 4, 1, 5));
+    ST(x + 2 * r + 4, wasm_i32x4_shuffle(c0, c1, 2, 6, 3, 7));
+  }
+}
+
 /* Elementwise exports for tests of the approximations. */
 __attribute__((export_name("l2o_vec_tanh"))) void l2o_vec_tanh(int n, const float *x, float *y) {
   for (int i = 0; i < n; i += 4) ST(y + i, vtanh(LD(x + i)));
 }
 __attribute__((export_name("l2o_vec_sigmoid"))) void l2o_vec_sigmoid(int n, const float *x, float *y) {
   for (int i = 0; i < n; i += 4) ST(y + i, vsigmoid(LD(x + i)));
+}
+__attribute__((export_name("l2o_vec_log"))) void l2o_vec_log(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i += 4) ST(y + i, vlog(LD(x + i)));
+}
+__attribute__((export_name("l2o_log_sign"))) void l2o_log_sign(int n, const float *raw, float p, float thr, float expP,
+                                                                 float *x) {
+  log_sign_rows(raw, 0, n, p, thr, expP, x);
 }
 
 /* z[4 rows][8 cols] += in[4 rows][0..k) * W[0..k)[j0..j0+8): register tile. */
@@ -328,7 +382,9 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
  *   [11] gatesOff [12] hOff [13] cOff [14..15] dW per thread [16..17] db per thread
  * Rows are independent (weights shared, state per row), so threads split the rows; each thread has its own
  * accumulators, which the caller adds up.
- * Word [21] is the byte offset of the backward's accumulator records (see l2o_backward_shared).
+ * Word [21] is the byte offset of the backward's accumulator records (see l2o_backward_shared). Words [18], [19],
+ * [22], [23]: when [18] is not 0, the byte offset of the raw gradients [np] (padded rows 0), which each thread turns
+ * into the step's inputs for its own rows first (log/sign, d0 = 2) with p, e^-p, e^p (float bits).
  * Word [20] is the work counter of the *_shared entries: the caller zeroes it, then each thread repeatedly takes the
  * next `chunk` rows (an atomic add in the shared-memory build) until np is reached. A thread that is late to start
  * or runs slower simply takes fewer chunks, so neither waits for a fixed half of the other.
@@ -362,6 +418,8 @@ __attribute__((export_name("l2o_forward_rows"))) void l2o_forward_rows(const uns
   char *blk = (char *)(unsigned long)(P(3) + (unsigned)t * P(4));
   char *prev = t > 0 ? (char *)(unsigned long)(P(3) + (unsigned)(t - 1) * P(4)) : 0;
   const float *x = (const float *)(blk + P(5)) + (long)r0 * d0;
+  if (P(18)) log_sign_rows(PTR(18), r0, r1, bits_to_float(P(19)), bits_to_float(P(22)), bits_to_float(P(23)),
+                           (float *)(blk + P(5)));
   int din = d0;
   for (int l = 0; l < L; l++) {
     const int hp = (int)PL(l, 1);
@@ -397,6 +455,7 @@ __attribute__((export_name("l2o_infer_rows"))) void l2o_infer_rows(const unsigne
   const int n = r1 - r0;
   if (n <= 0) return;
   const float *x = PTR(5) + (long)r0 * d0;
+  if (P(18)) log_sign_rows(PTR(18), r0, r1, bits_to_float(P(19)), bits_to_float(P(22)), bits_to_float(P(23)), PTR(5));
   float *scratch = PTR(15 + thread);
   for (int l = 0; l < L; l++) {
     const int din = (int)PL(l, 0), hp = (int)PL(l, 1);

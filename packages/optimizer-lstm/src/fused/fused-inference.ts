@@ -270,6 +270,9 @@ function fusedInference(
     const out = take(np * 4);
     const unused = averaging ? take(np * 4) : 0; // outputs of the single-layer plans below the top
     const hc = s.layers.map((l) => ({ h: take(np * l.hp * 4), c: take(np * l.hp * 4) }));
+    // log/sign on the whole-step path: the raw gradient goes in [np], each thread preprocesses its rows (SIMD).
+    const inKernel = logSign && !averaging;
+    const raw = inKernel ? take(np * 4) : 0;
     const mem = k.kernel.memory;
     ensureMemory(mem, off);
     const f32 = new Float32Array(mem.buffer);
@@ -298,6 +301,10 @@ function fusedInference(
       u32[pl + 7] = hc[li]!.h;
       u32[pl + 8] = hc[li]!.c;
     });
+    u32[w + 18] = raw;
+    f32[w + 19] = p32;
+    f32[w + 22] = thr;
+    f32[w + 23] = expP;
     // The input state, unless the kernel still holds exactly these tensors (tensors are immutable).
     const inTensors = s.layers.flatMap((_, l) => [state.h[l]!, state.c[l]!]);
     const held = k.held;
@@ -334,7 +341,10 @@ function fusedInference(
     }
     for (const key of moments ? [] : keys) {
       const g = grads[key]!.dataSync() as Float32Array;
-      if (logSign) {
+      if (inKernel) {
+        f32.set(g, (raw >>> 2) + r);
+        r += g.length;
+      } else if (logSign) {
         for (let i = 0; i < g.length; i++, r++) {
           const v = g[i]!;
           const a = Math.abs(v);
@@ -351,7 +361,8 @@ function fusedInference(
         r += g.length;
       }
     }
-    f32.fill(0, xb + n * s.d0, xb + np * s.d0);
+    if (inKernel) f32.fill(0, (raw >>> 2) + n, (raw >>> 2) + np);
+    else f32.fill(0, xb + n * s.d0, xb + np * s.d0);
     const infer = (plan: number): void => {
       if (k.kernel.threads === 2) {
         const chunk = rowChunk(np, INFER_PIECES);

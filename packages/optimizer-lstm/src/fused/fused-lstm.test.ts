@@ -5,7 +5,7 @@ import { resolveLstmConfig, type LstmConfig } from '../config.js';
 import { lstmMetaParamShapes } from '../meta-params.js';
 import { createFusedLstm, suffixAdjoints } from './fused-lstm.js';
 import { referenceUnroll, type Float64MetaParams } from './reference-lstm.js';
-import { instantiateLstmKernel } from './wasm-kernel.js';
+import { ensureMemory, instantiateLstmKernel } from './wasm-kernel.js';
 // Registers worker_threads helpers for the 2-thread kernels.
 import '../index-node.js';
 
@@ -99,6 +99,60 @@ describe('float64 reference backward', () => {
       }
     }
     expect(worst).toBeLessThan(1e-7);
+  });
+});
+
+describe('fused lstm kernel: log/sign preprocessing', () => {
+  it('ln x matches Math.log to 2e-7 relative (4e-8 absolute near 1) from 1e-37 to 3e38, and +inf', () => {
+    const kernel = instantiateLstmKernel();
+    const k = kernel.exports;
+    const rng = Rng.seeded(21);
+    const xs = Float32Array.from({ length: 8192 }, () => Math.fround(Math.exp(-85 + 173 * rng.uniform())));
+    const near1 = Float32Array.from({ length: 4096 }, (_, i) => Math.fround(0.7 + (0.72 * i) / 4095));
+    const special = Float32Array.from([1, 2, 0.5, Math.SQRT2, Math.SQRT1_2, 1e-30, 3e38, Number.POSITIVE_INFINITY]);
+    const all = Float32Array.from([...xs, ...near1, ...special]);
+    const base = Number(k.__heap_base.value) + 64;
+    ensureMemory(kernel.memory, base + 2 * all.length * 4);
+    new Float32Array(kernel.memory.buffer).set(all, base >> 2);
+    k.l2o_vec_log(all.length, base, base + all.length * 4);
+    const y = new Float32Array(kernel.memory.buffer, base + all.length * 4, all.length);
+    let rel = 0;
+    let absNear1 = 0;
+    all.forEach((x, i) => {
+      const want = Math.log(x);
+      if (!Number.isFinite(want)) return expect(y[i]).toBe(want);
+      const err = Math.abs(y[i]! - want);
+      if (x > 0.7 && x < 1.42) absNear1 = Math.max(absNear1, err);
+      else rel = Math.max(rel, err / Math.abs(want));
+    });
+    expect(rel).toBeLessThan(2e-7);
+    expect(absNear1).toBeLessThan(4e-8);
+  });
+
+  it('l2o_log_sign gives the JS preprocessing on both sides of e^-p, at 0, ±inf and NaN', () => {
+    const kernel = instantiateLstmKernel();
+    const k = kernel.exports;
+    const rng = Rng.seeded(22);
+    const p = 10;
+    const thr = Math.fround(Math.exp(-p));
+    const expP = Math.fround(Math.exp(p));
+    const g = randomGrads(rng, 4000, 1)[0]!;
+    g.set([0, -0, thr, -thr, Math.fround(thr * 0.999), Infinity, -Infinity, Number.NaN], 100);
+    const base = Number(k.__heap_base.value) + 64;
+    ensureMemory(kernel.memory, base + 3 * g.length * 4);
+    new Float32Array(kernel.memory.buffer).set(g, base >> 2);
+    k.l2o_log_sign(g.length, base, p, thr, expP, base + g.length * 4);
+    const x = new Float32Array(kernel.memory.buffer, base + g.length * 4, 2 * g.length);
+    let worst = 0;
+    g.forEach((v, r) => {
+      const a = Math.abs(v);
+      const want = a >= thr ? [Math.fround(Math.log(a)) / p, v > 0 ? 1 : -1] : [-1, Math.fround(v * expP)];
+      expect(x[2 * r + 1], `row ${r} (g = ${v}) column 1`).toBe(want[1]);
+      if (!Number.isFinite(want[0]!)) return expect(x[2 * r]).toBe(want[0]);
+      worst = Math.max(worst, Math.abs(x[2 * r]! - want[0]!) / Math.max(Math.abs(want[0]!), 1e-3));
+    });
+    // ln|g| / p in float32: within 2 float32 roundings of the float64 value.
+    expect(worst).toBeLessThan(2.5e-7);
   });
 });
 

@@ -172,6 +172,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   let ready = false;
   let scratch: number[] = [];
   let callsAt = 0;
+  let rawAt = 0; // [np] the raw gradient of a step, preprocessed by the kernel (log/sign, whole-step path)
   let bwdChunk = 4; // rows per chunk of the whole-unroll backward
   let bwdRecords = 1; // its accumulator records (one per chunk)
   // Row averaging (undefined: none, the plain LSTM path).
@@ -250,6 +251,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     const scratchBytes = (Math.max(BWD_RC * (gMax + 2 * kpMax), last.hp) + 32) * 4;
     scratch = [take(scratchBytes), take(scratchBytes)];
     callsAt = take(CALL_WORDS * 8);
+    rawAt = take(np * 4);
     // The whole-unroll backward's accumulator records, one per chunk of rows (l2o_backward_shared).
     const recordDoubles = layers.reduce((a, l) => a + (l.din + l.hp + 1) * l.G, 0) + last.hp + 1;
     const pieces = Math.min(BACKWARD_PIECES, Math.max(16, Math.floor(RECORDS_BYTES / (recordDoubles * 8))));
@@ -299,6 +301,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
     ];
     head.forEach((v, i) => (u32[w + i] = v));
     u32[w + 21] = records;
+    new Float32Array(u32.buffer, plan + 19 * 4, 1)[0] = p32;
+    new Float32Array(u32.buffer, plan + 22 * 4, 2).set([thr, expP]);
     new Float32Array(u32.buffer, plan + 10 * 4, 1)[0] = scale;
     layers.forEach((l, li) => {
       const fields = [
@@ -690,10 +694,17 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
       ensureMemory(memory, stepBlock(t + 1));
       views();
       const x0 = (stepBlock(t) + x0Off) >>> 2;
+      const whole = !(avgColumns || layered);
+      // log/sign on the whole-step path: the raw gradient goes in, each thread preprocesses its own rows (SIMD).
+      const inKernel = logSign && E === 0 && whole;
+      u32[(plan >>> 2) + 18] = inKernel ? rawAt : 0;
       // The preprocessed gradient, dPre columns per row; with extra inputs into a scratch array first.
       const dst = E > 0 ? new Float32Array(n * dPre) : f32;
       const base = E > 0 ? 0 : x0;
-      if (logSign) {
+      if (inKernel) {
+        f32.set(grad, rawAt >>> 2);
+        f32.fill(0, (rawAt >>> 2) + n, (rawAt >>> 2) + np);
+      } else if (logSign) {
         for (let r = 0; r < n; r++) {
           const g = grad[r]!;
           const a = Math.abs(g);
@@ -714,8 +725,8 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
           for (let j = 0; j < E; j++) f32[o++] = ex[e++]!;
         }
       }
-      f32.fill(0, x0 + d0 * n, x0 + d0 * np);
-      if (avgColumns || layered) forwardAveraged(t, avgColumns ?? noAveraging);
+      if (!inKernel) f32.fill(0, x0 + d0 * n, x0 + d0 * np);
+      if (!whole) forwardAveraged(t, avgColumns ?? noAveraging);
       else {
         if (T === 2) {
           const chunk = rowChunk(np, FORWARD_PIECES);
