@@ -133,10 +133,11 @@ export const randomMlpFamily = (tf, H, D = 784, C = 10, B = 128) => ({
 /**
  * Runs `job` of the workload `script` in a child process (`--child JOB --bundle URL` after `args`), so each job's
  * peak RSS is its own: echoes the child's output, returns the object of its `RESULT {json}` line, or undefined
- * (with a message) when the child failed or printed none.
+ * (with a message) when the child failed or printed none. The child gets this process's Node flags, so
+ * `node --cpu-prof tools/bench/workloads/lstm.mjs …` profiles the jobs too.
  */
 export function runChildJob(script, args, job, bundleUrl) {
-  const r = spawnSync(process.execPath, [script, ...args, '--child', job, '--bundle', bundleUrl], {
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--child', job, '--bundle', bundleUrl], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 1 << 24,
