@@ -477,15 +477,10 @@ __attribute__((export_name("l2o_infer_shared"))) void l2o_infer_shared(const uns
 }
 
 /*
- * Where the backward accumulates: this thread's slots of the plan (rec = 0) or an accumulator record (rec != 0):
- * doubles laid out as, per layer, dW [(din + hp) G] then db [G]; then dwo [hp of the last layer] and dbo [1].
+ * The whole-unroll backward's accumulator record of one chunk of rows: doubles laid out as, per layer, dW
+ * [(din + hp) G] then db [G]; then dwo [hp of the last layer] and dbo [1].
  */
-static void acc_layer(const unsigned *plan, int l, int thread, double *rec, double **dW, double **db) {
-  if (!rec) {
-    *dW = (double *)(unsigned long)PL(l, 14 + thread);
-    *db = (double *)(unsigned long)PL(l, 16 + thread);
-    return;
-  }
+static void record_layer(const unsigned *plan, int l, double *rec, double **dW, double **db) {
   long off = 0;
   for (int i = 0; i < l; i++) off += (long)(PL(i, 0) + PL(i, 1) + 1) * PL(i, 2);
   *dW = rec + off;
@@ -499,40 +494,20 @@ static long acc_record_doubles(const unsigned *plan) {
   return off + (long)P(17) + 1;
 }
 
-/* Doubles per accumulator record (see acc_layer); the caller allocates one record per chunk at plan word 21. */
+/* Doubles per accumulator record (see record_layer); the caller allocates one record per chunk at plan word 21. */
 __attribute__((export_name("l2o_acc_record_doubles"))) int l2o_acc_record_doubles(const unsigned *plan) {
   return (int)acc_record_doubles(plan);
 }
 
-/* Zeroes the accumulators (this thread's slots, or the record). */
-static void backward_init(const unsigned *plan, int thread, double *rec) {
-  const int L = (int)P(0);
-  if (rec) {
-    const long m = acc_record_doubles(plan);
-    for (long i = 0; i < m; i++) rec[i] = 0.0;
-    return;
-  }
-  const int hpl = (int)P(17);
-  double *dwo = (double *)(unsigned long)P(11 + thread);
-  double *dbo = (double *)(unsigned long)P(13 + thread);
-  for (int j = 0; j < hpl; j++) dwo[j] = 0.0;
-  *dbo = 0.0;
-  for (int l = 0; l < L; l++) {
-    const int din = (int)PL(l, 0), hp = (int)PL(l, 1), G = (int)PL(l, 2);
-    double *dW, *db;
-    acc_layer(plan, l, thread, 0, &dW, &db);
-    for (long i = 0; i < (long)(din + hp) * G; i++) dW[i] = 0.0;
-    for (int i = 0; i < G; i++) db[i] = 0.0;
-  }
-}
-
-/* The backward over all K steps for rows [r0, r1), added into the accumulators (see acc_layer; not zeroed here). */
+/* The backward over all K steps for rows [r0, r1) into the record `rec` (zeroed first). */
 static void backward_range(const unsigned *plan, int K, int r0, int r1, int thread, double *rec) {
   const int L = (int)P(0), d0 = (int)P(1);
   const int n = r1 - r0;
   const int hpl = (int)P(17);
-  double *dwo = rec ? rec + acc_record_doubles(plan) - hpl - 1 : (double *)(unsigned long)P(11 + thread);
-  double *dbo = rec ? dwo + hpl : (double *)(unsigned long)P(13 + thread);
+  const long m = acc_record_doubles(plan);
+  for (long i = 0; i < m; i++) rec[i] = 0.0;
+  double *dwo = rec + m - hpl - 1;
+  double *dbo = dwo + hpl;
   float *scratch = PTR(15 + thread);
   if (n <= 0) return;
   for (int l = 0; l < L; l++) {
@@ -558,20 +533,13 @@ static void backward_range(const unsigned *plan, int K, int r0, int r1, int thre
       const float *cprev = prev ? (const float *)(prev + PL(l, 13)) : (const float *)(unsigned long)PL(l, 8);
       float *dx = l > 0 ? (float *)(unsigned long)PL(l - 1, 9) + (long)r0 * din : 0;
       double *dW, *db;
-      acc_layer(plan, l, thread, rec, &dW, &db);
+      record_layer(plan, l, rec, &dW, &db);
       l2o_bwd_layer(n, din, hp, x, hprev + ro, cprev + ro, (const float *)(blk + PL(l, 11)) + (long)r0 * 4 * hp,
                     (const float *)(blk + PL(l, 13)) + ro, (float *)(unsigned long)PL(l, 9) + ro,
                     (float *)(unsigned long)PL(l, 10) + ro, (const float *)(unsigned long)PL(l, 6), (int)PL(l, 3), dx,
                     dW, db, scratch);
     }
   }
-}
-
-/* The backward over all K steps for rows [r0, r1) into this thread's slots (zeroed first). */
-__attribute__((export_name("l2o_backward_rows"))) void l2o_backward_rows(const unsigned *plan, int K, int r0, int r1,
-                                                                           int thread) {
-  backward_init(plan, thread, 0);
-  backward_range(plan, K, r0, r1, thread, 0);
 }
 
 /*
@@ -584,11 +552,8 @@ __attribute__((export_name("l2o_backward_shared"))) void l2o_backward_shared(con
                                                                                int np, int thread) {
   const long m = acc_record_doubles(plan);
   double *records = (double *)(unsigned long)P(21);
-  for (int r0 = take_rows(plan, chunk); r0 < np; r0 = take_rows(plan, chunk)) {
-    double *rec = records + (long)(r0 / chunk) * m;
-    backward_init(plan, thread, rec);
-    backward_range(plan, K, r0, r0 + chunk < np ? r0 + chunk : np, thread, rec);
-  }
+  for (int r0 = take_rows(plan, chunk); r0 < np; r0 = take_rows(plan, chunk))
+    backward_range(plan, K, r0, r0 + chunk < np ? r0 + chunk : np, thread, records + (long)(r0 / chunk) * m);
 }
 
 /*
@@ -607,14 +572,18 @@ __attribute__((export_name("l2o_reduce_records"))) void l2o_reduce_records(const
   for (int l = 0; l < L; l++) {
     const long words = (long)(PL(l, 0) + PL(l, 1)) * PL(l, 2);
     const int G = (int)PL(l, 2);
-    double *dW, *db, *src, *srcb;
-    acc_layer(plan, l, 0, rec, &src, &srcb);
-    acc_layer(plan, l, 0, 0, &dW, &db);
-    for (long i = 0; i < words; i++) dW[i] = src[i];
-    for (int i = 0; i < G; i++) db[i] = srcb[i];
-    acc_layer(plan, l, 1, 0, &dW, &db);
-    for (long i = 0; i < words; i++) dW[i] = 0.0;
-    for (int i = 0; i < G; i++) db[i] = 0.0;
+    double *src, *srcb;
+    record_layer(plan, l, rec, &src, &srcb);
+    double *dW0 = (double *)(unsigned long)PL(l, 14), *dW1 = (double *)(unsigned long)PL(l, 15);
+    double *db0 = (double *)(unsigned long)PL(l, 16), *db1 = (double *)(unsigned long)PL(l, 17);
+    for (long i = 0; i < words; i++) {
+      dW0[i] = src[i];
+      dW1[i] = 0.0;
+    }
+    for (int i = 0; i < G; i++) {
+      db0[i] = srcb[i];
+      db1[i] = 0.0;
+    }
   }
   const double *wo = rec + m - hpl - 1;
   double *dwo0 = (double *)(unsigned long)P(11), *dwo1 = (double *)(unsigned long)P(12);

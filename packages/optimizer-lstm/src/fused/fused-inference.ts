@@ -13,11 +13,11 @@ import {
   resetWorkCounter,
   rowChunk,
 } from './wasm-kernel.js';
+import { averageRowGroups, checkAveragedColumns, checkRowGroups } from './fused-lstm.js';
+import type { FusedRowAveraging } from './fused-unroll.js';
 
 /** About how many chunks the rows of one update are shared out in between the two threads. */
 const INFER_PIECES = 64;
-import { averageRowGroups, checkAveragedColumns, checkRowGroups } from './fused-lstm.js';
-import type { FusedRowAveraging } from './fused-unroll.js';
 
 /**
  * The coordinatewise LSTM optimizer for evaluation, run by the fused WebAssembly kernel's forward step
@@ -366,7 +366,7 @@ function fusedInference(
     const infer = (plan: number): void => {
       if (k.kernel.threads === 2) {
         const chunk = rowChunk(np, INFER_PIECES);
-        resetWorkCounter(new Uint32Array(k.kernel.memory.buffer), plan);
+        resetWorkCounter(u32, plan);
         k.kernel.start('infer', [plan, chunk, np, 1]);
         try {
           k.kernel.exports.l2o_infer_shared(plan, chunk, np, 0);

@@ -526,7 +526,7 @@ export function createFusedLstm(config: LstmConfig, options: FusedLstmOptions = 
   };
 
   /**
-   * One step of the backward layer by layer (what l2o_backward_rows does for one step, with the row averaging A on
+   * One step of the backward layer by layer (what l2o_backward_shared does for one step, with the row averaging A on
    * the averaged adjoints, every output, and with extra inputs the input adjoint into `dx0`). Queued; flush after.
    */
   const backwardStepAt = (s: number, cols: readonly number[]): void => {

@@ -27,7 +27,6 @@ export interface LstmKernelExports {
   /** log/sign preprocessing of n raw gradients (n a multiple of 4) into n × 2 inputs. */
   l2o_log_sign(n: number, raw: number, p: number, thr: number, expP: number, x: number): void;
   l2o_forward_rows(plan: number, t: number, r0: number, r1: number): void;
-  l2o_backward_rows(plan: number, K: number, r0: number, r1: number, thread: number): void;
   /** One forward step over rows [r0, r1), the state updated in place, nothing saved (inference). */
   l2o_infer_rows(plan: number, r0: number, r1: number, thread: number): void;
   /**
