@@ -108,6 +108,12 @@ export const LSTM_FLAGS: FlagSpecs = {
     default: 0.001,
     above: 0,
   },
+  'max-lr-change': {
+    type: 'number',
+    help: "hyper: the largest change of a tensor's log learning rate in one step (how fast the controller can move its rate)",
+    default: 0.2,
+    above: 0,
+  },
   base: {
     type: 'string',
     help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)",
@@ -328,6 +334,7 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
       learnedOfKind(kind, {
         hidden: num(flags['controller-hidden']),
         initialLr: num(flags['initial-lr']),
+        maxLrChange: num(flags['max-lr-change']),
       }),
     );
   }

@@ -22,6 +22,8 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         '4',
         '--initial-lr',
         '0.01',
+        '--max-lr-change',
+        '0.3',
         '--meta-lr-scale',
         'logLr0:30',
         '--task',
@@ -57,7 +59,7 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         config: Record<string, unknown>;
       };
       expect(manifest.kind).toBe('hyper');
-      expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01 });
+      expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01, maxLrChange: 0.3 });
       const history = readFileSync(join(out, 'history.json'), 'utf8');
       expect(history).toContain('"metaLearningRateScale"');
       const e = await l2o([
