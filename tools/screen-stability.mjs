@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Stability screen of a learned optimizer on the benchmark suite's validation split (never the test split): every
-// validation task at its own length and at 10× that length, counting the runs that diverge (a non-finite loss, or
-// a final loss above 10× the first). Deterministic tasks run 50 problems, minibatch tasks 20 (6 at 10×). Used to
-// check candidate presets before one is chosen (docs/results/general/README.md, "Seed choice").
+// validation task at its own length and at 10× that length, counting the runs that diverge as the benchmark counts
+// them (runDiverged: a non-finite loss, or a final loss above 10× the first). Deterministic tasks run 50 problems,
+// minibatch tasks 20 (6 at 10×). Used to check candidate presets before one is chosen (docs/results/general/README.md,
+// "Seed choice").
 //   node tools/screen-stability.mjs <optimizer-folder | preset:NAME> [more…]
 // Build first (npm run build). Exits 1 when any run diverged.
 import { evaluate, initEngine, optimizerForEvaluation } from '@l2o/core';
-import { defaultSuite } from '@l2o/benchmark';
+import { defaultSuite, runDiverged } from '@l2o/benchmark';
 import { loadHyperPreset } from '@l2o/optimizer-hyper';
 import { loadHyperOptimizer } from '@l2o/optimizer-hyper/node';
 
@@ -38,7 +39,7 @@ for (const source of sources) {
       let diverged = 0;
       let worst = 0;
       for (const losses of result.curves[0].losses) {
-        if (losses.some((x) => !Number.isFinite(x)) || losses[steps] > 10 * losses[0]) diverged++;
+        if (runDiverged(losses[0], losses[steps], losses.some((x) => !Number.isFinite(x)), 10)) diverged++;
         worst = Math.max(worst, losses[steps] / losses[0]);
       }
       anyDiverged ||= diverged > 0;
