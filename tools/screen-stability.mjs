@@ -39,7 +39,8 @@ for (const source of sources) {
       let diverged = 0;
       let worst = 0;
       for (const losses of result.curves[0].losses) {
-        if (runDiverged(losses[0], losses[steps], losses.some((x) => !Number.isFinite(x)), 10)) diverged++;
+        const sawNonFinite = losses.some((x) => !Number.isFinite(x));
+        if (runDiverged(losses[0], losses[steps], sawNonFinite, 10)) diverged++;
         worst = Math.max(worst, losses[steps] / losses[0]);
       }
       anyDiverged ||= diverged > 0;
