@@ -41,6 +41,9 @@ export function runFingerprint(s: MetaTrainSettings, runInfo: Fingerprint | unde
     validationFamily: s.validationFamily.name,
     validationProblems: s.validationProblems,
     validationMetric: s.validationMetric,
+    ...(s.validationReferences.length > 0
+      ? { validationReferences: s.validationReferences.map((r) => r.name).join(',') }
+      : {}),
     ...(s.tasksPerStep !== 1 ? { tasksPerStep: s.tasksPerStep } : {}),
     ...(estimatorName !== 'bptt' ? { estimator: estimatorName } : {}),
     ...(s.customEstimator ? { estimatorConfig: JSON.stringify(est.config) } : {}),

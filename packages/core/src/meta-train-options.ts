@@ -5,6 +5,7 @@ import { fusedBpttEstimator } from './estimator-bptt-fused.js';
 import { bpttEstimator } from './estimator-bptt.js';
 import { pesEstimator } from './estimator-pes.js';
 import type { CheckpointStore } from './checkpoint.js';
+import type { EvaluateEntry } from './evaluate.js';
 import type { MetaStepExecutor } from './executor.js';
 import { maxHorizon, resolveHorizon, type HorizonOption, type HorizonSchedule } from './horizon.js';
 import { checkObjective, type LossTransform, type LossWeighting } from './meta-objective.js';
@@ -12,7 +13,7 @@ import type { BatchData, LearnedOptimizer, OptimizeeFamily, Optimizer, TensorMap
 import { L2oError } from './l2o-error.js';
 
 /** Validation scores: mean of f over the steps, f at the last step, or the mean over problems of log(f_T / f_0). */
-export const VALIDATION_METRICS = ['mean', 'final', 'log-ratio'] as const;
+export const VALIDATION_METRICS = ['mean', 'final', 'log-ratio', 'vs-reference'] as const;
 export type ValidationMetric = (typeof VALIDATION_METRICS)[number];
 /** The shipped meta-gradient estimators. */
 export const ESTIMATORS = ['bptt', 'pes'] as const;
@@ -87,6 +88,13 @@ export interface MetaTrainOptions<Batch extends BatchData, State extends tf.Tens
   readonly validationMetric?: ValidationMetric;
   /** Steps of each validation run. Default: the longest horizon of the schedule. */
   readonly validationHorizon?: number;
+  /**
+   * The hand-designed optimizers the 'vs-reference' metric compares with (for example Adam at several learning
+   * rates): on each validation problem the lowest f_T among them is that problem's reference. Run once per
+   * training (and again on resume), on the same problems, θ₀ and minibatches as φ. Needed by 'vs-reference' and
+   * refused by the other metrics.
+   */
+  readonly validationReferences?: readonly EvaluateEntry[];
   /** Starting φ (default: `learned.initMetaParams`). Not taken over: the caller keeps ownership. */
   readonly initialMetaParams?: TensorMap;
   /**
@@ -184,6 +192,7 @@ export interface MetaTrainSettings {
   readonly validationProblems: number;
   readonly validationMetric: ValidationMetric;
   readonly validationHorizon: number;
+  readonly validationReferences: readonly EvaluateEntry[];
   /** The optimizer of φ and the learning rate to scale its updates by at a meta-step (null: use them as they are). */
   readonly metaOptimizer: Optimizer;
   readonly metaLearningRate: ((metaStep: number) => number) | null;
@@ -191,6 +200,38 @@ export interface MetaTrainSettings {
   readonly metaLearningRateScale: Readonly<Record<string, number>>;
   /** How the meta-optimizer is described in the fingerprint. */
   readonly metaOptimizerName: string;
+}
+
+function checkReferences(
+  refs: readonly EvaluateEntry[] | undefined,
+  metric: ValidationMetric,
+): readonly EvaluateEntry[] {
+  if (metric !== 'vs-reference') {
+    if (refs !== undefined && refs.length > 0) {
+      throw new L2oError(
+        'INVALID_OPTION',
+        `validationReferences: only the 'vs-reference' validation metric uses them, got validationMetric '${metric}'`,
+      );
+    }
+    return [];
+  }
+  if (refs === undefined || refs.length === 0) {
+    throw new L2oError(
+      'INVALID_OPTION',
+      "validationReferences: validationMetric 'vs-reference' needs at least one reference optimizer (e.g. Adam at several learning rates)",
+    );
+  }
+  const names = new Set<string>();
+  for (const r of refs) {
+    if (typeof r.name !== 'string' || r.name === '' || names.has(r.name)) {
+      throw new L2oError(
+        'INVALID_OPTION',
+        `validationReferences: names must be unique and non-empty, got ${JSON.stringify(r.name)}`,
+      );
+    }
+    names.add(r.name);
+  }
+  return refs;
 }
 
 function positiveInt(v: number, field: string): number {
@@ -237,6 +278,7 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
   const validationProblems = positiveInt(o.validationProblems ?? 10, 'validationProblems');
   const validationMetric = oneOf(o.validationMetric ?? 'mean', 'validationMetric', VALIDATION_METRICS);
   const validationHorizon = positiveInt(o.validationHorizon ?? longest, 'validationHorizon');
+  const validationReferences = checkReferences(o.validationReferences, validationMetric);
   const tasksPerStep = positiveInt(o.tasksPerStep ?? 1, 'tasksPerStep');
   const lossWeights = o.lossWeights ?? 'uniform';
   const lossTransform = o.lossTransform ?? 'none';
@@ -289,6 +331,7 @@ export function resolveMetaTrainSettings<Batch extends BatchData, State extends 
     validationProblems,
     validationMetric,
     validationHorizon,
+    validationReferences,
     metaOptimizer: o.metaOptimizer ?? adam({ learningRate: 1 }),
     metaLearningRate: o.metaOptimizer ? null : schedule === 'constant' ? () => baseLr : cosine,
     metaLearningRateScale: lrScale,

@@ -45,7 +45,7 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         '--loss-transform',
         'log',
         '--validation-metric',
-        'log-ratio',
+        'vs-reference',
         '--validation-horizon',
         '4',
         '--validation-problems',
@@ -57,9 +57,15 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
       const manifest = JSON.parse(readFileSync(join(out, 'optimizer', 'manifest.json'), 'utf8')) as {
         kind: string;
         config: Record<string, unknown>;
+        training: Record<string, unknown>;
       };
       expect(manifest.kind).toBe('hyper');
+      expect(manifest.training['validationMetric']).toBe('vs-reference');
       expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01, maxLrChange: 0.3 });
+      // The starting φ is scored against Adam's best final loss: a clipped log-ratio, so within ±1.
+      const v0 = /epoch 0: validation (-?[\d.e+-]+)/.exec(t.stderr);
+      expect(v0, t.stderr).not.toBeNull();
+      expect(Math.abs(Number(v0![1]))).toBeLessThanOrEqual(1);
       const history = readFileSync(join(out, 'history.json'), 'utf8');
       expect(history).toContain('"metaLearningRateScale"');
       const e = await l2o([

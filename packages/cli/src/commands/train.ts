@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  adam,
   type BatchData,
   disposeMap,
   type JsonObject,
@@ -108,7 +109,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   },
   'validation-metric': {
     type: 'string',
-    help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective), the loss at step T, or the mean over problems of log(f_T / f_0) (scale-free, for mixtures)',
+    help: 'validation score that picks the kept φ: mean loss over the T steps (the meta-objective), the loss at step T, the mean over problems of log(f_T / f_0) (scale-free, for mixtures), or vs-reference: the mean over problems of log(f_T / f_T*) clipped to ±1, f_T* the best final loss of Adam at half-decades 1e-4…1 on that problem (no task outweighs the others)',
     default: 'mean',
     choices: VALIDATION_METRICS,
   },
@@ -340,6 +341,7 @@ async function trainLocked(
   const horizonFlag = str(flags['horizon']);
   const weighting = str(flags['loss-weights'] ?? 'uniform') as 'uniform' | 'linear';
   const validationMetric = str(flags['validation-metric'] ?? 'mean') as ValidationMetric;
+  const validationReferences = validationMetric === 'vs-reference' ? adamReferences() : undefined;
   const optional = (name: string): number | undefined => (flags[name] === undefined ? undefined : num(flags[name]));
   const lrScale = metaLrScaleFlag(flags);
   const settings = {
@@ -383,6 +385,7 @@ async function trainLocked(
         validateEvery: num(flags['validate-every']),
         validationProblems: num(flags['validation-problems']),
         validationMetric,
+        ...(validationReferences ? { validationReferences } : {}),
         lossWeights: weighting,
         ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
         checkpointPath,
@@ -506,4 +509,12 @@ async function trainLocked(
 /** w_t = 2t / (T + 1), t = 1…T: grows linearly, mean 1 (the sum equals the paper's uniform weights'). */
 export function linearLossWeights(horizon: number): number[] {
   return Array.from({ length: horizon }, (_, i) => (2 * (i + 1)) / (horizon + 1));
+}
+
+/** Learning rates of the 'vs-reference' validation metric's Adam references: half-decades 1e-4 … 1. */
+const REFERENCE_ADAM_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1] as const;
+
+/** Adam at each of REFERENCE_ADAM_RATES, the references of `--validation-metric vs-reference`. */
+function adamReferences(): { name: string; optimizer: ReturnType<typeof adam> }[] {
+  return REFERENCE_ADAM_RATES.map((lr) => ({ name: `adam(${lr})`, optimizer: adam({ learningRate: lr }) }));
 }
