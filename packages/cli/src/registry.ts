@@ -49,6 +49,11 @@ export const TASK_FLAGS: FlagSpecs = {
     default: 'quadratic',
     choices: TASKS,
   },
+  'suite-weights': {
+    type: 'list',
+    help: "suite: weights of the meta-training mixture as NAME:WEIGHT, NAME a task kind (e.g. quadratic) or a train task's id; a task's weight is its id's, else its kind's, else 1 (validation stays uniform)",
+    default: [],
+  },
   dim: { type: 'integer', help: 'quadratic: dimension of θ', default: 10, min: 1 },
   functions: { type: 'integer', help: 'quadratic: functions optimized jointly per problem', default: 128, min: 1 },
   sampling: {
@@ -193,7 +198,14 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
   if (task === 'suite') {
     // Each split is its own set of tasks (train / validation / test), each on the matching data split.
     const tasks = selectTasks(defaultSuite(), { split });
-    return mixtureFamily(tasks.map((t) => ({ family: t.family(split), weight: 1 })));
+    const weights = split === 'train' ? suiteWeights(list(flags['suite-weights'] ?? []), tasks) : new Map();
+    // Weight 0 leaves a task out.
+    return mixtureFamily(
+      tasks
+        .map((t) => ({ t, weight: weights.get(t.id) ?? weights.get(t.kind) ?? 1 }))
+        .filter((c) => c.weight > 0)
+        .map((c) => ({ family: c.t.family(split), weight: c.weight })),
+    );
   }
   if (task === 'cifar') {
     return cifarCnnFamily(cifarData(flags, split), {
@@ -201,6 +213,38 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
     });
   }
   throw new UsageError(`--task: unknown "${task}"; allowed values: ${TASKS.join(', ')}`);
+}
+
+/**
+ * --suite-weights: NAME:WEIGHT entries, NAME a kind or an id of `tasks`, WEIGHT a finite number ≥ 0; at least one
+ * task keeps a positive weight.
+ */
+export function suiteWeights(
+  specs: readonly string[],
+  tasks: readonly { readonly id: string; readonly kind: string }[],
+): Map<string, number> {
+  const names = [...new Set([...tasks.map((t) => t.kind), ...tasks.map((t) => t.id)])];
+  const out = new Map<string, number>();
+  for (const spec of specs) {
+    const at = spec.lastIndexOf(':');
+    const name = at < 0 ? spec : spec.slice(0, at);
+    const w = at < 0 ? Number.NaN : Number(spec.slice(at + 1));
+    if (!names.includes(name)) {
+      throw new UsageError(
+        `--suite-weights: "${name}" is neither a kind nor a train task of the suite; allowed values: ${names.join(', ')}`,
+      );
+    }
+    if (!(Number.isFinite(w) && w >= 0)) {
+      throw new UsageError(
+        `--suite-weights: "${spec}" needs NAME:WEIGHT with WEIGHT a number ≥ 0 (e.g. quadratic:2), got "${spec.slice(at + 1)}"`,
+      );
+    }
+    out.set(name, w);
+  }
+  if (tasks.every((t) => (out.get(t.id) ?? out.get(t.kind) ?? 1) === 0)) {
+    throw new UsageError('--suite-weights: every task has weight 0; at least one must be positive');
+  }
+  return out;
 }
 
 /** Whether the cifar flags name full CIFAR-10 (a folder given or in the environment) rather than the offline subset. */
