@@ -163,4 +163,60 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
       rmSync(out, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('--init preset:general --step-fit extends the preset by a zero-weighted step-fit feature; other kinds are refused', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'l2o-stepfit-'));
+    try {
+      const t = await l2o([
+        'train',
+        '--backend',
+        'wasm',
+        '--task',
+        'quadratic',
+        '--dim',
+        '3',
+        '--functions',
+        '2',
+        '--init',
+        'preset:general',
+        '--step-fit',
+        '--estimator',
+        'pes',
+        '--meta-lr',
+        '1e-30', // φ cannot move: what is saved is where the run started
+        '--epochs',
+        '1',
+        '--horizon',
+        '4',
+        '--unroll',
+        '2',
+        '--validation-problems',
+        '1',
+        '--out',
+        out,
+      ]);
+      expect(t.code, t.stderr).toBe(0);
+      const saved = loadLearned(join(out, 'optimizer'));
+      const preset = loadHyperPreset('general');
+      try {
+        expect(saved.learned.kind).toBe('hyper');
+        expect(saved.learned.config).toMatchObject({ stepFit: true });
+        for (const k of ['w1', 'wl']) {
+          const w = saved.metaParams[k]!;
+          const p = preset.metaParams[k]!;
+          expect(w.shape).toEqual([p.shape[0]! + 1, p.shape[1]]);
+          const rows = w.arraySync() as number[][];
+          expect(rows.slice(0, -1)).toEqual(p.arraySync());
+          expect(rows.at(-1)!.every((x) => x === 0)).toBe(true);
+        }
+      } finally {
+        tf.dispose([...Object.values(saved.metaParams), ...Object.values(preset.metaParams)]);
+      }
+      const bad = await l2o(['train', '--init', 'preset:quadratic', '--step-fit', '--epochs', '1', '--out', out]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--step-fit with --init preset:quadratic: only a hyper optimizer/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
