@@ -19,7 +19,7 @@ import { loadLearned as loadLearnedArtifact } from '@l2o/core/node';
 import { BASELINE_NAMES, baselineFromConfig } from '@l2o/baselines';
 import { defaultSuite, selectTasks } from '@l2o/benchmark';
 // Importing the optimizer packages registers their kinds with core's registry (lstm, lstm-gac, ntm-bfgs, hyper).
-import { HYPER_PRESETS, addStepFitFeature, loadHyperPreset, resolveHyperConfig } from '@l2o/optimizer-hyper';
+import { HYPER_PRESETS, loadHyperPreset } from '@l2o/optimizer-hyper';
 import { AVERAGING_MODES, type Averaging } from '@l2o/optimizer-gac';
 import { MEMORY_FORMS, type MemoryForm } from '@l2o/optimizer-ntm-bfgs';
 import { QUADRATIC_SAMPLINGS, quadraticFamily } from '@l2o/optimizee-quadratic';
@@ -118,10 +118,6 @@ export const LSTM_FLAGS: FlagSpecs = {
     help: "hyper: the largest change of a tensor's log learning rate in one step (how fast the controller can move its rate)",
     default: 0.2,
     above: 0,
-  },
-  'step-fit': {
-    type: 'boolean',
-    help: 'hyper: give the controller the step-fit feature, ln of the best multiple of its last update along that line (curvature along the path; 4 more bytes of state per parameter, inference without the wasm kernels)',
   },
   base: {
     type: 'string',
@@ -361,8 +357,7 @@ export function initialFromFlags(flags: Record<string, FlagValue>): {
       `--init ${source} with --base ${str(flags['base'])}: the source's own architecture is used (a source trained with --base already carries its base); drop --base`,
     );
   }
-  const read = loadLearned(source, '--init');
-  const loaded = flags['step-fit'] ? withStepFit(read, source) : read;
+  const loaded = loadLearned(source, '--init');
   if (!usesConvFcGroups(flags) || loaded.learned.kind === 'partition') {
     return { learned: loaded.learned, metaParams: loaded.metaParams };
   }
@@ -372,27 +367,6 @@ export function initialFromFlags(flags: Record<string, FlagValue>): {
   }
   disposeMap(loaded.metaParams);
   return { learned: convFcPair(() => loaded.learned), metaParams };
-}
-
-/**
- * --init with --step-fit: a hyper optimizer without the step-fit feature, extended by a zero-weighted feature 18
- * (the same updates until meta-training weights it); one that has it already is returned as it is.
- */
-function withStepFit(
-  loaded: { learned: LearnedOptimizer; metaParams: TensorMap },
-  source: string,
-): { learned: LearnedOptimizer; metaParams: TensorMap } {
-  if (loaded.learned.kind !== 'hyper') {
-    disposeMap(loaded.metaParams);
-    throw new UsageError(
-      `--step-fit with --init ${source}: only a hyper optimizer can take the step-fit feature; this one is ${loaded.learned.kind}`,
-    );
-  }
-  const config = resolveHyperConfig(loaded.learned.config, `--init ${source}`);
-  if (config.stepFit) return loaded;
-  const metaParams = addStepFitFeature(loaded.metaParams, config);
-  disposeMap(loaded.metaParams);
-  return { learned: learnedOfKind('hyper', { ...config, stepFit: true }), metaParams };
 }
 
 function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimizer {
@@ -405,7 +379,6 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
         hidden: num(flags['controller-hidden']),
         initialLr: num(flags['initial-lr']),
         maxLrChange: num(flags['max-lr-change']),
-        ...(flags['step-fit'] ? { stepFit: true } : {}),
       }),
     );
   }

@@ -25,14 +25,6 @@ export type HyperConfig = {
   epsilon: number;
   /** Largest change of a tensor's log learning rate in one step (the controller's output is tanh-bounded). Default 0.2. */
   maxLrChange: number;
-  /**
-   * Adds feature 18, 'log-step-fit': ln α*, where α* = −⟨g₋, u₋⟩ / ⟨g − g₋, u₋⟩ is the multiple of the last update
-   * u₋ that would have been best along its line (exact on a quadratic: 1 when the step was right, above 1 when it
-   * was too short, below when too long), clipped to ±STEP_FIT_CLIP. It keeps the last update as state (16 bytes
-   * per parameter instead of 12) and runs inference in JS loops or tfjs ops instead of the WebAssembly kernels.
-   * Absent (false) by default; saved configs without it are unchanged.
-   */
-  stepFit?: boolean;
 };
 
 export const DEFAULT_HYPER_CONFIG: Readonly<HyperConfig> = Object.freeze({
@@ -53,7 +45,6 @@ export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
   'beta3',
   'epsilon',
   'maxLrChange',
-  'stepFit',
 ];
 
 function unitInterval(where: string, field: string, v: unknown): number {
@@ -68,12 +59,6 @@ function positive(where: string, field: string, v: unknown): number {
     throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number > 0; got ${String(v)}`);
   }
   return v;
-}
-
-function stepFitFlag(where: string, v: unknown): boolean {
-  if (v === undefined || v === false) return false;
-  if (v === true) return true;
-  throw new L2oError('INVALID_OPTION', `${where}: stepFit must be true or false; got ${String(v)}`);
 }
 
 /**
@@ -109,6 +94,5 @@ export function resolveHyperConfig(input: unknown = {}, where = 'hyper config'):
     beta3: unitInterval(where, 'beta3', c.beta3),
     epsilon: positive(where, 'epsilon', c.epsilon),
     maxLrChange: positive(where, 'maxLrChange', c.maxLrChange),
-    ...(stepFitFlag(where, c.stepFit) ? { stepFit: true } : {}),
   });
 }

@@ -17,9 +17,6 @@
  * 11 1 when T is known, else 0
  * 12–14 tanh(t/10), tanh(t/100), tanh(t/1000)
  * 15–17 the means over all tensors of (0), (3) and (4)
- * 18 (only with config.stepFit) ln α*, α* = −⟨g₋, u₋⟩ / ⟨g − g₋, u₋⟩: the best multiple of the last update u₋ along
- *    its line (g₋ the gradient it was made from, g the gradient after it), clipped to ±STEP_FIT_CLIP; +STEP_FIT_CLIP
- *    where the line curves down, −STEP_FIT_CLIP where u₋ went uphill, 0 before the first update
  */
 export const FEATURE_NAMES = [
   'cos-g-momentum',
@@ -43,27 +40,6 @@ export const FEATURE_NAMES = [
 ] as const;
 
 export const FEATURE_COUNT = FEATURE_NAMES.length;
-/** Name of feature 18, present with config.stepFit. */
-export const STEP_FIT_FEATURE = 'log-step-fit';
-/** The step-fit feature ln α* is clipped to ±STEP_FIT_CLIP (α* within e^±3 ≈ 0.05…20). */
-export const STEP_FIT_CLIP = 3;
-
-/** Number of controller inputs of a config: FEATURE_COUNT, plus one with stepFit. */
-export function featureCount(config: { readonly stepFit?: boolean }): number {
-  return FEATURE_COUNT + (config.stepFit ? 1 : 0);
-}
-
-/**
- * Feature 18 from A = ⟨g₋, u₋⟩ and B = ⟨g, u₋⟩: with c = B − A (the curvature along u₋ times |u₋|²),
- * ln(max(−A, 0) + ε) − ln(max(c, 0) + ε), ε = 1e-9·(|A| + |c|) + 1e-30, clipped to ±STEP_FIT_CLIP. Equal to ln α*
- * where both are positive; 0 when both vanish (before the first update).
- */
-export function stepFitFeature(a: number, b: number): number {
-  const c = b - a;
-  const eps = 1e-9 * (Math.abs(a) + Math.abs(c)) + 1e-30;
-  const x = Math.log(Math.max(-a, 0) + eps) - Math.log(Math.max(c, 0) + eps);
-  return Math.min(STEP_FIT_CLIP, Math.max(-STEP_FIT_CLIP, x));
-}
 /** Every feature is clipped to [−FEATURE_CLIP, FEATURE_CLIP]. */
 export const FEATURE_CLIP = 10;
 /** Decays of the two averages of cos(g, m₋). */

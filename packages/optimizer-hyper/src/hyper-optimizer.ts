@@ -40,11 +40,10 @@ export function hyperOptimizer(config: Partial<HyperConfig> = {}): LearnedOptimi
     const weights = fast ? readHyperWeights(phi, cfg.hidden) : undefined;
     return {
       name,
-      init: (params: TensorMap, context?: InitContext) => initialHyperState(params, context, cfg),
+      init: (params: TensorMap, context?: InitContext) => initialHyperState(params, context),
       update: (grads, state, params) => {
         if (!weights) return hyperStep(cfg, phi, grads, state, params);
-        // The WebAssembly kernels have no step-fit sums: with stepFit, inference takes the JS loops or tfjs ops.
-        if (hyperKernelsAvailable() && !cfg.stepFit) return hyperStepNative(cfg, weights, grads, state, params);
+        if (hyperKernelsAvailable()) return hyperStepNative(cfg, weights, grads, state, params);
         return totalSize(params) <= JS_PATH_MAX_PARAMETERS
           ? hyperStepFast(cfg, weights, grads, state, params)
           : hyperStep(cfg, phi, grads, state, params);

@@ -7,7 +7,6 @@ import { biasCorrections } from './features.js';
  * The hyper optimizer's state, explicit and returned by every update. Per parameter: `m`, `v`, `m2` (12 bytes per
  * float32 parameter). Per parameter tensor, in sorted-key order: `lr` (the log learning-rate offset δ), `e1`,
  * `e2` (the averages of cos(g, m₋)). `step` counts updates; `totalSteps` is the run length (0 when unknown).
- * With config.stepFit also the last update `u` (per parameter) and `gu`, ⟨g, u⟩ of the last step per tensor.
  */
 export type HyperState = {
   readonly m: TensorMap;
@@ -18,19 +17,10 @@ export type HyperState = {
   readonly e2: tf.Tensor1D;
   readonly step: tf.Scalar;
   readonly totalSteps: tf.Scalar;
-  readonly u?: TensorMap;
-  readonly gu?: tf.Tensor1D;
 };
 
-/**
- * The state before the first update: zero moments and offsets, `totalSteps` from the context (0 if absent); with
- * config.stepFit a zero last update.
- */
-export function initialHyperState(
-  params: TensorMap,
-  context?: InitContext,
-  config?: { readonly stepFit?: boolean },
-): HyperState {
+/** The state before the first update: zero moments and offsets, `totalSteps` from the context (0 if absent). */
+export function initialHyperState(params: TensorMap, context?: InitContext): HyperState {
   const total = context?.totalSteps;
   if (total !== undefined && !(Number.isInteger(total) && total >= 1)) {
     throw new L2oError(
@@ -49,7 +39,6 @@ export function initialHyperState(
     e2: tf.zeros([keys.length]),
     step: tf.scalar(0),
     totalSteps: tf.scalar(total ?? 0),
-    ...(config?.stepFit ? { u: zeros(), gu: tf.zeros([keys.length]) as tf.Tensor1D } : {}),
   };
 }
 
@@ -76,15 +65,4 @@ export function stepContext(
   const t = state.step.dataSync()[0]! + 1;
   const total = state.totalSteps.dataSync()[0]!;
   return { keys, t, total, ...biasCorrections(t, config.beta1, config.beta2, config.beta3) };
-}
-
-/** With config.stepFit: the state's last update and ⟨g, u⟩, or an error naming what is missing. */
-export function lastUpdate(state: HyperState): { readonly u: TensorMap; readonly gu: tf.Tensor1D } {
-  if (state.u === undefined || state.gu === undefined) {
-    throw new L2oError(
-      'INVALID_OPTION',
-      'hyper.update: the state has no last update (u, gu): it was made by a hyper optimizer without stepFit; call init of this optimizer',
-    );
-  }
-  return { u: state.u, gu: state.gu };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '@l2o/core';
 import type { OptimizerStep } from '@l2o/core/extend';
 import type { HyperConfig } from './config.js';
-import { lastUpdate, stepContext, type HyperState } from './hyper-state.js';
+import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
 import { controlTensors, type TensorSums } from './tensor-control.js';
 
@@ -14,7 +14,6 @@ export function nextHyperState(
   control: readonly { delta: number; e1: number; e2: number }[],
   t: number,
   total: number,
-  fit?: { readonly u: TensorMap; readonly gu: number[] },
 ): HyperState {
   return {
     m,
@@ -25,7 +24,6 @@ export function nextHyperState(
     e2: tf.tensor1d(control.map((c) => c.e2)),
     step: tf.scalar(t),
     totalSteps: tf.scalar(total),
-    ...(fit ? { u: fit.u, gu: tf.tensor1d(fit.gu) } : {}),
   };
 }
 
@@ -43,7 +41,6 @@ export function hyperStepFast(
 ): OptimizerStep<HyperState> {
   const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
-  const last = config.stepFit ? lastUpdate(state) : undefined;
   const ms: Float32Array[] = [];
   const vs: Float32Array[] = [];
   const m2s: Float32Array[] = [];
@@ -55,8 +52,6 @@ export function hyperStepFast(
     const mIn = state.m[k]!.dataSync() as Float32Array;
     const vIn = state.v[k]!.dataSync() as Float32Array;
     const m2In = state.m2[k]!.dataSync() as Float32Array;
-    const uIn = last ? (last.u[k]!.dataSync() as Float32Array) : undefined;
-    let gu = 0;
     const size = g.length;
     const m = new Float32Array(size);
     const v = new Float32Array(size);
@@ -88,45 +83,35 @@ export function hyperStepFast(
       vHatSum += vHat;
       const x = th[j]!;
       thetaSq += x * x;
-      if (uIn) gu += gj * uIn[j]!;
     }
     ms.push(m);
     us.push(u);
     vs.push(v);
     m2s.push(m2);
     gs.push(g);
-    return { dot, gg, mm, d1sq, vHatSum, thetaSq, size, rank: params[k]!.rank, ...(uIn ? { gu } : {}) };
+    return { dot, gg, mm, d1sq, vHatSum, thetaSq, size, rank: params[k]!.rank };
   });
   const delta = state.lr.dataSync();
   const control = controlTensors(
     config,
     w,
     sums,
-    { delta, e1: state.e1.dataSync(), e2: state.e2.dataSync(), ...(last ? { gu: last.gu.dataSync() } : {}) },
+    { delta, e1: state.e1.dataSync(), e2: state.e2.dataSync() },
     t,
     total,
     c1,
     c3,
   );
   const updates: Record<string, tf.Tensor> = {};
-  const guNext: number[] = [];
   control.forEach(({ a, b, c }, i) => {
     const g = gs[i]!;
     const m = ms[i]!;
     const m2 = m2s[i]!;
     const u = us[i]!;
-    let gu = 0;
-    for (let j = 0; j < u.length; j++) {
-      const x = Math.fround((a * g[j]! + b * m[j]! + c * m2[j]!) * u[j]!);
-      u[j] = x;
-      gu += g[j]! * x;
-    }
-    guNext.push(gu);
+    for (let j = 0; j < u.length; j++) u[j] = (a * g[j]! + b * m[j]! + c * m2[j]!) * u[j]!;
     updates[keys[i]!] = tf.tensor(u, params[keys[i]!]!.shape, 'float32');
   });
-  // The state's copy of the update shares its data (tfjs counts references), so disposing either keeps the other.
-  const fit = last ? { u: Object.fromEntries(keys.map((k) => [k, tf.clone(updates[k]!)])), gu: guNext } : undefined;
   const asMap = (arrays: Float32Array[]): TensorMap =>
     Object.fromEntries(keys.map((k, i) => [k, tf.tensor(arrays[i]!, params[k]!.shape, 'float32')]));
-  return { updates, state: nextHyperState(asMap(ms), asMap(vs), asMap(m2s), control, t, total, fit) };
+  return { updates, state: nextHyperState(asMap(ms), asMap(vs), asMap(m2s), control, t, total) };
 }

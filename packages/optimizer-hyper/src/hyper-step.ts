@@ -9,10 +9,9 @@ import {
   FEATURE_CLIP,
   SCHEDULE_MIN,
   SCHEDULE_SPAN,
-  STEP_FIT_CLIP,
   timeFeatures,
 } from './features.js';
-import { lastUpdate, stepContext, type HyperState } from './hyper-state.js';
+import { stepContext, type HyperState } from './hyper-state.js';
 
 const rms = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.mean(tf.square(x)));
 /** Element [i, j] of a matrix as a scalar (slices: tfjs's Unpack gradient fails when some outputs are unused). */
@@ -34,7 +33,6 @@ export function hyperStep(
 ): OptimizerStep<HyperState> {
   const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
-  const last = config.stepFit ? lastUpdate(state) : undefined;
   return tf.tidy(() => {
     const m: Record<string, tf.Tensor> = {};
     const v: Record<string, tf.Tensor> = {};
@@ -45,7 +43,6 @@ export function hyperStep(
     const spikeL: tf.Scalar[] = [];
     const rmsD1L: tf.Scalar[] = [];
     const rmsThL: tf.Scalar[] = [];
-    const guPrevL: tf.Scalar[] = [];
     for (const k of keys) {
       const g = grads[k]!;
       const th = params[k]!;
@@ -72,7 +69,6 @@ export function hyperStep(
         tf.mul(tf.log(tf.add(tf.div(tf.mean(tf.square(g)), tf.add(tf.mean(vHat), 1e-30)), 1e-8)), 0.5) as tf.Scalar,
       );
       rmsThL.push(rms(th));
-      if (last) guPrevL.push(tf.sum(tf.mul(g, last.u[k]!)) as tf.Scalar);
     }
     const n = keys.length;
     const cos = tf.stack(cosL) as tf.Tensor1D;
@@ -108,7 +104,6 @@ export function hyperStep(
       tf.mul(ones, tf.mean(snr)),
       tf.mul(ones, tf.mean(spike)),
     ];
-    if (last) columns.push(stepFitColumn(last.gu, tf.stack(guPrevL) as tf.Tensor1D));
     const features = tf.clipByValue(tf.stack(columns, 1), -FEATURE_CLIP, FEATURE_CLIP) as tf.Tensor2D;
     const hidden = tf.relu(tf.add(tf.matMul(features, phi['w1'] as tf.Tensor2D), phi['b1']!));
     const out = tf.add(
@@ -135,12 +130,6 @@ export function hyperStep(
         tf.mul(d2!, at(coef, i, 2)),
       );
     });
-    const fit = last
-      ? {
-          u: Object.fromEntries(keys.map((k) => [k, tf.clone(updates[k]!)])),
-          gu: tf.stack(keys.map((k) => tf.sum(tf.mul(grads[k]!, updates[k]!)))) as tf.Tensor1D,
-        }
-      : {};
     return {
       updates,
       state: {
@@ -152,16 +141,7 @@ export function hyperStep(
         e2,
         step: tf.scalar(t),
         totalSteps: tf.scalar(total),
-        ...fit,
       },
     };
   });
-}
-
-/** Feature 18 (features.ts, `stepFitFeature`) in tfjs ops: a = ⟨g₋, u₋⟩ and b = ⟨g, u₋⟩ per tensor. */
-function stepFitColumn(a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor1D {
-  const c = tf.sub(b, a);
-  const eps = tf.add(tf.mul(tf.add(tf.abs(a), tf.abs(c)), 1e-9), 1e-30);
-  const x = tf.sub(tf.log(tf.add(tf.relu(tf.neg(a)), eps)), tf.log(tf.add(tf.relu(c), eps)));
-  return tf.clipByValue(x, -STEP_FIT_CLIP, STEP_FIT_CLIP) as tf.Tensor1D;
 }

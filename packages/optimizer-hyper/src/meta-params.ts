@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { L2oError, type Rng, type TensorMap } from '@l2o/core';
 import type { HyperConfig } from './config.js';
-import { OUTPUT_COUNT, SCHEDULE_MIN, SCHEDULE_SPAN, featureCount } from './features.js';
+import { FEATURE_COUNT, OUTPUT_COUNT, SCHEDULE_MIN, SCHEDULE_SPAN } from './features.js';
 
 /** Names and shapes of φ for a config: the controller MLP and the base log learning rate. */
 export function hyperMetaParamShapes(config: HyperConfig): Record<string, number[]> {
-  const F = featureCount(config);
   return {
     b1: [config.hidden],
     b2: [OUTPUT_COUNT],
     logLr0: [],
-    w1: [F, config.hidden],
+    w1: [FEATURE_COUNT, config.hidden],
     w2: [config.hidden, OUTPUT_COUNT],
-    wl: [F, OUTPUT_COUNT],
+    wl: [FEATURE_COUNT, OUTPUT_COUNT],
   };
 }
 
@@ -40,19 +39,18 @@ export const HYPERGRADIENT_GAIN = 3;
  */
 export function initHyperMetaParams(config: HyperConfig, rng: Rng): TensorMap {
   const h = config.hidden;
-  const F = featureCount(config);
   return {
     b1: tf.zeros([h]),
     b2: tf.tensor1d(initialOutputBias()),
     logLr0: tf.scalar(Math.log(config.initialLr)),
-    w1: tf.tensor2d(rng.normalArray(F * h, 0, Math.sqrt(2 / F)), [F, h]),
+    w1: tf.tensor2d(rng.normalArray(FEATURE_COUNT * h, 0, Math.sqrt(2 / FEATURE_COUNT)), [FEATURE_COUNT, h]),
     w2: tf.tensor2d(rng.normalArray(h * OUTPUT_COUNT, 0, 0.01), [h, OUTPUT_COUNT]),
-    wl: tf.tensor2d(initialSkipWeights(F), [F, OUTPUT_COUNT]),
+    wl: tf.tensor2d(initialSkipWeights(), [FEATURE_COUNT, OUTPUT_COUNT]),
   };
 }
 
-function initialSkipWeights(features: number): Float32Array {
-  const w = new Float32Array(features * OUTPUT_COUNT);
+function initialSkipWeights(): Float32Array {
+  const w = new Float32Array(FEATURE_COUNT * OUTPUT_COUNT);
   // Row 1 is feature 'cos-ema-fast', column 0 the output Δδ.
   w[1 * OUTPUT_COUNT + 0] = HYPERGRADIENT_GAIN;
   return w;
@@ -78,15 +76,4 @@ export function checkHyperMetaParams(phi: TensorMap, config: HyperConfig, where:
       );
     }
   }
-}
-
-/**
- * φ of a controller without the step-fit feature, extended for a `stepFit: true` config of the same architecture:
- * a zero row for feature 18 in `w1` and `wl`, so the extended optimizer makes exactly the same updates until
- * meta-training gives the new input a weight. Fresh tensors; the input is not disposed.
- */
-export function addStepFitFeature(phi: TensorMap, config: HyperConfig): TensorMap {
-  checkHyperMetaParams(phi, { ...config, stepFit: false }, 'addStepFitFeature');
-  const pad = (t: tf.Tensor): tf.Tensor => tf.concat([t, tf.zeros([1, t.shape[1]!])], 0);
-  return Object.fromEntries(Object.entries(phi).map(([k, t]) => [k, k === 'w1' || k === 'wl' ? pad(t) : t.clone()]));
 }

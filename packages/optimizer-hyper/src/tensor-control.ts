@@ -4,11 +4,10 @@ import {
   COS_DECAY_SLOW,
   DELTA_LIMIT,
   FEATURE_CLIP,
+  FEATURE_COUNT,
   OUTPUT_COUNT,
   SCHEDULE_MIN,
   SCHEDULE_SPAN,
-  featureCount,
-  stepFitFeature,
   timeFeatures,
 } from './features.js';
 import type { HyperWeights } from './hyper-weights.js';
@@ -29,8 +28,6 @@ export type TensorSums = {
   readonly thetaSq: number;
   readonly size: number;
   readonly rank: number;
-  /** With config.stepFit: Σ g·u₋ (u₋ the last update). */
-  readonly gu?: number;
 };
 
 /** The controller's decision for one tensor: update = (a·g + b·m + c·m₂)/(√v̂ + ε), and the tensor's new state. */
@@ -48,14 +45,13 @@ const clip = (x: number): number => Math.min(FEATURE_CLIP, Math.max(-FEATURE_CLI
 /** The controller on one feature row (ReLU MLP plus a linear skip): its five outputs. */
 function controller(w: HyperWeights, f: Float64Array): Float64Array {
   const { hidden, w1, b1, w2, b2, wl } = w;
-  const F = f.length;
   const out = Float64Array.from(b2);
-  for (let i = 0; i < F; i++) {
+  for (let i = 0; i < FEATURE_COUNT; i++) {
     for (let o = 0; o < OUTPUT_COUNT; o++) out[o]! += f[i]! * wl[i * OUTPUT_COUNT + o]!;
   }
   for (let j = 0; j < hidden; j++) {
     let a = b1[j]!;
-    for (let i = 0; i < F; i++) a += f[i]! * w1[i * hidden + j]!;
+    for (let i = 0; i < FEATURE_COUNT; i++) a += f[i]! * w1[i * hidden + j]!;
     if (a <= 0) continue;
     for (let o = 0; o < OUTPUT_COUNT; o++) out[o]! += a * w2[j * OUTPUT_COUNT + o]!;
   }
@@ -71,13 +67,7 @@ export function controlTensors(
   config: HyperConfig,
   w: HyperWeights,
   sums: readonly TensorSums[],
-  state: {
-    readonly delta: ArrayLike<number>;
-    readonly e1: ArrayLike<number>;
-    readonly e2: ArrayLike<number>;
-    /** With config.stepFit: Σ g₋·u₋ per tensor, from the last step. */
-    readonly gu?: ArrayLike<number>;
-  },
+  state: { readonly delta: ArrayLike<number>; readonly e1: ArrayLike<number>; readonly e2: ArrayLike<number> },
   t: number,
   total: number,
   c1: number,
@@ -102,8 +92,7 @@ export function controlTensors(
   const meanSnr = meanOf((s) => s.snr);
   const meanSpike = meanOf((s) => s.spike);
   const time = timeFeatures(t, total);
-  const F = featureCount(config);
-  const f = new Float64Array(F);
+  const f = new Float64Array(FEATURE_COUNT);
   return stats.map((s, i) => {
     const delta = state.delta[i]!;
     const row = [
@@ -122,8 +111,7 @@ export function controlTensors(
       meanSnr,
       meanSpike,
     ];
-    if (config.stepFit) row.push(stepFitFeature(state.gu![i]!, sums[i]!.gu!));
-    for (let j = 0; j < F; j++) f[j] = clip(row[j]!);
+    for (let j = 0; j < FEATURE_COUNT; j++) f[j] = clip(row[j]!);
     const o = controller(w, f);
     const newDelta = Math.min(DELTA_LIMIT, Math.max(-DELTA_LIMIT, delta + config.maxLrChange * Math.tanh(o[0]!)));
     const sched = SCHEDULE_MIN + SCHEDULE_SPAN / (1 + Math.exp(-o[1]!));
