@@ -99,6 +99,21 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       expect(other.code, other.stderr).toBe(0);
       expect(other.stderr).not.toContain('adam: tuning kept');
       expect(other.stderr).toMatch(/tune adam/);
+
+      // --skip-train with another --out (it once failed after all the runs, writing its baseline levels into
+      // <out>/train-general-pair, which only a training in that --out creates): the report is written, and the
+      // meta-training section is read from the given folder's run.
+      const out2 = join(out, 'skip');
+      const skip = await l2o([
+        ...args.map((a, i) => (args[i - 1] === '--out' ? out2 : a)),
+        '--skip-train',
+        join(out, 'train-general-pair', 'optimizer'),
+      ]);
+      expect(skip.code, skip.stderr).toBe(0);
+      expect(skip.stderr).not.toMatch(/meta-train: /);
+      const skipped = readFileSync(join(out2, 'README.md'), 'utf8');
+      expect(skipped).toMatch(/general-pair's validation score .*against the tuned baselines on the same problems: tuned SGD/);
+      expect(existsSync(join(out2, 'train-general-pair'))).toBe(false);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

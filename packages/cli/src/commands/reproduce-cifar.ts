@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { disposeMap, engineInfo, evaluate, type EvaluationResult } from '@l2o/core';
 import { validationSeed } from '@l2o/core/extend';
 import { makeBaseline, type BaselineName } from '@l2o/baselines';
@@ -189,9 +189,11 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
   const levels: { name: string; references: { name: string; value: number }[]; best: number }[] = [];
   if (rows[0]) {
     for (const t of trained) {
-      const level = await baselineValidationLevels(out, t.learner, base, rows[0].tuned);
-      const history = readHistory(join(out, `train-${t.learner.name.toLowerCase()}`));
+      // The run folder holds the optimizer folder (also for --skip-train: its history, if it has one).
+      const runDir = dirname(t.dir);
+      const history = readHistory(runDir);
       if (history.length === 0) continue;
+      const level = await baselineValidationLevels(runDir, t.learner, base, rows[0].tuned);
       const best = Math.min(...history.map((h) => h.validation ?? Number.POSITIVE_INFINITY));
       levels.push({ name: t.learner.name, references: level, best });
       withFlag('--out', out, () =>
@@ -255,7 +257,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
     ),
     '',
     ...levels.flatMap((l) => [
-      `${l.name}'s validation score (${str(flags['validation-metric'])} loss of ${num(flags['validation-problems'])} validation problems over ${num(flags['horizon'])} steps), best ${fmt(l.best)}, against the tuned baselines on the same problems: ${l.references.map((r) => `${r.name} ${fmt(r.value)}`).join(', ')}.`,
+      `${l.name}'s validation score (${str(flags['validation-metric'])} loss of ${num(flags['validation-problems'])} validation problems over ${num(flags['horizon'])} steps), best ${fmt(l.best)}${l.references.length > 0 ? `, against the tuned baselines on the same problems: ${l.references.map((r) => `${r.name} ${fmt(r.value)}`).join(', ')}` : ''}.`,
       '',
       `![meta-training ${l.name}](meta-training-${l.name.toLowerCase()}.svg)`,
       '',
@@ -339,12 +341,14 @@ function pairedWins(label: string, result: EvaluationResult, learned: number, st
  * seed, count, horizon and metric), kept in the learner's folder for the same rates.
  */
 async function baselineValidationLevels(
-  out: string,
+  runDir: string,
   learner: Learner,
   base: Record<string, FlagValue>,
   tuned: CompareOutcome['tuned'],
 ): Promise<{ name: string; value: number }[]> {
-  const file = join(out, `train-${learner.name.toLowerCase()}`, 'baseline-validation.json');
+  // 'vs-reference' scores φ against Adam's best rate per problem: a hand-designed optimizer has no level of its own.
+  if (str(base['validation-metric']) === 'vs-reference') return [];
+  const file = join(runDir, 'baseline-validation.json');
   const key = JSON.stringify({
     rates: tuned.map((t) => [t.name, t.best]),
     classes: learner.classes,
@@ -387,7 +391,10 @@ async function baselineValidationLevels(
           : c.mean.slice(1, T + 1).reduce((a, b) => a + b, 0) / T;
     return { name: c.name, value };
   });
-  writeFileAtomic(file, `${JSON.stringify({ key, levels }, null, 2)}\n`);
+  withFlag('--out', runDir, () => {
+    ensureDirectory(runDir);
+    writeFileAtomic(file, `${JSON.stringify({ key, levels }, null, 2)}\n`);
+  });
   return levels;
 }
 
