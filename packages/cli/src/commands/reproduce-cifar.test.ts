@@ -112,7 +112,9 @@ describe('l2o reproduce cifar (offline data, tiny budgets)', () => {
       expect(skip.code, skip.stderr).toBe(0);
       expect(skip.stderr).not.toMatch(/meta-train: /);
       const skipped = readFileSync(join(out2, 'README.md'), 'utf8');
-      expect(skipped).toMatch(/general-pair's validation score .*against the tuned baselines on the same problems: tuned SGD/);
+      expect(skipped).toMatch(
+        /general-pair's validation score .*against the tuned baselines on the same problems: tuned SGD/,
+      );
       expect(existsSync(join(out2, 'train-general-pair'))).toBe(false);
     } finally {
       rmSync(out, { recursive: true, force: true });
