@@ -14,9 +14,8 @@ const defaults = (): Record<string, FlagValue> =>
 
 describe('--suite-weights', () => {
   it('parses NAME:WEIGHT by kind or task id; an id wins over its kind', () => {
-    const w = suiteWeights(['quadratic:3', 'mlp:0.5', 'b-mlp:2'], tasks);
-    const weight = (t: { id: string; kind: string }): number => w.get(t.id) ?? w.get(t.kind) ?? 1;
-    expect(tasks.map(weight)).toEqual([0.5, 2, 3]);
+    expect(suiteWeights(['quadratic:3', 'mlp:0.5', 'b-mlp:2'], tasks)).toEqual([0.5, 2, 3]);
+    expect(suiteWeights([], tasks)).toEqual([1, 1, 1]);
   });
 
   it('names the flag and the allowed values for bad entries', () => {

@@ -198,13 +198,13 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
   if (task === 'suite') {
     // Each split is its own set of tasks (train / validation / test), each on the matching data split.
     const tasks = selectTasks(defaultSuite(), { split });
-    const weights = split === 'train' ? suiteWeights(list(flags['suite-weights'] ?? []), tasks) : new Map();
+    const weights = split === 'train' ? suiteWeights(list(flags['suite-weights'] ?? []), tasks) : undefined;
     // Weight 0 leaves a task out.
     return mixtureFamily(
-      tasks
-        .map((t) => ({ t, weight: weights.get(t.id) ?? weights.get(t.kind) ?? 1 }))
-        .filter((c) => c.weight > 0)
-        .map((c) => ({ family: c.t.family(split), weight: c.weight })),
+      tasks.flatMap((t, i) => {
+        const weight = weights?.[i] ?? 1;
+        return weight > 0 ? [{ family: t.family(split), weight }] : [];
+      }),
     );
   }
   if (task === 'cifar') {
@@ -216,15 +216,15 @@ export function makeFamily(flags: Record<string, FlagValue>, split: FamilySplit 
 }
 
 /**
- * --suite-weights: NAME:WEIGHT entries, NAME a kind or an id of `tasks`, WEIGHT a finite number ≥ 0; at least one
- * task keeps a positive weight.
+ * --suite-weights: NAME:WEIGHT entries, NAME a kind or an id of `tasks`, WEIGHT a finite number ≥ 0. Returns each
+ * task's weight, in the order of `tasks`: its id's, else its kind's, else 1; at least one must be positive.
  */
 export function suiteWeights(
   specs: readonly string[],
   tasks: readonly { readonly id: string; readonly kind: string }[],
-): Map<string, number> {
+): number[] {
   const names = [...new Set([...tasks.map((t) => t.kind), ...tasks.map((t) => t.id)])];
-  const out = new Map<string, number>();
+  const given = new Map<string, number>();
   for (const spec of specs) {
     const at = spec.lastIndexOf(':');
     const name = at < 0 ? spec : spec.slice(0, at);
@@ -239,12 +239,13 @@ export function suiteWeights(
         `--suite-weights: "${spec}" needs NAME:WEIGHT with WEIGHT a number ≥ 0 (e.g. quadratic:2), got "${spec.slice(at + 1)}"`,
       );
     }
-    out.set(name, w);
+    given.set(name, w);
   }
-  if (tasks.every((t) => (out.get(t.id) ?? out.get(t.kind) ?? 1) === 0)) {
+  const weights = tasks.map((t) => given.get(t.id) ?? given.get(t.kind) ?? 1);
+  if (weights.every((w) => w === 0)) {
     throw new UsageError('--suite-weights: every task has weight 0; at least one must be positive');
   }
-  return out;
+  return weights;
 }
 
 /** Whether the cifar flags name full CIFAR-10 (a folder given or in the environment) rather than the offline subset. */

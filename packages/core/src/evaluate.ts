@@ -292,6 +292,32 @@ export function quantile(xs: readonly number[], p: number): number {
   return a + (b - a) * frac;
 }
 
+/**
+ * Throws unless `entries` is a non-empty array of { name, optimizer } with unique, non-empty names and real
+ * optimizers; every message starts with `field` (e.g. "evaluate: optimizers[1].name …").
+ */
+export function checkEvaluateEntries(entries: unknown, field: string): void {
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw new L2oError('INVALID_OPTION', `${field} must be a non-empty array of { name, optimizer }`);
+  }
+  const names = new Set<string>();
+  entries.forEach((e: Partial<EvaluateEntry> | undefined, i) => {
+    if (!e || typeof e.name !== 'string' || e.name.length === 0) {
+      throw new L2oError('INVALID_OPTION', `${field}[${i}].name must be a non-empty string`);
+    }
+    if (names.has(e.name))
+      throw new L2oError('INVALID_OPTION', `${field}[${i}].name "${e.name}" is used twice; names must be unique`);
+    names.add(e.name);
+    const opt = e.optimizer as Partial<Optimizer> | undefined;
+    if (!opt || typeof opt.init !== 'function' || typeof opt.update !== 'function') {
+      throw new L2oError(
+        'INVALID_OPTION',
+        `${field}[${i}].optimizer must be an Optimizer (with init and update methods)`,
+      );
+    }
+  });
+}
+
 function validateOptions<B extends BatchData>(opts: EvaluateOptions<B>): void {
   if (opts === null || typeof opts !== 'object')
     throw new L2oError('INVALID_OPTION', 'evaluate: options must be an object');
@@ -302,28 +328,7 @@ function validateOptions<B extends BatchData>(opts: EvaluateOptions<B>): void {
       'evaluate: family must be an OptimizeeFamily (an object with a sample(rng) method)',
     );
   }
-  if (!Array.isArray(optimizers) || optimizers.length === 0) {
-    throw new L2oError('INVALID_OPTION', 'evaluate: optimizers must be a non-empty array of { name, optimizer }');
-  }
-  const names = new Set<string>();
-  optimizers.forEach((e, i) => {
-    if (!e || typeof e.name !== 'string' || e.name.length === 0) {
-      throw new L2oError('INVALID_OPTION', `evaluate: optimizers[${i}].name must be a non-empty string`);
-    }
-    if (names.has(e.name))
-      throw new L2oError(
-        'INVALID_OPTION',
-        `evaluate: optimizers[${i}].name "${e.name}" is used twice; names must be unique`,
-      );
-    names.add(e.name);
-    const opt = e.optimizer as Partial<Optimizer> | undefined;
-    if (!opt || typeof opt.init !== 'function' || typeof opt.update !== 'function') {
-      throw new L2oError(
-        'INVALID_OPTION',
-        `evaluate: optimizers[${i}].optimizer must be an Optimizer (with init and update methods)`,
-      );
-    }
-  });
+  checkEvaluateEntries(optimizers, 'evaluate: optimizers');
   if (!Number.isInteger(problems) || problems < 1) {
     throw new L2oError('INVALID_OPTION', `evaluate: problems must be a positive integer, got ${String(problems)}`);
   }

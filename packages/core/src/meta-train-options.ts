@@ -5,7 +5,7 @@ import { fusedBpttEstimator } from './estimator-bptt-fused.js';
 import { bpttEstimator } from './estimator-bptt.js';
 import { pesEstimator } from './estimator-pes.js';
 import type { CheckpointStore } from './checkpoint.js';
-import type { EvaluateEntry } from './evaluate.js';
+import { checkEvaluateEntries, type EvaluateEntry } from './evaluate.js';
 import type { MetaStepExecutor } from './executor.js';
 import { maxHorizon, resolveHorizon, type HorizonOption, type HorizonSchedule } from './horizon.js';
 import { checkObjective, type LossTransform, type LossWeighting } from './meta-objective.js';
@@ -221,16 +221,7 @@ function checkReferences(
       "validationReferences: validationMetric 'vs-reference' needs at least one reference optimizer (e.g. Adam at several learning rates)",
     );
   }
-  const names = new Set<string>();
-  for (const r of refs) {
-    if (typeof r.name !== 'string' || r.name === '' || names.has(r.name)) {
-      throw new L2oError(
-        'INVALID_OPTION',
-        `validationReferences: names must be unique and non-empty, got ${JSON.stringify(r.name)}`,
-      );
-    }
-    names.add(r.name);
-  }
+  checkEvaluateEntries(refs, 'validationReferences');
   return refs;
 }
 

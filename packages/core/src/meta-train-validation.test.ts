@@ -137,6 +137,6 @@ describe('validation metrics', () => {
         validationMetric: 'vs-reference',
         validationReferences: [...refs, ...refs],
       }),
-    ).toThrow(/validationReferences: names must be unique/);
+    ).toThrow(/validationReferences\[1\]\.name "adam" is used twice; names must be unique/);
   });
 });

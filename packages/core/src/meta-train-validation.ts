@@ -13,15 +13,6 @@ export function validationSeed(seed: number): number {
   return (Math.imul(seed | 0, 0x2545f491) ^ 0x5bd1e995) >>> 0;
 }
 
-/**
- * The validation score of φ (lower is better) on `validationProblems` held-out problems run for
- * `validationHorizon` steps: 'mean' — mean of f over steps 1…T (the meta-objective's uniform form); 'final' — f at
- * step T; 'log-ratio' — the mean over problems of log(f_T / f_0), scale-free, for mixtures of tasks whose losses
- * differ by orders of magnitude (needs positive losses); 'vs-reference' — the mean over problems of
- * ln(f_T / f_T*), clipped to ±{@link VS_REFERENCE_CLIP}, where f_T* is the lowest final loss of
- * `validationReferences` on that problem (same θ₀ and minibatches): how far φ is from hand-designed optimizers tuned
- * to each problem, with no task able to outweigh the others (a problem lost by far counts as much as one lost by e).
- */
 /** |ln(f_T / f_T*)| counts at most this much per problem in the 'vs-reference' score. */
 export const VS_REFERENCE_CLIP = 1;
 
@@ -32,6 +23,15 @@ export function clippedLogRatio(a: number, b: number): number {
   return Math.max(-VS_REFERENCE_CLIP, Math.min(VS_REFERENCE_CLIP, Math.log(a / b)));
 }
 
+/**
+ * The validation score of φ (lower is better) on `validationProblems` held-out problems run for
+ * `validationHorizon` steps: 'mean' — mean of f over steps 1…T (the meta-objective's uniform form); 'final' — f at
+ * step T; 'log-ratio' — the mean over problems of log(f_T / f_0), scale-free, for mixtures of tasks whose losses
+ * differ by orders of magnitude (needs positive losses); 'vs-reference' — the mean over problems of
+ * ln(f_T / f_T*), clipped to ±{@link VS_REFERENCE_CLIP}, where f_T* is the lowest final loss of
+ * `validationReferences` on that problem (same θ₀ and minibatches): how far φ is from hand-designed optimizers tuned
+ * to each problem, with no task able to outweigh the others (a problem lost by far counts as much as one lost by e).
+ */
 export function validator(s: MetaTrainSettings): (phi: TensorMap) => Promise<number> {
   const seed = validationSeed(s.seed);
   const T = s.validationHorizon;

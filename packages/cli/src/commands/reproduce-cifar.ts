@@ -193,7 +193,7 @@ export async function reproduceCifar(given: Record<string, FlagValue>): Promise<
       const runDir = dirname(t.dir);
       const history = readHistory(runDir);
       if (history.length === 0) continue;
-      const level = await baselineValidationLevels(runDir, t.learner, base, rows[0].tuned);
+      const level = await baselineValidationLevels(out, runDir, t.learner, base, rows[0].tuned);
       const best = Math.min(...history.map((h) => h.validation ?? Number.POSITIVE_INFINITY));
       levels.push({ name: t.learner.name, references: level, best });
       withFlag('--out', out, () =>
@@ -341,6 +341,7 @@ function pairedWins(label: string, result: EvaluationResult, learned: number, st
  * seed, count, horizon and metric), kept in the learner's folder for the same rates.
  */
 async function baselineValidationLevels(
+  out: string,
   runDir: string,
   learner: Learner,
   base: Record<string, FlagValue>,
@@ -391,7 +392,9 @@ async function baselineValidationLevels(
           : c.mean.slice(1, T + 1).reduce((a, b) => a + b, 0) / T;
     return { name: c.name, value };
   });
-  withFlag('--out', runDir, () => {
+  // The run folder is inside --out unless it came from --skip-train: name the flag that chose it.
+  const flag = resolve(runDir).startsWith(resolve(out)) ? '--out' : '--skip-train';
+  withFlag(flag, runDir, () => {
     ensureDirectory(runDir);
     writeFileAtomic(file, `${JSON.stringify({ key, levels }, null, 2)}\n`);
   });
