@@ -269,13 +269,21 @@ __attribute__((export_name("l2o_bwd_output"))) void l2o_bwd_output(int n, int hp
 
 #define BWD_RC 32
 
+/* d[0..8) += (double) of the 8 floats in a, b (each lane converted, then one double add per element). */
+static inline void add_row8(double *d, v4 a, v4 b) {
+  wasm_v128_store(d, wasm_f64x2_add(wasm_v128_load(d), wasm_f64x2_promote_low_f32x4(a)));
+  wasm_v128_store(d + 2, wasm_f64x2_add(wasm_v128_load(d + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3))));
+  wasm_v128_store(d + 4, wasm_f64x2_add(wasm_v128_load(d + 4), wasm_f64x2_promote_low_f32x4(b)));
+  wasm_v128_store(d + 6, wasm_f64x2_add(wasm_v128_load(d + 6), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(b, b, 2, 3, 2, 3))));
+}
+
 /*
  * One step of the layer backward over all rows.
  *   dh: in dh_t (everything flowing into h_t), out dh_{t-1} (the recurrent part only)
  *   dc: in dc_t from the step after, out dc_{t-1}
  *   dx: if non-null, dx[r] += dz[r] Wx^T (flows into the layer below's h_t)
  *   dW [(din + hp), G] and db [G] accumulate in double.
- *   scratch: at least BWD_RC * (G + 2 kp) + 32 floats.
+ *   scratch: at least BWD_RC * (G + 2 kp) floats.
  */
 __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din, int hp, const float *x,
                                                                    const float *hprev, const float *cprev,
@@ -287,7 +295,6 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
   float *dz = scratch;                   /* [BWD_RC][G] */
   float *inb = dz + BWD_RC * G;          /* [BWD_RC][kp]: [x, h_prev, 0...] */
   float *outb = inb + BWD_RC * kp;       /* [BWD_RC][kp]: dz W^T */
-  float *t = outb + BWD_RC * kp;         /* [32]: one register tile (no stack: threads share memory) */
   for (int r0 = 0; r0 < n; r0 += BWD_RC) {
     const int rows = r0 + BWD_RC < n ? BWD_RC : n - r0;
     /* 1. dz from dh, dc and the saved activations; dc_{t-1} in place; gather the inputs. */
@@ -312,9 +319,10 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
       float *in = inb + q * kp;
       const float *xr = x + r * din, *hr = hprev + r * hp;
       int k = 0;
+      for (; k + 4 <= din; k += 4) ST(in + k, LD(xr + k));
       for (; k < din; k++) in[k] = xr[k];
-      for (int j = 0; j < hp; j++) in[k++] = hr[j];
-      for (; k < kp; k++) in[k] = 0.0f;
+      for (int j = 0; j < hp; j += 4) ST(in + din + j, LD(hr + j));
+      for (k = din + hp; k < kp; k++) in[k] = 0.0f;
     }
     /* 2. [dx, dh_prev] = dz W^T, 4 rows x 8 columns per tile (rows beyond `rows` are multiples of 4: n is). */
     for (int q = 0; q < rows; q += 4) {
@@ -334,10 +342,12 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
       const float *ob = outb + q * kp;
       if (dx) {
         float *dxr = dx + r * din;
-        for (int k = 0; k < din; k++) dxr[k] += ob[k];
+        int k = 0;
+        for (; k + 4 <= din; k += 4) ST(dxr + k, ADD(LD(dxr + k), LD(ob + k)));
+        for (; k < din; k++) dxr[k] += ob[k];
       }
       float *dhr = dh + r * hp;
-      for (int j = 0; j < hp; j++) dhr[j] = ob[din + j];
+      for (int j = 0; j < hp; j += 4) ST(dhr + j, LD(ob + din + j));
     }
     /* 3. dW += in^T dz (float32 over the chunk, then into the double accumulators); db += sum dz. */
     for (int k = 0; k < kin; k += 4) {
@@ -354,12 +364,11 @@ __attribute__((export_name("l2o_bwd_layer"))) void l2o_bwd_layer(int n, int din,
           a20 = MAC(a20, s2, w0); a21 = MAC(a21, s2, w1);
           a30 = MAC(a30, s3, w0); a31 = MAC(a31, s3, w1);
         }
-        ST(t, a00); ST(t + 4, a01); ST(t + 8, a10); ST(t + 12, a11);
-        ST(t + 16, a20); ST(t + 20, a21); ST(t + 24, a30); ST(t + 28, a31);
-        for (int q = 0; q < 4 && k + q < kin; q++) {
-          double *dWr = dW + (long)(k + q) * G + j;
-          for (int u = 0; u < 8; u++) dWr[u] += t[q * 8 + u];
-        }
+        double *dWr = dW + (long)k * G + j;
+        add_row8(dWr, a00, a01);
+        if (k + 1 < kin) add_row8(dWr + G, a10, a11);
+        if (k + 2 < kin) add_row8(dWr + 2 * G, a20, a21);
+        if (k + 3 < kin) add_row8(dWr + 3 * G, a30, a31);
       }
     }
     for (int j = 0; j < G; j += 4) {
