@@ -18,9 +18,13 @@
 //   ref-generic  reference workload, metaTrain({ fused: false }) (tfjs tape replay + unrollMetaGradient)
 //   x4-fused     4× the reference (N × unroll): --x4 hidden → 784-80-10 MLP, N = 63,610, unroll 20, horizon 100;
 //                --x4 unroll → N = 15,910, unroll 80, horizon 160 (2 meta-iterations per epoch)
-// The PyTorch peer runs before the jobs and again after them; its time is the median of both sittings' runs.
+// The PyTorch peer runs inside the ref-fused job, after each of its epochs (the epoch's clock paused meanwhile), so
+// that every l2o epoch has a peer measurement from the same minutes of this host, whose speed drifts over minutes;
+// the ratio is the median over epochs 2…E of (l2o's meta-iteration ÷ the faster of the peer's 2- and 1-thread medians
+// after it), where l2o's is the median of the epoch's meta-iterations after its first (each timed from one
+// metaGradient's end to the next, as the peer times its own). --no-peer skips the peer.
 //
-// Usage: node tools/bench/workloads/lstm.mjs [--epochs 4] [--jobs ref-fused,ref-generic,x4-fused]
+// Usage: node tools/bench/workloads/lstm.mjs [--epochs 8] [--jobs ref-fused,ref-generic,x4-fused]
 //        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer] [--kernel-threads auto|1]
 // The machine may be shared: medians are noisy; the load average is recorded with the results.
 import { fileURLToPath } from 'node:url';
@@ -42,7 +46,7 @@ import { describePeaks, measurePeaks, peakGflopsRecord, simdPeakFor } from '../s
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
-const EPOCHS = Number(opt('epochs', '4'));
+const EPOCHS = Number(opt('epochs', '8'));
 const BACKEND = opt('backend', 'wasm');
 const X4 = opt('x4', 'hidden');
 const PEER_REPS = Number(opt('peer-reps', '5'));
@@ -89,33 +93,32 @@ async function parent() {
   );
   const peaks = await measurePeaks({ seconds: 2, threads: 2 });
   console.log(`${describePeaks(peaks)}; load average ${loadavg()}`);
-  // The PyTorch peer on 2 threads and on 1 (on a machine shared with other jobs 2-thread PyTorch degrades badly),
-  // before l2o's jobs and again after them: this host's speed drifts over minutes, and the peer's time is the median
-  // of both sittings' runs, so that l2o (between them) and the peer see the same host on average.
-  const peerRuns = { 1: [], 2: [] };
-  const peer = {};
-  let peerMissing;
-  const runPeers = (when) => {
-    if (args.includes('--no-peer') || peerMissing) return;
-    for (const threads of [2, 1]) {
-      console.log(`\n--- PyTorch peer ${when}, ${threads} thread(s): lstm_meta_iteration.py ${PEER_REPS}`);
-      const r = runPeer('lstm_meta_iteration.py', [PEER_REPS], threads);
-      if (r.missing) {
-        peerMissing = r.missing;
-        console.log(r.missing);
-        return;
-      }
-      const p = r.results[0];
-      console.log(`torch ${p.torch}, ${p.threads} thread(s), runs ${p.runs.map((x) => x.toFixed(3)).join(', ')}`);
-      peerRuns[threads].push(...p.runs);
-      peer[threads] = median(peerRuns[threads]);
-      peer[`load${threads}`] = p.load.split(' ')[0];
-    }
-  };
-  runPeers('before');
   const results = runChildJobs(fileURLToPath(import.meta.url), args, jobs, bundle);
-
-  runPeers('after');
+  // The peer's runs, from the epoch pairs of the ref-fused job (see child()).
+  const pairs = results['ref-fused']?.peerPairs ?? [];
+  const peerMissing = results['ref-fused']?.peerMissing;
+  const peerRuns = { 1: pairs.flatMap((q) => q.runs[1]), 2: pairs.flatMap((q) => q.runs[2]) };
+  const peer = {};
+  for (const t of [2, 1])
+    if (peerRuns[t].length) {
+      peer[t] = median(peerRuns[t]);
+      peer[`load${t}`] = pairs[pairs.length - 1].load;
+    }
+  const pairRatios = pairs.map((q) => q.l2o / Math.min(median(q.runs[1]), median(q.runs[2])));
+  if (pairs.length) {
+    console.log('\n=== ref-fused epoch by epoch against the PyTorch peer run right after it (s per meta-iteration)');
+    printTable([
+      ['epoch', 'l2o', 'peer 2t', 'peer 1t', 'ratio', 'load 1m'],
+      ...pairs.map((q, i) => [
+        String(q.epoch),
+        q.l2o.toFixed(3),
+        median(q.runs[2]).toFixed(3),
+        median(q.runs[1]).toFixed(3),
+        pairRatios[i].toFixed(3),
+        q.load,
+      ]),
+    ]);
+  }
 
   console.log(
     `\n=== meta-training through metaTrain (median s per meta-iteration over epochs 2…${EPOCHS}; load average ${loadavg()})`,
@@ -206,9 +209,7 @@ async function parent() {
   if (peer[2]) seconds['pytorch-2-threads'] = peer[2];
   if (peer[1]) seconds['pytorch-1-thread'] = peer[1];
   const ratios = {};
-  const best = Math.min(...[peer[1], peer[2]].filter(Boolean));
-  if (results['ref-fused'] && Number.isFinite(best))
-    ratios['lstm-meta-iteration-vs-pytorch'] = results['ref-fused'].secondsPerMetaIteration / best;
+  if (pairRatios.length) ratios['lstm-meta-iteration-vs-pytorch'] = median(pairRatios);
   const ref = results['ref-fused'];
   if (ref?.kernelFlops && ref.fusedUnrolls)
     ratios['lstm-meta-iteration-simd-efficiency'] =
@@ -224,7 +225,7 @@ async function parent() {
       peakGflops: peakGflopsRecord(peaks),
       notes:
         `s per meta-iteration of the reference workload (784-20-10 MLP, N = 15,910, 2×20 LSTM, unroll 20), backend ${BACKEND}; ` +
-        `ratio against the faster PyTorch thread count (the peer timed before and after l2o's jobs, median of both sittings)` +
+        `ratio: median over epochs of l2o's epoch ÷ the faster PyTorch thread count run right after it (${pairs.length} pairs)` +
         (ref?.kernelFlops
           ? `; ${(ref.kernelFlops / 1e9).toFixed(2)} GFLOP per meta-iteration in the kernel (tools/bench/lstm-flops.mjs) on ` +
             `${ref.kernelThreads} thread(s); efficiency = GFLOP/s of the whole meta-iteration ÷ f32x4 peak of those threads`
@@ -258,6 +259,7 @@ async function child(job, bundleUrl) {
   let kernelBytes = 0;
   let fusedUnrolls = 0;
   let fusedSeconds = 0; // inside the fused unroll's step / metaGradient calls
+  const metaGradientEnds = []; // performance.now() at the end of every meta-iteration's metaGradient
   const clocked = (f) => {
     const t0 = performance.now();
     try {
@@ -279,6 +281,7 @@ async function child(job, bundleUrl) {
         metaGradient: (g, w) => {
           const d = clocked(() => u.metaGradient(g, w));
           kernelBytes = Math.max(kernelBytes, u.memoryBytes ?? 0);
+          metaGradientEnds.push(performance.now());
           return d;
         },
         dispose: () => u.dispose(),
@@ -289,6 +292,29 @@ async function child(job, bundleUrl) {
   const fusedAt = [];
   let validationAt0 = NaN;
   let fusedAt0 = 0;
+  // The PyTorch peer after each epoch of the ref-fused job (see the header); its time is taken off the clock.
+  const withPeer = job === 'ref-fused' && !args.includes('--no-peer');
+  const peerPairs = [];
+  let peerMissing;
+  let pausedSeconds = 0;
+  const runPeerPair = (epoch, l2o) => {
+    const t = performance.now();
+    const runs = {};
+    for (const threads of [2, 1]) {
+      const r = runPeer('lstm_meta_iteration.py', [PEER_REPS], threads);
+      if (r.missing) {
+        peerMissing = r.missing;
+        console.log(r.missing);
+        break;
+      }
+      runs[threads] = r.results[0].runs;
+      console.log(
+        `  peer after epoch ${epoch}, ${threads} thread(s): ${runs[threads].map((x) => x.toFixed(3)).join(', ')}`,
+      );
+    }
+    if (runs[1] && runs[2] && epoch > 1) peerPairs.push({ epoch, l2o, runs, load: loadavg().split(' ')[0] });
+    pausedSeconds += (performance.now() - t) / 1000;
+  };
   const t0 = performance.now();
   const result = await metaTrain({
     learned,
@@ -306,14 +332,21 @@ async function child(job, bundleUrl) {
         fusedAt0 = fusedSeconds;
       }
       if (e.kind !== 'epoch') return;
-      epochAt.push(e.elapsedSeconds);
+      const at = e.elapsedSeconds - pausedSeconds;
+      epochAt.push(at);
       fusedAt.push(fusedSeconds);
       const prev = epochAt.length > 1 ? epochAt[epochAt.length - 2] : validationAt0;
-      const dt = e.elapsedSeconds - prev;
+      const dt = at - prev;
       console.log(
         `${job} epoch ${e.epoch}${e.epoch === 1 ? ' (warm-up)' : ''}: ${dt.toFixed(2)} s = ${(dt / perEpoch).toFixed(3)} s/meta-iteration, ` +
+          `${fused ? `${((fusedSeconds - (fusedAt.length > 1 ? fusedAt[fusedAt.length - 2] : fusedAt0)) / perEpoch).toFixed(3)} s of it in the fused calls, ` : ''}` +
           `meta-loss ${e.metaLoss?.toFixed(4)}, rss ${MiB(process.memoryUsage().rss)} MiB`,
       );
+      // The pair's l2o side: the median of the epoch's meta-iterations after its first, timed end to end like the
+      // peer's (the first one also holds the new problem's sampling and the wake-up after the peer's run).
+      const ends = metaGradientEnds.slice(-perEpoch);
+      const iterations = ends.slice(1).map((t, i) => (t - ends[i]) / 1000);
+      if (withPeer && !peerMissing) runPeerPair(e.epoch, median(iterations));
     },
   });
   const wall = (performance.now() - t0) / 1000;
@@ -346,6 +379,8 @@ async function child(job, bundleUrl) {
     wall,
     tensorsLeft: tf.memory().numTensors,
     load: loadavg().split(' ')[0],
+    peerPairs,
+    peerMissing,
   };
   console.log(
     `${job}: N = ${res.N}, unroll ${unroll}, horizon ${horizon}; ${res.secondsPerMetaIteration.toFixed(3)} s/meta-iteration ` +
