@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { initEngine } from '../engine.js';
-import { transposePlan } from './batch-mat-mul.js';
 import { expectClose, onWasmAndCpu, randomValues } from './cross-backend.js';
 
 beforeAll(async () => {
@@ -16,24 +15,7 @@ const cases: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [
   { a: [3, 11, 6], b: [3, 11, 4], tA: true, tB: false }, // batched
   { a: [2, 5, 6], b: [1, 7, 6], tA: false, tB: true }, // broadcast batch
   { a: [1, 6], b: [1, 4], tA: true, tB: false }, // outer product
-  // Shapes where multiplying in the other order moves fewer elements (transposePlan 'swapped').
-  { a: [64, 150], b: [64, 5], tA: true, tB: false },
-  { a: [5, 64], b: [150, 64], tA: false, tB: true },
-  { a: [64, 5], b: [150, 64], tA: true, tB: true },
-  { a: [2, 40, 50], b: [1, 40, 3], tA: true, tB: false }, // broadcast batch
 ];
-
-describe('transposePlan', () => {
-  it('transposes the operands unless the other order moves fewer elements', () => {
-    // A dense layer's weight gradient Xᵀ·dZ, X 128 × 784, dZ 128 × 20: 20·128 + 784·20 = 18,240 < 784·128.
-    expect(transposePlan(784, 128, 20, true, false)).toBe('swapped');
-    expect(transposePlan(22, 301, 80, true, false)).toBe('operands'); // 22·301 < 80·301 + 22·80
-    expect(transposePlan(5, 64, 150, false, true)).toBe('swapped'); // 5·64 + 5·150 < 150·64
-    expect(transposePlan(150, 64, 5, false, true)).toBe('operands');
-    expect(transposePlan(5, 64, 150, true, true)).toBe('swapped'); // 5·150 < 5·64 + 150·64
-    expect(transposePlan(100, 2, 100, true, true)).toBe('operands'); // 100·100 > 100·2 + 100·2
-  });
-});
 
 describe('wasm BatchMatMul kernel', () => {
   it.each(cases)('matches cpu: $a (transposeA=$tA) × $b (transposeB=$tB)', async ({ a, b, tA, tB }) => {
