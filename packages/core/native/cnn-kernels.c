@@ -15,6 +15,7 @@
  *                         (non-overlapping; padding skipped). Writes y, the flat index into z of each window's
  *                         first maximum (-1: empty window), and per channel mean and 1 / sqrt(var + eps).
  * l2o_bn_relu_pool_grad   its backward from dy (pooled): dz, dgamma, dbeta. Both need C a multiple of 4.
+ * l2o_transpose_inner     y[b, j, i] = x[b, i, j] for 4-byte elements (bits copied, not converted), x [B, R, C]
  * Padding outside the input counts as zero (conv) or is skipped (pooling). Channel statistics are summed in double.
  */
 #include <wasm_simd128.h>
@@ -392,6 +393,43 @@ EXPORT(l2o_bn_relu_pool_grad)(const float *z, const float *gamma, const float *b
       float u = zh * gamma[c] + beta[c];
       if (!(u > 0.0f)) continue;
       dz[k] += gamma[c] * inv[c] * dy[q * C + c];
+    }
+  }
+}
+
+/*
+ * y[b, j, i] = x[b, i, j], x [B, R, C], 4-byte elements moved as bits. Tiles of 32 x 32 elements (4 KiB read, 4 KiB
+ * written: both stay in L1), each as 4 x 4 blocks transposed in registers by shuffles; the edges element by element.
+ */
+EXPORT(l2o_transpose_inner)(const int *x, int *y, int B, int R, int C) {
+  const long plane = (long)R * C;
+  for (int b = 0; b < B; b++) {
+    const int *xb = x + b * plane;
+    int *yb = y + b * plane;
+    for (int i0 = 0; i0 < R; i0 += 32) {
+      const int i1 = i0 + 32 < R ? i0 + 32 : R;
+      for (int j0 = 0; j0 < C; j0 += 32) {
+        const int j1 = j0 + 32 < C ? j0 + 32 : C;
+        int i = i0;
+        for (; i + 4 <= i1; i += 4) {
+          const int *r = xb + (long)i * C;
+          int j = j0;
+          for (; j + 4 <= j1; j += 4) {
+            const v4 a = LD(r + j), bb = LD(r + C + j), c = LD(r + 2 * C + j), d = LD(r + 3 * C + j);
+            const v4 ab01 = wasm_i32x4_shuffle(a, bb, 0, 4, 1, 5), cd01 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5);
+            const v4 ab23 = wasm_i32x4_shuffle(a, bb, 2, 6, 3, 7), cd23 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+            int *o = yb + (long)j * R + i;
+            ST(o, wasm_i32x4_shuffle(ab01, cd01, 0, 1, 4, 5));
+            ST(o + R, wasm_i32x4_shuffle(ab01, cd01, 2, 3, 6, 7));
+            ST(o + 2 * R, wasm_i32x4_shuffle(ab23, cd23, 0, 1, 4, 5));
+            ST(o + 3 * R, wasm_i32x4_shuffle(ab23, cd23, 2, 3, 6, 7));
+          }
+          for (; j < j1; j++)
+            for (int q = 0; q < 4; q++) yb[(long)j * R + i + q] = r[(long)q * C + j];
+        }
+        for (; i < i1; i++)
+          for (int j = j0; j < j1; j++) yb[(long)j * R + i] = xb[(long)i * C + j];
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js'
 import { createSliceKernel } from './kernels/slice.js';
 import { createSplitVKernel } from './kernels/split-v.js';
 import { createTanhKernel } from './kernels/tanh.js';
+import { createTransposeKernel } from './kernels/transpose.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 import type { WasmKernelFunc } from './kernels/wasm-heap.js';
 import { L2oError } from '../l2o-error.js';
@@ -35,6 +36,7 @@ export const REPLACED_WASM_KERNELS = [
   'Cast',
   'Conv2D',
   'Conv2DBackpropInput',
+  'Transpose',
 ] as const;
 
 const ADDED: Record<(typeof ADDED_WASM_KERNELS)[number], WasmKernelFunc> = {
@@ -55,6 +57,7 @@ const REPLACED: Record<(typeof REPLACED_WASM_KERNELS)[number], (stock: WasmKerne
   Cast: createIdentityKernel,
   Conv2D: createConv2dKernel,
   Conv2DBackpropInput: createConv2dBackpropInputKernel,
+  Transpose: createTransposeKernel,
 };
 
 let registered = false;

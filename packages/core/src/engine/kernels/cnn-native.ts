@@ -9,6 +9,7 @@ export interface CnnKernelExports extends HeapModuleExports {
   l2o_max_pool_grad(...args: number[]): void;
   l2o_bn_relu_pool(...args: number[]): void;
   l2o_bn_relu_pool_grad(...args: number[]): void;
+  l2o_transpose_inner(...args: number[]): void;
 }
 
 /**
