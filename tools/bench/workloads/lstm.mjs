@@ -225,7 +225,7 @@ async function parent() {
       peakGflops: peakGflopsRecord(peaks),
       notes:
         `s per meta-iteration of the reference workload (784-20-10 MLP, N = 15,910, 2×20 LSTM, unroll 20), backend ${BACKEND}; ` +
-        `ratio: median over epochs of l2o's epoch ÷ the faster PyTorch thread count run right after it (${pairs.length} pairs)` +
+        `ratio: median over epochs of l2o's meta-iteration (median of the epoch's after its first) ÷ the faster PyTorch thread count run right after the epoch (${pairs.length} pairs)` +
         (ref?.kernelFlops
           ? `; ${(ref.kernelFlops / 1e9).toFixed(2)} GFLOP per meta-iteration in the kernel (tools/bench/lstm-flops.mjs) on ` +
             `${ref.kernelThreads} thread(s); efficiency = GFLOP/s of the whole meta-iteration ÷ f32x4 peak of those threads`
@@ -309,7 +309,7 @@ async function child(job, bundleUrl) {
       }
       runs[threads] = r.results[0].runs;
       console.log(
-        `  peer after epoch ${epoch}, ${threads} thread(s): ${runs[threads].map((x) => x.toFixed(3)).join(', ')}`,
+        `  peer (torch ${r.results[0].torch}) after epoch ${epoch}, ${threads} thread(s): ${runs[threads].map((x) => x.toFixed(3)).join(', ')}`,
       );
     }
     if (runs[1] && runs[2] && epoch > 1) peerPairs.push({ epoch, l2o, runs, load: loadavg().split(' ')[0] });
