@@ -2,19 +2,24 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../engine.js';
 import { expectClose, onWasmAndCpu, randomValues } from './cross-backend.js';
-import { innerSwap } from './transpose.js';
+import { blockSwap } from './transpose.js';
 
 beforeAll(async () => {
   await initEngine('wasm');
 });
 
-describe('innerSwap', () => {
-  it('recognizes a swap of the last two axes only', () => {
-    expect(innerSwap([5, 7], [1, 0])).toEqual({ batch: 1, rows: 5, cols: 7 });
-    expect(innerSwap([2, 3, 5, 7], [0, 1, 3, 2])).toEqual({ batch: 6, rows: 5, cols: 7 });
-    expect(innerSwap([2, 5, 7], [1, 0, 2])).toBeUndefined();
-    expect(innerSwap([2, 5, 7], [2, 1, 0])).toBeUndefined();
-    expect(innerSwap([7], [0])).toBeUndefined();
+describe('blockSwap', () => {
+  it('recognizes a swap of two runs of axes after a fixed prefix as a batch of matrix transposes', () => {
+    expect(blockSwap([5, 7], [1, 0])).toEqual({ batch: 1, rows: 5, cols: 7 });
+    expect(blockSwap([2, 3, 5, 7], [0, 1, 3, 2])).toEqual({ batch: 6, rows: 5, cols: 7 });
+    expect(blockSwap([2, 3, 5, 7], [0, 2, 3, 1])).toEqual({ batch: 2, rows: 3, cols: 35 }); // NCHW → NHWC
+    expect(blockSwap([2, 3, 5, 7], [0, 3, 1, 2])).toEqual({ batch: 2, rows: 15, cols: 7 }); // NHWC → NCHW
+    expect(blockSwap([2, 3, 5, 7], [2, 3, 0, 1])).toEqual({ batch: 1, rows: 6, cols: 35 });
+    expect(blockSwap([2, 5, 7], [1, 0, 2])).toBeUndefined();
+    expect(blockSwap([2, 5, 7], [2, 1, 0])).toBeUndefined();
+    expect(blockSwap([2, 3, 5, 7], [0, 2, 1, 3])).toBeUndefined();
+    expect(blockSwap([2, 5], [0, 1])).toBeUndefined();
+    expect(blockSwap([7], [0])).toBeUndefined();
   });
 });
 
@@ -26,7 +31,10 @@ describe('wasm Transpose kernel', () => {
     { shape: [1, 9], perm: [1, 0] },
     { shape: [3, 33, 5], perm: [0, 2, 1] },
     { shape: [2, 2, 6, 31], perm: [0, 1, 3, 2] },
-    { shape: [4, 6, 5], perm: [2, 0, 1] }, // not an inner swap: the stock kernel
+    { shape: [3, 5, 6, 4], perm: [0, 2, 3, 1] }, // NCHW → NHWC
+    { shape: [3, 5, 6, 4], perm: [0, 3, 1, 2] }, // NHWC → NCHW
+    { shape: [4, 6, 5], perm: [2, 0, 1] },
+    { shape: [4, 6, 5, 3], perm: [0, 2, 1, 3] }, // not a batch of matrix transposes: the stock kernel
   ];
   it.each(cases)('matches cpu: shape $shape, perm $perm', async ({ shape, perm }) => {
     const v = randomValues(
