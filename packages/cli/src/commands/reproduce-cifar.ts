@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { disposeMap, engineInfo, evaluate, type EvaluationResult } from '@l2o/core';
 import { validationSeed } from '@l2o/core/extend';
 import { makeBaseline, type BaselineName } from '@l2o/baselines';
@@ -393,7 +393,8 @@ async function baselineValidationLevels(
     return { name: c.name, value };
   });
   // The run folder is inside --out unless it came from --skip-train: name the flag that chose it.
-  const flag = resolve(runDir).startsWith(resolve(out)) ? '--out' : '--skip-train';
+  const rel = relative(resolve(out), resolve(runDir));
+  const flag = rel.startsWith('..') || isAbsolute(rel) ? '--skip-train' : '--out';
   withFlag(flag, runDir, () => {
     ensureDirectory(runDir);
     writeFileAtomic(file, `${JSON.stringify({ key, levels }, null, 2)}\n`);
