@@ -24,8 +24,14 @@
 // after it), where l2o's is the median of the epoch's meta-iterations after its first (each timed from one
 // metaGradient's end to the next, as the peer times its own). --no-peer skips the peer.
 //
+// --phases: the fused jobs also print where a meta-iteration's time goes (medians over epochs 2…E): each forward
+// step of the unroll by its index, the gaps between the fused calls (the optimizee's loss and gradient, θ + u, the
+// JS around them), the metaGradient call, and the rest of the iteration (φ's Adam step, the next unroll's start).
+// --no-record: print only, leave docs/results/bench as it is (for diagnostic runs).
+//
 // Usage: node tools/bench/workloads/lstm.mjs [--epochs 8] [--jobs ref-fused,ref-generic,x4-fused]
 //        [--x4 hidden|unroll] [--backend wasm|cpu] [--peer-reps 5] [--no-peer] [--kernel-threads auto|1]
+//        [--phases] [--no-record]
 // The machine may be shared: medians are noisy; the load average is recorded with the results.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -51,6 +57,8 @@ const BACKEND = opt('backend', 'wasm');
 const X4 = opt('x4', 'hidden');
 const PEER_REPS = Number(opt('peer-reps', '5'));
 const KERNEL_THREADS = opt('kernel-threads', 'auto') === '1' ? 1 : 'auto';
+const PHASES = args.includes('--phases');
+const RECORD = !args.includes('--no-record');
 const ALL_JOBS = ['ref-fused', 'ref-generic', 'x4-fused'];
 const MiB = (bytes) => (bytes / 2 ** 20).toFixed(0);
 
@@ -217,7 +225,7 @@ async function parent() {
   if (results['ref-fused'] && results['ref-generic'])
     ratios['lstm-meta-iteration-fused-vs-generic'] =
       results['ref-fused'].secondsPerMetaIteration / results['ref-generic'].secondsPerMetaIteration;
-  if (Object.keys(seconds).length) {
+  if (Object.keys(seconds).length && RECORD) {
     recordBench('lstm', {
       seconds,
       ratios,
@@ -260,6 +268,29 @@ async function child(job, bundleUrl) {
   let fusedUnrolls = 0;
   let fusedSeconds = 0; // inside the fused unroll's step / metaGradient calls
   const metaGradientEnds = []; // performance.now() at the end of every meta-iteration's metaGradient
+  // --phases: per meta-iteration, the forward steps' durations by index, the gaps between fused calls, the
+  // metaGradient call (ms).
+  const phases = [];
+  let current = { steps: [], gaps: [], metaGradient: 0 };
+  let lastCallEnd = 0;
+  const phased = (kind, f) => {
+    const t0 = performance.now();
+    if (lastCallEnd) current.gaps.push(t0 - lastCallEnd);
+    try {
+      return f();
+    } finally {
+      const t1 = performance.now();
+      if (kind === 'step') {
+        current.steps.push(t1 - t0);
+        lastCallEnd = t1;
+      } else {
+        current.metaGradient = t1 - t0;
+        phases.push(current);
+        current = { steps: [], gaps: [], metaGradient: 0 };
+        lastCallEnd = 0;
+      }
+    }
+  };
   const clocked = (f) => {
     const t0 = performance.now();
     try {
@@ -276,10 +307,10 @@ async function child(job, bundleUrl) {
       if (!u) return u;
       fusedUnrolls++;
       return {
-        step: (g) => clocked(() => u.step(g)),
+        step: (g) => phased('step', () => clocked(() => u.step(g))),
         state: () => u.state(),
         metaGradient: (g, w) => {
-          const d = clocked(() => u.metaGradient(g, w));
+          const d = phased('metaGradient', () => clocked(() => u.metaGradient(g, w)));
           kernelBytes = Math.max(kernelBytes, u.memoryBytes ?? 0);
           metaGradientEnds.push(performance.now());
           return d;
@@ -350,6 +381,7 @@ async function child(job, bundleUrl) {
     },
   });
   const wall = (performance.now() - t0) / 1000;
+  if (PHASES && fused) printPhases(phases, metaGradientEnds, perEpoch, unroll);
   disposeMap(result.metaParams);
   disposeMap(result.lastMetaParams);
   const epochSeconds = epochAt.map((t, i) => t - (i === 0 ? validationAt0 : epochAt[i - 1]));
@@ -390,4 +422,25 @@ async function child(job, bundleUrl) {
       `; tensors left ${res.tensorsLeft}`,
   );
   console.log(`RESULT ${JSON.stringify(res)}`);
+}
+
+// --phases: medians over the meta-iterations after the first epoch (ms).
+function printPhases(phases, ends, perEpoch, unroll) {
+  const after = phases.slice(perEpoch);
+  if (!after.length) return;
+  const ms = (x) => x.toFixed(2);
+  const byIndex = Array.from({ length: unroll }, (_, k) =>
+    median(after.filter((p) => p.steps.length > k).map((p) => p.steps[k])),
+  );
+  const iteration = median(ends.slice(perEpoch).map((t, i) => t - ends[perEpoch + i - 1]));
+  const steps = median(after.map((p) => p.steps.reduce((a, b) => a + b, 0)));
+  const gaps = median(after.map((p) => p.gaps.reduce((a, b) => a + b, 0)));
+  const metaGradient = median(after.map((p) => p.metaGradient));
+  console.log(`phases (ms, medians over ${after.length} meta-iterations after epoch 1):`);
+  console.log(`  forward step by index: ${byIndex.map(ms).join(' ')}`);
+  console.log(
+    `  iteration ${ms(iteration)} = forward steps ${ms(steps)} + gaps between fused calls ${ms(gaps)} ` +
+      `(${after[0].gaps.length} per iteration, median ${ms(median(after.flatMap((p) => p.gaps)))}) + metaGradient ` +
+      `${ms(metaGradient)} + rest ${ms(iteration - steps - gaps - metaGradient)}`,
+  );
 }
