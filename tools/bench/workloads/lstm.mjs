@@ -268,18 +268,20 @@ async function child(job, bundleUrl) {
   let fusedUnrolls = 0;
   let fusedSeconds = 0; // inside the fused unroll's step / metaGradient calls
   const metaGradientEnds = []; // performance.now() at the end of every meta-iteration's metaGradient
-  // --phases: per meta-iteration, the forward steps' durations by index, the gaps between fused calls, the
+  // Per meta-iteration (for --phases): the forward steps' durations by index, the gaps between fused calls, the
   // metaGradient call (ms).
   const phases = [];
   let current = { steps: [], gaps: [], metaGradient: 0 };
   let lastCallEnd = 0;
-  const phased = (kind, f) => {
+  // Times one fused call (`kind` 'step' or 'metaGradient'): into fusedSeconds and the iteration's phases.
+  const clocked = (kind, f) => {
     const t0 = performance.now();
     if (lastCallEnd) current.gaps.push(t0 - lastCallEnd);
     try {
       return f();
     } finally {
       const t1 = performance.now();
+      fusedSeconds += (t1 - t0) / 1000;
       if (kind === 'step') {
         current.steps.push(t1 - t0);
         lastCallEnd = t1;
@@ -291,14 +293,6 @@ async function child(job, bundleUrl) {
       }
     }
   };
-  const clocked = (f) => {
-    const t0 = performance.now();
-    try {
-      return f();
-    } finally {
-      fusedSeconds += (performance.now() - t0) / 1000;
-    }
-  };
   // The same learned optimizer, with its fused hook observed (to read the kernel's memory); metaTrain drives it.
   const learned = {
     ...base,
@@ -307,10 +301,10 @@ async function child(job, bundleUrl) {
       if (!u) return u;
       fusedUnrolls++;
       return {
-        step: (g) => phased('step', () => clocked(() => u.step(g))),
+        step: (g) => clocked('step', () => u.step(g)),
         state: () => u.state(),
         metaGradient: (g, w) => {
-          const d = phased('metaGradient', () => clocked(() => u.metaGradient(g, w)));
+          const d = clocked('metaGradient', () => u.metaGradient(g, w));
           kernelBytes = Math.max(kernelBytes, u.memoryBytes ?? 0);
           metaGradientEnds.push(performance.now());
           return d;
