@@ -119,6 +119,12 @@ export const LSTM_FLAGS: FlagSpecs = {
     default: 0.2,
     above: 0,
   },
+  'secant-start': {
+    type: 'number',
+    help: "hyper: at step 2 each tensor's rate jumps up to this multiple of its first step's line minimum, measured from the change of the gradient (0: off)",
+    default: 0,
+    min: 0,
+  },
   base: {
     type: 'string',
     help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)",
@@ -380,6 +386,7 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
         hidden: num(flags['controller-hidden']),
         initialLr: num(flags['initial-lr']),
         maxLrChange: num(flags['max-lr-change']),
+        secantStart: num(flags['secant-start']),
       }),
     );
   }

@@ -25,6 +25,12 @@ export type HyperConfig = {
   epsilon: number;
   /** Largest change of a tensor's log learning rate in one step (the controller's output is tanh-bounded). Default 0.2. */
   maxLrChange: number;
+  /**
+   * The secant start (secant-start.ts): at step 2 each tensor's rate jumps up to `secantStart`× the best multiple of
+   * its first step along that step's line (measured from the change of the gradient; at most 1000×, never down).
+   * 0 (the default) turns it off.
+   */
+  secantStart: number;
 };
 
 export const DEFAULT_HYPER_CONFIG: Readonly<HyperConfig> = Object.freeze({
@@ -35,6 +41,7 @@ export const DEFAULT_HYPER_CONFIG: Readonly<HyperConfig> = Object.freeze({
   beta3: 0.99,
   epsilon: 1e-8,
   maxLrChange: 0.2,
+  secantStart: 0,
 });
 
 export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
@@ -45,6 +52,7 @@ export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
   'beta3',
   'epsilon',
   'maxLrChange',
+  'secantStart',
 ];
 
 function unitInterval(where: string, field: string, v: unknown): number {
@@ -57,6 +65,13 @@ function unitInterval(where: string, field: string, v: unknown): number {
 function positive(where: string, field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number > 0; got ${String(v)}`);
+  }
+  return v;
+}
+
+function nonNegative(where: string, field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new L2oError('INVALID_OPTION', `${where}: ${field} must be a finite number ≥ 0 (0: off); got ${String(v)}`);
   }
   return v;
 }
@@ -94,5 +109,6 @@ export function resolveHyperConfig(input: unknown = {}, where = 'hyper config'):
     beta3: unitInterval(where, 'beta3', c.beta3),
     epsilon: positive(where, 'epsilon', c.epsilon),
     maxLrChange: positive(where, 'maxLrChange', c.maxLrChange),
+    secantStart: nonNegative(where, 'secantStart', c.secantStart),
   });
 }

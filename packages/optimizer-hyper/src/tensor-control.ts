@@ -62,6 +62,7 @@ function controller(w: HyperWeights, f: Float64Array): Float64Array {
  * Per tensor, from its sums: the features (features.ts), the controller's outputs, and from them the tensor's new
  * log learning-rate offset and the coefficients of its update — the scalar part of a step, shared by the fast
  * paths (plain JS loops, WebAssembly kernels). `t` is the 1-based step, `total` the run length (0: unknown).
+ * `jumps` (the secant start's ln factors at step 2, secant-start.ts) are added to the offsets before the features.
  */
 export function controlTensors(
   config: HyperConfig,
@@ -72,6 +73,7 @@ export function controlTensors(
   total: number,
   c1: number,
   c3: number,
+  jumps?: ArrayLike<number>,
 ): TensorControl[] {
   const n = sums.length;
   const stats = sums.map((s, i) => {
@@ -94,7 +96,7 @@ export function controlTensors(
   const time = timeFeatures(t, total);
   const f = new Float64Array(FEATURE_COUNT);
   return stats.map((s, i) => {
-    const delta = state.delta[i]!;
+    const delta = Math.min(DELTA_LIMIT, Math.max(-DELTA_LIMIT, state.delta[i]! + (jumps?.[i] ?? 0)));
     const row = [
       s.cos,
       s.e1,

@@ -24,6 +24,8 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         '0.01',
         '--max-lr-change',
         '0.3',
+        '--secant-start',
+        '1',
         '--meta-lr-scale',
         'logLr0:30',
         '--task',
@@ -61,7 +63,7 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
       };
       expect(manifest.kind).toBe('hyper');
       expect(manifest.training['validationMetric']).toBe('vs-reference');
-      expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01, maxLrChange: 0.3 });
+      expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01, maxLrChange: 0.3, secantStart: 1 });
       // The starting φ is scored against Adam's best final loss: a clipped log-ratio, so within ±1.
       const v0 = /epoch 0: validation (-?[\d.e+-]+)/.exec(t.stderr);
       expect(v0, t.stderr).not.toBeNull();
