@@ -125,6 +125,12 @@ export const LSTM_FLAGS: FlagSpecs = {
     default: 0,
     min: 0,
   },
+  'max-relative-step': {
+    type: 'number',
+    help: "hyper: cap on each tensor's step relative to its weights, lr·rms(m̂/√v̂) ≤ this × (rms(θ) + 1e-3) (0: off)",
+    default: 0,
+    min: 0,
+  },
   base: {
     type: 'string',
     help: "a hand-designed optimizer the learned one corrects: update = base(∇) + learned(∇) ('none': the learned update alone)",
@@ -387,6 +393,7 @@ function learnedPartFromFlags(flags: Record<string, FlagValue>): LearnedOptimize
         initialLr: num(flags['initial-lr']),
         maxLrChange: num(flags['max-lr-change']),
         secantStart: num(flags['secant-start']),
+        maxRelativeStep: num(flags['max-relative-step']),
       }),
     );
   }

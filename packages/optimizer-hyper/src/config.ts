@@ -31,6 +31,11 @@ export type HyperConfig = {
    * 0 (the default) turns it off.
    */
   secantStart: number;
+  /**
+   * A cap on each tensor's step, relative to its weights: the rate is held so that lr·rms(m̂/√v̂) ≤ maxRelativeStep ·
+   * (rms(θ) + 1e-3), and the log rate offset δ is clamped to it (no wind-up while capped). 0 (the default) turns it off.
+   */
+  maxRelativeStep: number;
 };
 
 export const DEFAULT_HYPER_CONFIG: Readonly<HyperConfig> = Object.freeze({
@@ -42,6 +47,7 @@ export const DEFAULT_HYPER_CONFIG: Readonly<HyperConfig> = Object.freeze({
   epsilon: 1e-8,
   maxLrChange: 0.2,
   secantStart: 0,
+  maxRelativeStep: 0,
 });
 
 export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
@@ -53,6 +59,7 @@ export const HYPER_CONFIG_FIELDS: readonly (keyof HyperConfig)[] = [
   'epsilon',
   'maxLrChange',
   'secantStart',
+  'maxRelativeStep',
 ];
 
 function unitInterval(where: string, field: string, v: unknown): number {
@@ -110,5 +117,6 @@ export function resolveHyperConfig(input: unknown = {}, where = 'hyper config'):
     epsilon: positive(where, 'epsilon', c.epsilon),
     maxLrChange: positive(where, 'maxLrChange', c.maxLrChange),
     secantStart: nonNegative(where, 'secantStart', c.secantStart),
+    maxRelativeStep: nonNegative(where, 'maxRelativeStep', c.maxRelativeStep),
   });
 }

@@ -130,12 +130,20 @@ export function hyperStep(
     ) as tf.Tensor2D;
     const dDelta = column(out, 0);
     const sched = column(out, 1);
-    const newDelta = tf.clipByValue(
+    const s = tf.add(tf.mul(tf.sigmoid(sched), SCHEDULE_SPAN), SCHEDULE_MIN);
+    let newDelta = tf.clipByValue(
       tf.add(delta, tf.mul(tf.tanh(dDelta), config.maxLrChange)),
       -DELTA_LIMIT,
       DELTA_LIMIT,
     ) as tf.Tensor1D;
-    const s = tf.add(tf.mul(tf.sigmoid(sched), SCHEDULE_SPAN), SCHEDULE_MIN);
+    if (config.maxRelativeStep > 0) {
+      // The relative-step cap (tensor-control.ts): lr·rms(d₁) ≤ κ·(rms(θ) + 1e-3).
+      const cap = tf.sub(
+        tf.sub(tf.log(tf.div(tf.mul(tf.add(rmsTh, 1e-3), config.maxRelativeStep), tf.add(rmsD1, 1e-12))), logLr0),
+        s,
+      );
+      newDelta = tf.maximum(tf.minimum(newDelta, cap), -DELTA_LIMIT) as tf.Tensor1D;
+    }
     const mix = tf.softmax(tf.slice(out, [0, 2], [n, 3])) as tf.Tensor2D;
     const lr = tf.exp(tf.add(tf.add(logLr0, newDelta), s)) as tf.Tensor1D;
     // Per-tensor coefficients of the three directions: −lr·mix (one [n, 3] matrix, split per tensor).

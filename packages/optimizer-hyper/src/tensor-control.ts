@@ -115,8 +115,13 @@ export function controlTensors(
     ];
     for (let j = 0; j < FEATURE_COUNT; j++) f[j] = clip(row[j]!);
     const o = controller(w, f);
-    const newDelta = Math.min(DELTA_LIMIT, Math.max(-DELTA_LIMIT, delta + config.maxLrChange * Math.tanh(o[0]!)));
     const sched = SCHEDULE_MIN + SCHEDULE_SPAN / (1 + Math.exp(-o[1]!));
+    let newDelta = Math.min(DELTA_LIMIT, Math.max(-DELTA_LIMIT, delta + config.maxLrChange * Math.tanh(o[0]!)));
+    if (config.maxRelativeStep > 0) {
+      // The relative-step cap: lr·rms(d₁) ≤ κ·(rms(θ) + 1e-3), with lr = exp(logLr0 + δ + s).
+      const cap = Math.log((config.maxRelativeStep * (s.rmsTh + 1e-3)) / (s.rmsD1 + 1e-12)) - w.logLr0 - sched;
+      newDelta = Math.max(-DELTA_LIMIT, Math.min(newDelta, cap));
+    }
     const top = Math.max(o[2]!, o[3]!, o[4]!);
     const x0 = Math.exp(o[2]! - top);
     const x1 = Math.exp(o[3]! - top);

@@ -26,6 +26,8 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
         '0.3',
         '--secant-start',
         '1',
+        '--max-relative-step',
+        '0.5',
         '--meta-lr-scale',
         'logLr0:30',
         '--task',
@@ -63,7 +65,13 @@ describe('l2o train --optimizer hyper, and the general preset', () => {
       };
       expect(manifest.kind).toBe('hyper');
       expect(manifest.training['validationMetric']).toBe('vs-reference');
-      expect(manifest.config).toMatchObject({ hidden: 4, initialLr: 0.01, maxLrChange: 0.3, secantStart: 1 });
+      expect(manifest.config).toMatchObject({
+        hidden: 4,
+        initialLr: 0.01,
+        maxLrChange: 0.3,
+        secantStart: 1,
+        maxRelativeStep: 0.5,
+      });
       // The starting φ is scored against Adam's best final loss: a clipped log-ratio, so within ±1.
       const v0 = /epoch 0: validation (-?[\d.e+-]+)/.exec(t.stderr);
       expect(v0, t.stderr).not.toBeNull();
