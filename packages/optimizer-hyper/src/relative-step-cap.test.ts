@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine, type Optimizer, Rng, type TensorMap } from '@l2o/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hyperOptimizer, resolveHyperConfig, type HyperState } from './index.js';
-import { hyperStepFast } from './hyper-step-fast.js';
-import { readHyperWeights } from './hyper-weights.js';
 import { initialOutputBias } from './meta-params.js';
+import { constantPhi, stepPaths } from './test-support.js';
 
 beforeAll(async () => {
   await initEngine('wasm');
@@ -14,17 +13,7 @@ const HIDDEN = 4;
 const SHAPES: Record<string, number[]> = { a: [4, 5], b: [7] };
 const rms = (x: ArrayLike<number>): number => Math.sqrt(Array.from(x).reduce((s, v) => s + v * v, 0) / x.length);
 
-function paths(config: object, phi: TensorMap): [string, Optimizer<HyperState>][] {
-  const cfg = resolveHyperConfig({ hidden: HIDDEN, ...config });
-  const learned = hyperOptimizer(cfg);
-  const w = readHyperWeights(phi, HIDDEN);
-  const base = learned.withMetaParams(phi);
-  return [
-    ['tfjs ops', learned.withMetaParams(phi)],
-    ['wasm kernels', learned.inferenceOptimizer!(phi)],
-    ['JS loops', { ...base, update: (g, s, p) => hyperStepFast(cfg, w, g, s, p) }],
-  ];
-}
+const paths = (config: object, phi: TensorMap) => stepPaths({ hidden: HIDDEN, ...config }, phi);
 
 /** Runs `steps` updates on f = ½|θ − 3|² (plus noise in the gradients); per step: rms(θ), rms(update), δ. */
 function run(opt: Optimizer<HyperState>, steps: number) {
@@ -60,17 +49,7 @@ function run(opt: Optimizer<HyperState>, steps: number) {
 }
 
 /** A controller that ignores its inputs, picks m̂/√v̂ and raises its rate at every step (Δδ = 0.2·tanh(3)). */
-function risingPhi(lr: number): TensorMap {
-  const phi = hyperOptimizer({ hidden: HIDDEN }).initMetaParams(Rng.seeded(1));
-  tf.dispose([phi['w2']!, phi['wl']!, phi['b2']!, phi['logLr0']!]);
-  return {
-    ...phi,
-    w2: tf.zeros([HIDDEN, 5]),
-    wl: tf.zeros([18, 5]),
-    b2: tf.tensor1d([3, initialOutputBias()[1]!, -40, 40, -40]),
-    logLr0: tf.scalar(Math.log(lr)),
-  };
-}
+const risingPhi = (lr: number): TensorMap => constantPhi(HIDDEN, [3, initialOutputBias()[1]!, -40, 40, -40], lr);
 
 describe('relative-step cap', () => {
   it('holds every step at lr·rms(m̂/√v̂) ≤ κ(rms(θ) + 1e-3), binds once the rate has risen to it, and stops δ there', () => {

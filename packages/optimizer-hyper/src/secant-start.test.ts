@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine, type Optimizer, Rng, type TensorMap } from '@l2o/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hyperOptimizer, resolveHyperConfig, type HyperState } from './index.js';
-import { hyperStepFast } from './hyper-step-fast.js';
-import { readHyperWeights } from './hyper-weights.js';
 import { initialOutputBias } from './meta-params.js';
 import { hyperKernelsAvailable } from './native/hyper-kernels.js';
 import { SECANT_MAX_FACTOR, secantJump, secantSums } from './secant-start.js';
+import { constantPhi, stepPaths } from './test-support.js';
 
 beforeAll(async () => {
   await initEngine('wasm');
@@ -16,30 +15,9 @@ const HIDDEN = 4;
 /** Two tensors of a diagonal quadratic f = ½ Σ λθ² (a sign of −1 makes it concave). */
 const LAMBDA: Record<string, number[]> = { a: [1, 2, 3, 4, 5, 6], b: [10, 0.5, 7] };
 
-/** φ whose controller ignores its inputs and picks m̂/√v̂ at a constant rate: Adam at `lr`, plus the secant start. */
-function adamPhi(lr: number): TensorMap {
-  const phi = hyperOptimizer({ hidden: HIDDEN }).initMetaParams(Rng.seeded(1));
-  tf.dispose([phi['w2']!, phi['wl']!, phi['b2']!, phi['logLr0']!]);
-  return {
-    ...phi,
-    w2: tf.zeros([HIDDEN, 5]),
-    wl: tf.zeros([18, 5]),
-    b2: tf.tensor1d([0, initialOutputBias()[1]!, -40, 40, -40]),
-    logLr0: tf.scalar(Math.log(lr)),
-  };
-}
-
-function paths(secantStart: number, phi: TensorMap): [string, Optimizer<HyperState>][] {
-  const cfg = resolveHyperConfig({ hidden: HIDDEN, secantStart });
-  const learned = hyperOptimizer(cfg);
-  const w = readHyperWeights(phi, HIDDEN);
-  const js = learned.withMetaParams(phi);
-  return [
-    ['tfjs ops', learned.withMetaParams(phi)],
-    ['wasm kernels', learned.inferenceOptimizer!(phi)],
-    ['JS loops', { ...js, update: (g, s, p) => hyperStepFast(cfg, w, g, s, p) }],
-  ];
-}
+/** A controller that ignores its inputs and picks m̂/√v̂ at a constant rate: Adam at `lr`, plus the secant start. */
+const adamPhi = (lr: number): TensorMap => constantPhi(HIDDEN, [0, initialOutputBias()[1]!, -40, 40, -40], lr);
+const paths = (secantStart: number, phi: TensorMap) => stepPaths({ hidden: HIDDEN, secantStart }, phi);
 
 const grad = (theta: TensorMap, sign: number): TensorMap =>
   tf.tidy(() =>
