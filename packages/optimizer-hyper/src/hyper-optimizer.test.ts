@@ -9,18 +9,12 @@ import {
   resolveHyperConfig,
   type HyperState,
 } from './index.js';
-import { hyperStepFast } from './hyper-step-fast.js';
-import { readHyperWeights } from './hyper-weights.js';
 import { initialOutputBias } from './meta-params.js';
 import { hyperKernelsAvailable } from './native/hyper-kernels.js';
+import { constantPhi, stepPaths } from './test-support.js';
 
 /** The plain-JS path as an optimizer (inference takes it only on backends without l2o's wasm kernels). */
-function jsPath(hidden: number, phi: TensorMap): Optimizer<HyperState> {
-  const cfg = resolveHyperConfig({ hidden });
-  const base = hyperOptimizer(cfg).withMetaParams(phi);
-  const w = readHyperWeights(phi, hidden);
-  return { ...base, update: (grads, state, params) => hyperStepFast(cfg, w, grads, state, params) };
-}
+const jsPath = (hidden: number, phi: TensorMap): Optimizer<HyperState> => stepPaths({ hidden }, phi)[2]![1];
 
 beforeAll(async () => {
   await initEngine('wasm');
@@ -63,20 +57,6 @@ function trajectory(opt: Optimizer<HyperState>, steps: number, seed: number, tot
   }
   tf.dispose([Object.values(params), state]);
   return out;
-}
-
-/** φ whose controller ignores its inputs: w2 = wl = 0 and the given output bias. */
-function constantPhi(hidden: number, b2: number[], lr: number): TensorMap {
-  const learned = hyperOptimizer({ hidden });
-  const phi = learned.initMetaParams(Rng.seeded(1));
-  tf.dispose([phi['w2']!, phi['wl']!, phi['b2']!, phi['logLr0']!]);
-  return {
-    ...phi,
-    w2: tf.zeros([hidden, 5]),
-    wl: tf.zeros([18, 5]),
-    b2: tf.tensor1d(b2),
-    logLr0: tf.scalar(Math.log(lr)),
-  };
 }
 
 describe('hyper optimizer: closed forms', () => {

@@ -4,7 +4,7 @@ import type { OptimizerStep } from '@l2o/core/extend';
 import type { HyperConfig } from './config.js';
 import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
-import { secantJump, secantSums } from './secant-start.js';
+import { secantJumps } from './secant-start.js';
 import { controlTensors, type TensorSums } from './tensor-control.js';
 
 /** The state after a fast step, from per-tensor arrays in sorted-key order. */
@@ -47,8 +47,7 @@ export function hyperStepFast(
   const m2s: Float32Array[] = [];
   const gs: Float32Array[] = [];
   const us: Float32Array[] = [];
-  const secant = t === 2 && config.secantStart > 0;
-  const jumps: number[] = [];
+  const jumps = secantJumps(config, t, keys, grads, state.m, state.v);
   const sums = keys.map((k): TensorSums => {
     const g = grads[k]!.dataSync() as Float32Array;
     const th = params[k]!.dataSync() as Float32Array;
@@ -56,7 +55,6 @@ export function hyperStepFast(
     const vIn = state.v[k]!.dataSync() as Float32Array;
     const m2In = state.m2[k]!.dataSync() as Float32Array;
     const size = g.length;
-    if (secant) jumps.push(secantJump(secantSums(g, mIn, vIn, beta1, beta2, epsilon), config.secantStart));
     const m = new Float32Array(size);
     const v = new Float32Array(size);
     const m2 = new Float32Array(size);
@@ -105,7 +103,7 @@ export function hyperStepFast(
     total,
     c1,
     c3,
-    secant ? jumps : undefined,
+    jumps,
   );
   const updates: Record<string, tf.Tensor> = {};
   control.forEach(({ a, b, c }, i) => {

@@ -6,7 +6,7 @@ import { nextHyperState } from './hyper-step-fast.js';
 import { stepContext, type HyperState } from './hyper-state.js';
 import type { HyperWeights } from './hyper-weights.js';
 import { HYPER_MOMENTS, HYPER_UPDATE } from './native/hyper-kernels.js';
-import { secantJump, secantSums } from './secant-start.js';
+import { secantJumps } from './secant-start.js';
 import { controlTensors, type TensorSums } from './tensor-control.js';
 
 /**
@@ -28,16 +28,7 @@ export function hyperStepNative(
   const m: Record<string, tf.Tensor> = {};
   const v: Record<string, tf.Tensor> = {};
   const m2: Record<string, tf.Tensor> = {};
-  // The secant start reads step 1's state and step 2's gradient once per run: plain loops, not worth a kernel.
-  const jumps =
-    t === 2 && config.secantStart > 0
-      ? keys.map((k) =>
-          secantJump(
-            secantSums(grads[k]!.dataSync(), state.m[k]!.dataSync(), state.v[k]!.dataSync(), beta1, beta2, epsilon),
-            config.secantStart,
-          ),
-        )
-      : undefined;
+  const jumps = secantJumps(config, t, keys, grads, state.m, state.v);
   const sums = keys.map((k): TensorSums => {
     const theta = params[k]!;
     const [mk, vk, m2k, stats] = tf

@@ -12,7 +12,7 @@ import {
   timeFeatures,
 } from './features.js';
 import { stepContext, type HyperState } from './hyper-state.js';
-import { SECANT_MAX_FACTOR } from './secant-start.js';
+import { secantJumps } from './secant-start.js';
 
 const rms = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.mean(tf.square(x)));
 /** Element [i, j] of a matrix as a scalar (slices: tfjs's Unpack gradient fails when some outputs are unused). */
@@ -20,18 +20,6 @@ const at = (x: tf.Tensor2D, i: number, j: number): tf.Scalar => tf.reshape(tf.sl
 /** Column j of a matrix. */
 const column = (x: tf.Tensor2D, j: number): tf.Tensor1D =>
   tf.reshape(tf.slice(x, [0, j], [x.shape[0], 1]), [x.shape[0]]);
-
-/** secant-start.ts's jump of one tensor in tfjs ops (the same numbers as `secantJump(secantSums(…))`). */
-function secantJumpOps(g: tf.Tensor, m1: tf.Tensor, v1: tf.Tensor, config: HyperConfig): tf.Scalar {
-  const g0 = tf.div(m1, 1 - config.beta1);
-  const d0 = tf.div(g0, tf.add(tf.sqrt(tf.div(v1, 1 - config.beta2)), config.epsilon));
-  const num = tf.sum(tf.mul(g0, d0));
-  const den = tf.sum(tf.mul(tf.sub(g0, g), d0));
-  const a = tf.div(tf.mul(num, config.secantStart), den);
-  const ok = tf.logicalAnd(tf.greater(den, 0), tf.greater(num, 0));
-  const jump = tf.log(tf.clipByValue(a, 1, SECANT_MAX_FACTOR));
-  return tf.where(ok, jump, tf.zerosLike(jump)) as tf.Scalar;
-}
 
 /**
  * One update of the hyper optimizer in tfjs ops, differentiable in φ (the reference the fast path is tested
@@ -46,13 +34,12 @@ export function hyperStep(
 ): OptimizerStep<HyperState> {
   const { keys, t, total, c1, c2, c3 } = stepContext(config, state, grads);
   const { beta1, beta2, beta3, epsilon } = config;
+  const jumps = secantJumps(config, t, keys, grads, state.m, state.v);
   return tf.tidy(() => {
     const m: Record<string, tf.Tensor> = {};
     const v: Record<string, tf.Tensor> = {};
     const m2: Record<string, tf.Tensor> = {};
     const dirs: tf.Tensor[][] = [];
-    const secant = t === 2 && config.secantStart > 0;
-    const jumpL: tf.Scalar[] = [];
     const cosL: tf.Scalar[] = [];
     const snrL: tf.Scalar[] = [];
     const spikeL: tf.Scalar[] = [];
@@ -62,7 +49,6 @@ export function hyperStep(
       const g = grads[k]!;
       const th = params[k]!;
       const mPrev = state.m[k]!;
-      if (secant) jumpL.push(secantJumpOps(g, mPrev, state.v[k]!, config));
       const mk = tf.add(tf.mul(mPrev, beta1), tf.mul(g, 1 - beta1));
       const vk = tf.add(tf.mul(state.v[k]!, beta2), tf.mul(tf.square(g), 1 - beta2));
       const m2k = tf.add(tf.mul(state.m2[k]!, beta3), tf.mul(g, 1 - beta3));
@@ -95,8 +81,8 @@ export function hyperStep(
     const e1 = tf.add(tf.mul(state.e1, COS_DECAY_FAST), tf.mul(cos, 1 - COS_DECAY_FAST)) as tf.Tensor1D;
     const e2 = tf.add(tf.mul(state.e2, COS_DECAY_SLOW), tf.mul(cos, 1 - COS_DECAY_SLOW)) as tf.Tensor1D;
     const logLr0 = phi['logLr0']!;
-    const delta = secant
-      ? (tf.clipByValue(tf.add(state.lr, tf.stack(jumpL)), -DELTA_LIMIT, DELTA_LIMIT) as tf.Tensor1D)
+    const delta = jumps
+      ? (tf.clipByValue(tf.add(state.lr, tf.tensor1d(jumps)), -DELTA_LIMIT, DELTA_LIMIT) as tf.Tensor1D)
       : state.lr;
     const relStep = tf.sub(
       tf.log(tf.add(tf.mul(tf.exp(tf.add(logLr0, delta)), rmsD1), 1e-12)),

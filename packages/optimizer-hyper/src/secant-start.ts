@@ -12,6 +12,8 @@
  * Rosenbrock) the rate is there at step 2 instead of after tens of steps of ramping.
  */
 
+import type { TensorMap } from '@l2o/core';
+
 /** The largest jump: the rate grows by at most this factor at step 2. */
 export const SECANT_MAX_FACTOR = 1000;
 
@@ -47,4 +49,33 @@ export function secantJump(sums: SecantSums, factor: number): number {
   const a = (factor * sums.num) / sums.den;
   if (!Number.isFinite(a)) return Math.log(SECANT_MAX_FACTOR);
   return Math.log(Math.min(SECANT_MAX_FACTOR, Math.max(1, a)));
+}
+
+/**
+ * Every tensor's jump (ln of its rate factor) at step `t`, in `keys` order: only at t = 2 with `secantStart` > 0,
+ * else undefined. Shared by every path of a step (the jump does not depend on φ, so the differentiable path takes it
+ * as a constant too); it reads the tensors once per run.
+ */
+export function secantJumps(
+  config: { readonly secantStart: number; readonly beta1: number; readonly beta2: number; readonly epsilon: number },
+  t: number,
+  keys: readonly string[],
+  grads: TensorMap,
+  m1: TensorMap,
+  v1: TensorMap,
+): number[] | undefined {
+  if (t !== 2 || !(config.secantStart > 0)) return undefined;
+  return keys.map((k) =>
+    secantJump(
+      secantSums(
+        grads[k]!.dataSync(),
+        m1[k]!.dataSync(),
+        v1[k]!.dataSync(),
+        config.beta1,
+        config.beta2,
+        config.epsilon,
+      ),
+      config.secantStart,
+    ),
+  );
 }
